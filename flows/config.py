@@ -1,0 +1,71 @@
+"""The nightly job's config file (YAML). Paths inside it are relative to the file itself.
+
+    inputs: [../samples]          # local files/folders loaded by `news-etl run`
+    sources: sources.yaml         # feeds and sitemaps collected by `news-etl run` (optional)
+    load:                          # batch_size, docs_per_slice, workers, source_id
+      batch_size: 400
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ENV_CONFIG = "NEWS_ETL_CONFIG"
+DEFAULT_CONFIG = Path("config") / "news-etl.yaml"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class RunConfig:
+    path: Path | None
+    inputs: list[str] = field(default_factory=list)
+    sources: str | None = None
+    load: dict[str, Any] = field(default_factory=dict)
+    fetch: dict[str, Any] = field(default_factory=dict)
+
+
+def find_config(explicit: str | None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(ENV_CONFIG):
+        return Path(os.environ[ENV_CONFIG])
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
+
+
+def load_config(explicit: str | None = None) -> RunConfig:
+    path = find_config(explicit)
+    if path is None:
+        return RunConfig(path=None, inputs=["samples"] if Path("samples").is_dir() else [])
+    if not path.exists():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"cannot read config {path}: {err}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {path} must be a mapping of settings")
+    base = path.resolve().parent
+
+    def rel(value: Any) -> str:
+        p = Path(str(value)).expanduser()
+        return str(p if p.is_absolute() else (base / p).resolve())
+
+    inputs = data.get("inputs") or []
+    if not isinstance(inputs, list):
+        raise ConfigError(f"'inputs' in {path} must be a list of paths")
+    sources = data.get("sources")
+    return RunConfig(
+        path=path,
+        inputs=[rel(i) for i in inputs],
+        sources=rel(sources) if sources else None,
+        load=dict(data.get("load") or {}),
+        fetch=dict(data.get("fetch") or {}),
+    )

@@ -1,0 +1,59 @@
+"""Per-run resources shared by the tasks of one flow run: the lake writer, the process pool and
+the hand-off of extracted batches between the extract and commit tasks.
+
+Prefect tasks receive only the run id and batch numbers; the bulky data stays here, in the flow
+process, so it is never serialised into Prefect's task parameters or results.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from transforms.records import DocumentResult
+from warehouse.lake import LakeWriter
+from warehouse.paths import LakePaths
+
+
+@dataclass
+class RunResources:
+    paths: LakePaths
+    writer: LakeWriter
+    pool: ProcessPoolExecutor | None
+    workers: int
+    extracted: dict[int, list[DocumentResult]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_RUNS: dict[str, RunResources] = {}
+
+
+def get(run_id: str) -> RunResources:
+    return _RUNS[run_id]
+
+
+def _pool(workers: int) -> ProcessPoolExecutor | None:
+    if workers <= 1:
+        return None
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["transforms.pipeline", "flows.extract"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
+@contextmanager
+def open_run(run_id: str, paths: LakePaths, workers: int) -> Iterator[RunResources]:
+    writer = LakeWriter(paths)
+    pool = _pool(workers)
+    res = RunResources(paths=paths, writer=writer, pool=pool, workers=workers)
+    _RUNS[run_id] = res
+    try:
+        yield res
+    finally:
+        _RUNS.pop(run_id, None)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        writer.close()

@@ -1,0 +1,56 @@
+"""Article fields from cleaned lines and page metadata: title, dates, language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from transforms.records import Precision
+
+_ARABIC = re.compile("[\u0600-\u06ff]")
+_LATIN = re.compile("[A-Za-z]")
+_SENTENCE_END = re.compile(r"[.!؟?]\s*$")
+
+
+def looks_like_headline(line: str) -> bool:
+    """A headline is short and does not read as a full sentence paragraph (a lede)."""
+    words = line.split()
+    if not 2 <= len(words) <= 20 or len(line) > 160:
+        return False
+    return not (_SENTENCE_END.search(line) and len(words) > 12)
+
+
+def detect_language(text: str) -> str:
+    arabic = len(_ARABIC.findall(text))
+    latin = len(_LATIN.findall(text))
+    if arabic == 0 and latin == 0:
+        return "und"
+    return "ar" if arabic >= latin else "en"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    value: datetime | None
+    precision: Precision
+    note: str | None
+
+
+def parse_iso_date(value: str | None, origin: str) -> ParsedDate:
+    """An ISO 8601 date or datetime from metadata; precision follows what the text carries."""
+    if not value:
+        return ParsedDate(None, "none", f"no date in {origin}")
+    text = value.strip().replace("Z", "+00:00")
+    for fmt, precision in (("%Y-%m-%d", "day"), ("%Y-%m", "month"), ("%Y", "year")):
+        try:
+            parsed = datetime.strptime(text, fmt).replace(tzinfo=UTC)
+            return ParsedDate(parsed, precision, f"from {origin}")  # type: ignore[arg-type]  # literal from the tuple
+        except ValueError:
+            pass
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return ParsedDate(None, "none", f"unparseable date in {origin}: {value[:40]!r}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return ParsedDate(parsed.astimezone(UTC), "day", f"from {origin}")

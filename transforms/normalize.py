@@ -1,0 +1,77 @@
+"""Two forms of the article text.
+
+`safe_text` keeps the original characters after fixes that never change meaning: NFC, bidi and
+zero-width controls removed, Persian yeh/keheh/heh-doachashmee mapped to their Arabic letters
+inside Arabic words, tatweel removed inside words, whitespace tidied.
+
+`search_form` is the matching form used by `body_search`, entity rules and deduplication: no
+diacritics, alef variants to bare alef, alef maqsura to yeh, teh marbuta to heh, Arabic-Indic and
+Persian digits to ASCII, typographic quotes unified, lower-cased Latin.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Bidi embeddings/isolates/marks and zero-width characters (ZWNJ is kept: it is meaningful in
+# Persian words but is not used inside Arabic ones, so it is dropped only between Arabic letters).
+_CONTROLS = dict.fromkeys(
+    map(ord, "\u200b\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u00ad"),
+    None,
+)
+_ARABIC_LETTER = "\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff"
+_PERSIAN_IN_ARABIC = re.compile(f"(?<=[{_ARABIC_LETTER}])[\u06cc\u06a9\u06be]|[\u06cc\u06a9\u06be](?=[{_ARABIC_LETTER}])")
+_PERSIAN_MAP = {"\u06cc": "\u064a", "\u06a9": "\u0643", "\u06be": "\u0647"}
+_TATWEEL_IN_WORD = re.compile(f"(?<=[{_ARABIC_LETTER}])\u0640+(?=[{_ARABIC_LETTER}])")
+_ZWNJ_IN_ARABIC = re.compile(f"(?<=[{_ARABIC_LETTER}])\u200c(?=[{_ARABIC_LETTER}])")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_SEARCH_MAP = str.maketrans(
+    {
+        "\u0622": "\u0627",  # آ
+        "\u0623": "\u0627",  # أ
+        "\u0625": "\u0627",  # إ
+        "\u0671": "\u0627",  # ٱ
+        "\u0649": "\u064a",  # ى -> ي
+        "\u0629": "\u0647",  # ة -> ه
+        "\u0640": None,  # tatweel anywhere
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u2032": "'",
+        **{chr(0x0660 + i): str(i) for i in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + i): str(i) for i in range(10)},  # Persian digits
+        "\u066b": ".",  # Arabic decimal separator
+        "\u066c": ",",  # Arabic thousands separator
+    }
+)
+
+
+def safe_text(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_CONTROLS)
+    text = _ZWNJ_IN_ARABIC.sub("", text)
+    text = _PERSIAN_IN_ARABIC.sub(lambda m: _PERSIAN_MAP[m.group(0)], text)
+    text = _TATWEEL_IN_WORD.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def search_form(text: str) -> str:
+    """Matching form. Keeps the length-independent structure (lines) but not offsets of `body`."""
+    text = _DIACRITICS.sub("", text)
+    text = text.translate(_SEARCH_MAP)
+    return text.lower()
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"\w+", text))

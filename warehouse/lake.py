@@ -1,0 +1,284 @@
+"""The DuckLake warehouse: one writer, atomic commits per batch, a published copy for readers.
+
+Layout under the data directory (see warehouse/paths.py):
+    lake/catalog.ducklake    DuckLake catalog (DuckDB file), opened by the single writer only
+    lake/published.ducklake  copy of the catalog after the last commit; readers attach this
+    lake/files/main/<table>/source_id=<s>/pub_year=<y>/pub_month=<m>/*.parquet
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+import pyarrow as pa
+
+from transforms.records import DocumentResult
+from warehouse.batch import Plan, StoredArticle, plan_batch
+from warehouse.extensions import connect_memory, load_extension
+from warehouse.paths import LakePaths
+from warehouse.schema import (
+    ARTICLE_CHILD_TABLES,
+    PARTITIONS,
+    SCHEMA_VERSION,
+    TABLES,
+    column_ddl,
+    quote_ident,
+    quote_literal,
+)
+
+LAKE = "lake"
+META = f"__ducklake_metadata_{LAKE}"
+
+
+class WarehouseError(RuntimeError):
+    """A problem a user can act on (message is one clear sentence)."""
+
+
+class WriterBusy(WarehouseError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCounts:
+    inputs: int
+    articles_new: int
+    articles_updated: int
+    duplicates: int
+    rejects: int
+    removed_lines: int
+    mentions: int
+    figures: int
+    embeds: int
+
+    @classmethod
+    def from_plan(cls, plan: Plan, inputs: int) -> BatchCounts:
+        return cls(
+            inputs=inputs,
+            articles_new=plan.articles_new,
+            articles_updated=plan.articles_updated,
+            duplicates=plan.duplicates,
+            rejects=plan.rejects,
+            removed_lines=plan.count("removed"),
+            mentions=plan.count("mentions"),
+            figures=plan.count("figures"),
+            embeds=plan.count("embeds"),
+        )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def attach_sql(catalog: Path, files: Path, *, read_only: bool) -> str:
+    options = [f"DATA_PATH {quote_literal(str(files) + os.sep)}"]
+    if read_only:
+        options.append("READ_ONLY")
+    else:
+        options.append("DATA_INLINING_ROW_LIMIT 0")  # rows always land in Parquet files
+    return f"ATTACH {quote_literal('ducklake:' + str(catalog))} AS {LAKE} ({', '.join(options)})"
+
+
+@contextmanager
+def writer_lock(paths: LakePaths, *, wait: bool = False) -> Iterator[None]:
+    """Only one process writes the lake. A second one fails at once with a clear message, or
+    waits for the first one when asked to."""
+    try:
+        paths.lake_dir.mkdir(parents=True, exist_ok=True)
+        handle: IO[str] = open(paths.writer_lock, "a+", encoding="utf-8")  # noqa: SIM115  # held for the whole block
+    except OSError as err:
+        raise WarehouseError(f"cannot write to the data directory {paths.data_dir}: {err.strerror}") from err
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise WriterBusy(
+                f"another news-etl run is writing to {paths.data_dir} ({holder}); "
+                "wait for it to finish or pass --wait"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {utcnow():%Y-%m-%dT%H:%M:%SZ}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # closing the file releases the lock
+
+
+class LakeWriter:
+    """The single writer. Use inside `writer_lock`. Every public write is one DuckLake snapshot."""
+
+    def __init__(self, paths: LakePaths) -> None:
+        self.paths = paths
+        paths.files.mkdir(parents=True, exist_ok=True)
+        self.con = connect_memory()
+        load_extension(self.con, "ducklake")
+        try:
+            self.con.execute(attach_sql(paths.catalog, paths.files, read_only=False))
+        except duckdb.Error as err:
+            raise WarehouseError(f"cannot open the warehouse catalog {paths.catalog}: {err}") from err
+        self.con.execute(f"USE {LAKE}")
+        self.ensure_schema()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> LakeWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        existing = {r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [LAKE]
+        ).fetchall()}
+        self.con.execute("BEGIN")
+        for name, schema in TABLES.items():
+            if name in existing:
+                continue
+            self.con.execute(f"CREATE TABLE {quote_ident(name)} ({column_ddl(schema)})")
+            if name in PARTITIONS:
+                cols = ", ".join(quote_ident(c) for c in PARTITIONS[name])
+                self.con.execute(f"ALTER TABLE {quote_ident(name)} SET PARTITIONED BY ({cols})")
+        if "schema_info" not in existing:
+            self.con.execute("CREATE TABLE schema_info (schema_version INTEGER NOT NULL, applied_at TIMESTAMP WITH TIME ZONE NOT NULL)")
+            self.con.execute("INSERT INTO schema_info VALUES (?, ?)", [SCHEMA_VERSION, utcnow()])
+        self.con.execute("COMMIT")
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def start_run(self, run_id: str, flow: str, parameters: dict[str, Any]) -> None:
+        """Record a run as running; runs left 'running' by a dead process are marked failed
+        (we hold the writer lock, so no other run can be alive)."""
+        self.con.execute("BEGIN")
+        self.con.execute(
+            "UPDATE runs SET status = 'failed', message = 'the process ended before the run finished' "
+            "WHERE status = 'running'"
+        )
+        self.con.execute(
+            "INSERT INTO runs (run_id, flow, started_at, status, parameters) VALUES (?, ?, ?, 'running', ?)",
+            [run_id, flow, utcnow(), json.dumps(parameters, ensure_ascii=False, default=str)],
+        )
+        self.con.execute("COMMIT")
+        self.publish()
+
+    def finish_run(self, run_id: str, status: str, counts: dict[str, int], message: str | None = None) -> None:
+        cols = [c for c in counts if c in TABLES["runs"].names]
+        sets = ", ".join(f"{quote_ident(c)} = ?" for c in cols)
+        self.con.execute(
+            f"UPDATE runs SET finished_at = ?, status = ?, message = ?{', ' if sets else ''}{sets} WHERE run_id = ?",
+            [utcnow(), status, message, *(counts[c] for c in cols), run_id],
+        )
+        self.publish()
+
+    # -- batches ----------------------------------------------------------------------------
+
+    def _lookup(self, results: list[DocumentResult]) -> tuple[dict[str, StoredArticle], dict[str, str], set[tuple[str, str]]]:
+        arts = [r.article for r in results if r.article is not None]
+        if not arts:
+            return {}, {}, set()
+        keys = pa.table(
+            {
+                "article_id": [a.article_id for a in arts],
+                "content_hash": [a.content_hash for a in arts],
+                "input_ref": [a.input_ref for a in arts],
+            }
+        )
+        self.con.register("batch_keys", keys)
+        try:
+            by_id = {
+                r[0]: StoredArticle(r[0], r[1], r[2])
+                for r in self.con.execute(
+                    "SELECT article_id, version, content_hash FROM articles "
+                    "WHERE article_id IN (SELECT article_id FROM batch_keys)"
+                ).fetchall()
+            }
+            by_hash = dict(
+                self.con.execute(
+                    "SELECT content_hash, min(article_id) FROM articles "
+                    "WHERE content_hash IN (SELECT content_hash FROM batch_keys) GROUP BY 1"
+                ).fetchall()
+            )
+            known = {
+                (r[0], r[1])
+                for r in self.con.execute(
+                    "SELECT article_id, input_ref FROM article_inputs "
+                    "WHERE input_ref IN (SELECT input_ref FROM batch_keys)"
+                ).fetchall()
+            }
+        finally:
+            self.con.unregister("batch_keys")
+        return by_id, by_hash, known
+
+    def commit_batch(self, run_id: str, results: list[DocumentResult], batch_no: int = 0) -> BatchCounts:
+        """One atomic DuckLake commit for the whole batch: either all of it is visible or none."""
+        now = utcnow()
+        by_id, by_hash, known = self._lookup(results)
+        plan = plan_batch(
+            results, run_id=run_id, now=now, stored_by_id=by_id, stored_by_hash=by_hash, known_inputs=known
+        )
+        self.con.execute("BEGIN")
+        try:
+            if plan.replace_ids:
+                ids = pa.table({"article_id": sorted(plan.replace_ids)})
+                self.con.register("replaced_ids", ids)
+                for table in ("articles", *ARTICLE_CHILD_TABLES):
+                    self.con.execute(
+                        f"DELETE FROM {quote_ident(table)} WHERE article_id IN (SELECT article_id FROM replaced_ids)"
+                    )
+            for table in TABLES:
+                if table == "runs" or not plan.rows[table]:
+                    continue
+                arrow = plan.table(table)
+                view = f"batch_{table}"
+                self.con.register(view, arrow)
+                cols = ", ".join(quote_ident(c) for c in arrow.schema.names)
+                self.con.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM {quote_ident(view)}")
+                self.con.unregister(view)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        finally:
+            if plan.replace_ids:
+                self.con.unregister("replaced_ids")
+        self.publish()
+        return BatchCounts.from_plan(plan, inputs=sum(1 for _ in results))
+
+    # -- publishing -------------------------------------------------------------------------
+
+    def publish(self) -> None:
+        """Checkpoint the catalog and atomically replace the readers' copy with it.
+
+        Data files are immutable in DuckLake, so the copy stays valid as long as maintenance
+        only deletes files older than the published snapshot."""
+        self.con.execute(f"CHECKPOINT {quote_ident(META)}")
+        target = self.paths.published_catalog
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+        shutil.copyfile(self.paths.catalog, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+
+
+def commit_counts_total(parts: Iterable[BatchCounts]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for part in parts:
+        for key in BatchCounts.__slots__:
+            total[key] = total.get(key, 0) + int(getattr(part, key))
+    return total

@@ -1,0 +1,59 @@
+"""Every path inside the data directory, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "data"
+ENV_DATA_DIR = "NEWS_ETL_DATA_DIR"
+
+
+def resolve_data_dir(value: str | os.PathLike[str] | None = None) -> Path:
+    raw = value or os.environ.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR
+    return Path(raw).expanduser().resolve()
+
+
+@dataclass(frozen=True, slots=True)
+class LakePaths:
+    data_dir: Path
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def catalog(self) -> Path:
+        """The writer's DuckLake catalog (a DuckDB file): only the one writer opens it."""
+        return self.lake_dir / "catalog.ducklake"
+
+    @property
+    def published_catalog(self) -> Path:
+        """A read-only copy of the catalog, swapped atomically after every commit; readers use it."""
+        return self.lake_dir / "published.ducklake"
+
+    @property
+    def files(self) -> Path:
+        """Parquet data files, hive-partitioned: files/main/<table>/source_id=../pub_year=../..."""
+        return self.lake_dir / "files"
+
+    @property
+    def writer_lock(self) -> Path:
+        return self.lake_dir / "writer.lock"
+
+    @property
+    def raw_dir(self) -> Path:
+        """Raw HTTP responses archived as WARC, one file per run."""
+        return self.data_dir / "raw"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.data_dir / ".prefect"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    def table_files(self, table: str) -> Path:
+        return self.files / "main" / table

@@ -1,0 +1,180 @@
+"""Table schemas of the lake, declared once as pyarrow schemas.
+
+Types are enforced here: every batch is converted to these schemas before it reaches DuckDB, and
+the DuckLake DDL is generated from them, so Python, Parquet and SQL agree on every column.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+TS = pa.timestamp("us", tz="UTC")
+
+ARTICLE_FIELDS: list[pa.Field] = [
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("version", pa.int32(), nullable=False),
+    pa.field("source_id", pa.string(), nullable=False),
+    pa.field("outlet", pa.string()),
+    pa.field("url", pa.string()),
+    pa.field("input_ref", pa.string(), nullable=False),
+    pa.field("title", pa.string()),
+    pa.field("subtitle", pa.string()),
+    pa.field("byline", pa.string()),
+    pa.field("section", pa.string()),
+    pa.field("published_at", TS),
+    pa.field("published_precision", pa.string(), nullable=False),
+    pa.field("date_note", pa.string()),
+    pa.field("language", pa.string(), nullable=False),
+    pa.field("body", pa.string(), nullable=False),
+    pa.field("body_search", pa.string(), nullable=False),
+    pa.field("word_count", pa.int32(), nullable=False),
+    pa.field("content_hash", pa.string(), nullable=False),
+    pa.field("cluster_id", pa.string()),
+    pa.field("identity", pa.string(), nullable=False),
+    pa.field("extractor", pa.string(), nullable=False),
+    pa.field("run_id", pa.string(), nullable=False),
+    pa.field("ingested_at", TS, nullable=False),
+    # partition columns (hive: source_id=.../pub_year=.../pub_month=...); 0 = no publication date
+    pa.field("pub_year", pa.int32(), nullable=False),
+    pa.field("pub_month", pa.int32(), nullable=False),
+]
+
+TABLES: dict[str, pa.Schema] = {
+    # latest version of every article (partitioned)
+    "articles": pa.schema(ARTICLE_FIELDS),
+    # every version ever stored (append-only, partitioned like articles)
+    "article_versions": pa.schema(ARTICLE_FIELDS),
+    # every input that produced or repeated an article: exact duplicates keep their refs here
+    "article_inputs": pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("input_ref", pa.string(), nullable=False),
+            pa.field("source_id", pa.string(), nullable=False),
+            pa.field("url", pa.string()),
+            pa.field("content_hash", pa.string(), nullable=False),
+            pa.field("relation", pa.string(), nullable=False),  # stored | version | duplicate
+            pa.field("run_id", pa.string(), nullable=False),
+            pa.field("seen_at", TS, nullable=False),
+        ]
+    ),
+    "mentions": pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("kind", pa.string(), nullable=False),
+            pa.field("surface", pa.string(), nullable=False),
+            pa.field("canonical", pa.string(), nullable=False),
+            pa.field("start", pa.int32(), nullable=False),
+            pa.field("end", pa.int32(), nullable=False),
+            pa.field("sentence", pa.string()),
+            pa.field("admin1", pa.string()),
+            pa.field("admin2", pa.string()),
+            pa.field("lat", pa.float64()),
+            pa.field("lon", pa.float64()),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+    "figures": pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("kind", pa.string(), nullable=False),
+            pa.field("count_low", pa.int64()),
+            pa.field("count_high", pa.int64()),
+            pa.field("qualifier", pa.string()),
+            pa.field("sentence", pa.string(), nullable=False),
+            pa.field("start", pa.int32()),
+            pa.field("end", pa.int32()),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+    "embeds": pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("kind", pa.string(), nullable=False),
+            pa.field("url", pa.string()),
+            pa.field("author", pa.string()),
+            pa.field("text", pa.string()),
+            pa.field("posted_at", TS),
+            pa.field("language", pa.string()),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+    "removed": pa.schema(
+        [
+            pa.field("article_id", pa.string(), nullable=False),
+            pa.field("line_no", pa.int32(), nullable=False),
+            pa.field("line", pa.string(), nullable=False),
+            pa.field("rule", pa.string(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+        ]
+    ),
+    "rejects": pa.schema(
+        [
+            pa.field("input_ref", pa.string(), nullable=False),
+            pa.field("reason", pa.string(), nullable=False),
+            pa.field("detail", pa.string(), nullable=False),
+            pa.field("run_id", pa.string(), nullable=False),
+            pa.field("rejected_at", TS, nullable=False),
+        ]
+    ),
+    "runs": pa.schema(
+        [
+            pa.field("run_id", pa.string(), nullable=False),
+            pa.field("flow", pa.string(), nullable=False),
+            pa.field("started_at", TS, nullable=False),
+            pa.field("finished_at", TS),
+            pa.field("status", pa.string(), nullable=False),  # running | completed | failed
+            pa.field("parameters", pa.string()),  # JSON
+            pa.field("inputs", pa.int64()),
+            pa.field("articles_new", pa.int64()),
+            pa.field("articles_updated", pa.int64()),
+            pa.field("duplicates", pa.int64()),
+            pa.field("rejects", pa.int64()),
+            pa.field("removed_lines", pa.int64()),
+            pa.field("mentions", pa.int64()),
+            pa.field("figures", pa.int64()),
+            pa.field("embeds", pa.int64()),
+            pa.field("batches", pa.int64()),
+            pa.field("message", pa.string()),
+        ]
+    ),
+}
+
+PARTITIONS: dict[str, tuple[str, ...]] = {
+    "articles": ("source_id", "pub_year", "pub_month"),
+    "article_versions": ("source_id", "pub_year", "pub_month"),
+}
+
+# tables whose rows belong to one version of an article and are replaced with it
+ARTICLE_CHILD_TABLES = ("mentions", "figures", "embeds", "removed")
+
+_DUCKDB_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    TS: "TIMESTAMP WITH TIME ZONE",
+}
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def column_ddl(schema: pa.Schema) -> str:
+    cols = []
+    for f in schema:
+        ddl = f"{quote_ident(f.name)} {_DUCKDB_TYPES[f.type]}"
+        if not f.nullable:
+            ddl += " NOT NULL"
+        cols.append(ddl)
+    return ", ".join(cols)
+
+
+def empty_table(name: str) -> pa.Table:
+    return TABLES[name].empty_table()
