@@ -35,6 +35,8 @@ def read_warc(path: Path, default_source: str | None) -> Iterator[RawDocument | 
                 ctype = record.http_headers.get_header("Content-Type") or ""
                 if status != "200" or ctype.split(";")[0].strip().lower() not in HTML_TYPES:
                     continue
+                if (record.rec_headers.get_header("WARC-News-Etl-Kind") or "page") != "page":
+                    continue  # our own fetch archive: feeds, sitemaps and robots.txt are not articles
                 date = record.rec_headers.get_header("WARC-Date")
                 fetched = datetime.fromisoformat(date.replace("Z", "+00:00")) if date else None
                 source = record.rec_headers.get_header("WARC-Source-Id") or default_source
@@ -46,6 +48,7 @@ def read_warc(path: Path, default_source: str | None) -> Iterator[RawDocument | 
                     url=uri if uri.startswith(("http://", "https://")) else None,
                     fetched_at=fetched.astimezone(UTC) if fetched else None,
                     charset=_charset(ctype),
+                    outlet=record.rec_headers.get_header("WARC-Outlet"),
                 )
         except (ArchiveLoadFailed, OSError, EOFError, ValueError) as err:
             yield Rejected(str(path), "bad_warc", f"the WARC file is damaged or truncated: {err}")

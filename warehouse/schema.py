@@ -178,3 +178,37 @@ def column_ddl(schema: pa.Schema) -> str:
 
 def empty_table(name: str) -> pa.Table:
     return TABLES[name].empty_table()
+
+# -- collection from live sources (issue 5; warehouse/fetch_state.py) ----------------------------
+TABLES["fetch_log"] = pa.schema(  # one row per URL a fetch run tried (feeds, sitemaps, pages, robots)
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("source_id", pa.string(), nullable=False),
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("final_url", pa.string()),
+        pa.field("kind", pa.string(), nullable=False),  # robots | feed | sitemap | page
+        pa.field("status", pa.int32()),  # last HTTP status seen (null: no answer)
+        pa.field("outcome", pa.string(), nullable=False),  # ok | not_modified | refused | failed | skipped
+        pa.field("reason", pa.string()),  # why not ok: http_404, timeout, robots_disallowed, too_large...
+        pa.field("error", pa.string()),
+        pa.field("attempts", pa.int32(), nullable=False),
+        pa.field("bytes", pa.int64()),
+        pa.field("fetched_at", TS, nullable=False),
+    ]
+)
+TABLES["fetch_state"] = pa.schema(  # latest known state per URL: conditional GET and seen pages
+    [
+        pa.field("url", pa.string(), nullable=False),
+        pa.field("source_id", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("final_url", pa.string()),
+        pa.field("status", pa.int32()),
+        pa.field("outcome", pa.string(), nullable=False),  # ok | refused | failed
+        pa.field("reason", pa.string()),
+        pa.field("etag", pa.string()),
+        pa.field("last_modified", pa.string()),
+        pa.field("changed_at", TS),  # the feed's/sitemap's date for the page when it was fetched
+        pa.field("fetched_at", TS, nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)

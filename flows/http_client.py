@@ -1,0 +1,362 @@
+"""A polite async HTTP client for one source (httpx).
+
+* bounded total concurrency and a per-host limit, with a minimum delay between two requests to
+  the same host (the source's `delay`, or robots.txt Crawl-delay when larger, capped);
+* robots.txt fetched once per origin and honoured (flows/robots.py);
+* retries with exponential backoff and jitter on connection errors, timeouts, 429 and 5xx,
+  honouring Retry-After; other 4xx are final;
+* redirects followed by hand, only to http(s) URLs inside `allowed_domains`, loops detected;
+* private, loopback, link-local and reserved addresses refused unless the source sets
+  `allow_private_addresses: true`;
+* bodies larger than `max_bytes` refused (by Content-Length, or while streaming); pages whose
+  content type is not HTML refused before the body is read.
+
+Every HTTP response received (retried ones and redirects included) is handed to `on_response`,
+which appends it to the run's WARC. Nothing raises for a bad URL or a bad server: the result
+says what happened (`outcome`, `reason`, `error`, `attempts`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from flows.robots import RobotsRules, product_token, rules_from_response
+from flows.sources import Source
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+FEED_TYPES = ("xml", "rss", "atom", "text/plain", "text/html", "application/octet-stream")
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# headers that describe the transfer, not the body we keep (we store the decoded body)
+_TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRecord:
+    """One HTTP response as received, for the WARC archive."""
+
+    url: str
+    status: int
+    reason_phrase: str
+    http_version: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    fetched_at: datetime
+    kind: str  # robots | feed | sitemap | page
+    source_id: str
+    outlet: str
+
+
+@dataclass(slots=True)
+class FetchResult:
+    url: str  # as requested
+    kind: str
+    final_url: str = ""
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    outcome: str = "failed"  # ok | not_modified | refused | failed
+    reason: str | None = None  # why it is not ok (see docs/fetching.md)
+    error: str | None = None  # one sentence
+    attempts: int = 0
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+class _Refused(Exception):  # control flow inside fetch(), never escapes
+    def __init__(self, outcome: str, reason: str, error: str) -> None:
+        super().__init__(error)
+        self.outcome = outcome
+        self.reason = reason
+        self.error = error
+
+
+def _retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def _media_type(headers: httpx.Headers) -> str:
+    return (headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
+def _type_ok(kind: str, media_type: str) -> bool:
+    if kind == "page":
+        return media_type in HTML_TYPES
+    if kind in ("feed", "sitemap"):
+        return media_type == "" or any(t in media_type for t in FEED_TYPES)
+    return True
+
+
+def _blocked_address(ip: str) -> bool:
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return bool(
+        addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved
+        or addr.is_multicast or addr.is_unspecified
+    )
+
+
+class Fetcher:
+    """Use as `async with Fetcher(source, on_response=...) as f: await f.fetch(url, "page")`."""
+
+    def __init__(
+        self,
+        source: Source,
+        on_response: Callable[[ResponseRecord], None] | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.source = source
+        self.limits = source.limits
+        self.on_response = on_response
+        self._sleep = sleep
+        self._jitter = jitter
+        self._client: httpx.AsyncClient | None = None
+        self._total = asyncio.Semaphore(self.limits.concurrency)
+        self._host_sem: dict[str, asyncio.Semaphore] = {}
+        self._host_lock: dict[str, asyncio.Lock] = {}
+        self._host_next: dict[str, float] = {}
+        self._host_delay: dict[str, float] = {}
+        self._robots: dict[str, RobotsRules] = {}
+        self._robots_lock: dict[str, asyncio.Lock] = {}
+        self._addr_ok: dict[str, str | None] = {}
+        self.requests = 0  # HTTP requests sent (all attempts)
+        self.notes: list[str] = []  # things worth a log line (capped Crawl-delay, robots problems)
+
+    async def __aenter__(self) -> Fetcher:
+        lim = self.limits
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            headers={"User-Agent": lim.user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(connect=lim.connect_timeout, read=lim.read_timeout, write=lim.read_timeout, pool=None),
+            limits=httpx.Limits(max_connections=lim.concurrency, max_keepalive_connections=lim.concurrency),
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    # -- policy -----------------------------------------------------------------------------
+
+    async def _check_url(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise _Refused("refused", "bad_scheme", f"only http and https URLs are fetched, not {parts.scheme or 'no scheme'!r}")
+        host = parts.hostname
+        if not self.source.allows_host(host):
+            raise _Refused("refused", "offsite", f"{host} is outside allowed_domains {list(self.source.allowed_domains)}")
+        if not self.source.allow_private_addresses:
+            problem = await self._address_problem(host or "", parts.port or (443 if parts.scheme == "https" else 80))
+            if problem:
+                raise _Refused("refused", "private_address", problem)
+
+    async def _address_problem(self, host: str, port: int) -> str | None:
+        if host in self._addr_ok:
+            return self._addr_ok[host]
+        problem: str | None = None
+        try:
+            ipaddress.ip_address(host)
+            addresses = [host]
+        except ValueError:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                addresses = [str(info[4][0]) for info in infos]
+            except OSError as err:
+                addresses = []
+                problem = None  # resolution errors surface as connect errors (and are retried)
+                self.notes.append(f"cannot resolve {host}: {err}")
+        bad = [a for a in addresses if _blocked_address(a)]
+        if bad:
+            problem = f"{host} resolves to a private or reserved address ({bad[0]}); set allow_private_addresses to fetch it"
+        self._addr_ok[host] = problem
+        return problem
+
+    async def _pace(self, host: str) -> None:
+        """Wait until this host may be asked again (per-host delay / Crawl-delay)."""
+        lock = self._host_lock.setdefault(host, asyncio.Lock())
+        async with lock:
+            now = time.monotonic()
+            start = max(now, self._host_next.get(host, 0.0))
+            self._host_next[host] = start + self._host_delay.get(host, self.limits.delay)
+        if start > now:
+            await self._sleep(start - now)
+
+    async def robots(self, url: str) -> RobotsRules:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        lock = self._robots_lock.setdefault(origin, asyncio.Lock())
+        async with lock:
+            if origin not in self._robots:
+                res = await self.fetch(origin + "/robots.txt", "robots")
+                if res.status is not None and res.outcome in ("ok", "failed"):
+                    rules = rules_from_response(origin, res.status, res.body if res.ok else None)
+                elif res.status is None and res.reason in ("too_large", "private_address", "offsite"):
+                    rules = rules_from_response(origin, 404, None)  # unusable file: no rules
+                else:
+                    rules = rules_from_response(origin, None, None, res.error)
+                if rules.note:
+                    self.notes.append(f"{origin}: {rules.note}")
+                agent = product_token(self.limits.user_agent)
+                delay = rules.crawl_delay(agent)
+                if delay is not None:
+                    if delay > self.limits.max_crawl_delay:
+                        self.notes.append(f"{origin}: Crawl-delay {delay}s capped to {self.limits.max_crawl_delay}s")
+                    self._host_delay[parts.hostname or ""] = max(self.limits.delay, min(delay, self.limits.max_crawl_delay))
+                self._robots[origin] = rules
+            return self._robots[origin]
+
+    # -- fetching ---------------------------------------------------------------------------
+
+    async def fetch(self, url: str, kind: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        """GET a URL by the rules above. kind: robots | feed | sitemap | page."""
+        result = FetchResult(url=url, kind=kind, final_url=url)
+        visited = {url}
+        current = url
+        try:
+            for _hop in range(self.limits.max_redirects + 1):
+                await self._check_url(current)
+                if kind != "robots":
+                    rules = await self.robots(current)
+                    if not rules.allowed(current, product_token(self.limits.user_agent)):
+                        reason = "robots_disallowed" if rules.parser is not None or rules.allow_all else "robots_unavailable"
+                        note = f" ({rules.note})" if rules.note else ""
+                        raise _Refused("refused", reason, f"robots.txt of {rules.origin} does not allow {current}{note}")
+                conditional = {}
+                if current == url and etag:
+                    conditional["If-None-Match"] = etag
+                if current == url and last_modified:
+                    conditional["If-Modified-Since"] = last_modified
+                await self._request(result, current, conditional)
+                result.final_url = current
+                status = result.status or 0
+                location = result.header("location")
+                if status in REDIRECTS and location:
+                    nxt = urljoin(current, location.strip())
+                    if nxt in visited:
+                        raise _Refused("refused", "redirect_loop", f"redirect loop at {current} -> {nxt}")
+                    visited.add(nxt)
+                    current = nxt
+                    continue
+                break
+            else:
+                raise _Refused("refused", "too_many_redirects", f"more than {self.limits.max_redirects} redirects from {url}")
+        except _Refused as ref:
+            result.outcome, result.reason, result.error = ref.outcome, ref.reason, ref.error
+            result.body = None
+            return result
+        status = result.status or 0
+        if status == 304:
+            result.outcome = "not_modified"
+        elif 200 <= status < 300:
+            result.outcome = "ok"
+        elif status in REDIRECTS:
+            result.outcome, result.reason, result.error = "failed", "bad_redirect", f"status {status} without a Location header"
+        else:
+            result.outcome, result.reason = "failed", f"http_{status}"
+            result.error = result.error or f"the server answered {status}"
+            result.body = None
+        return result
+
+    async def _request(self, result: FetchResult, url: str, headers: dict[str, str]) -> None:
+        """One URL with retries. Fills result.status/headers/body or raises _Refused."""
+        host = urlsplit(url).hostname or ""
+        sem = self._host_sem.setdefault(host, asyncio.Semaphore(self.limits.per_host))
+        attempts_allowed = self.limits.retries + 1
+        for attempt in range(1, attempts_allowed + 1):
+            result.attempts += 1
+            wait: float | None = None
+            async with self._total, sem:
+                await self._pace(host)
+                try:
+                    status = await self._once(result, url, headers)
+                except httpx.TimeoutException as err:
+                    status, failure = None, ("timeout", f"{type(err).__name__}: no answer within the timeout")
+                except httpx.TransportError as err:
+                    status, failure = None, ("connect_error", f"{type(err).__name__}: {err}")
+            if status is not None and status not in RETRY_STATUSES:
+                return
+            if status is not None:
+                failure = (f"http_{status}", f"the server answered {status}")
+                wait = _retry_after(result.header("retry-after"))
+                if wait is not None and wait > self.limits.max_retry_after:
+                    detail = f"the server answered {status} with Retry-After {wait:.0f}s (longer than max_retry_after)"
+                    raise _Refused("failed", failure[0], detail)
+            if attempt == attempts_allowed:
+                raise _Refused("failed", failure[0], f"{failure[1]} (after {attempt} attempts)")
+            if wait is None:
+                base = self.limits.backoff * (2 ** (attempt - 1))
+                wait = base + self._jitter() * base
+            await self._sleep(wait)
+
+    async def _once(self, result: FetchResult, url: str, headers: dict[str, str]) -> int:
+        assert self._client is not None, "use Fetcher as an async context manager"
+        self.requests += 1
+        fetched_at = datetime.now(UTC)
+        async with self._client.stream("GET", url, headers=headers) as resp:
+            result.status = resp.status_code
+            result.headers = {k.lower(): v for k, v in resp.headers.items()}
+            result.fetched_at = fetched_at
+            media = _media_type(resp.headers)
+            if 200 <= resp.status_code < 300 and not _type_ok(result.kind, media):
+                detail = f"content type {media or 'none'!r} is not accepted for a {result.kind}"
+                raise _Refused("refused", "unsupported_content_type", detail)
+            declared = resp.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.limits.max_bytes:
+                raise _Refused("refused", "too_large", f"Content-Length {declared} is above max_bytes {self.limits.max_bytes}")
+            body = bytearray()
+            async for chunk in resp.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > self.limits.max_bytes:
+                    raise _Refused("refused", "too_large", f"the body is larger than max_bytes {self.limits.max_bytes}")
+            result.body = bytes(body)
+            if self.on_response is not None:
+                kept = [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in _TRANSFER_HEADERS]
+                kept.append(("Content-Length", str(len(body))))
+                self.on_response(
+                    ResponseRecord(
+                        url=url,
+                        status=resp.status_code,
+                        reason_phrase=resp.reason_phrase or "",
+                        http_version=resp.http_version or "HTTP/1.1",
+                        headers=kept,
+                        body=result.body,
+                        fetched_at=fetched_at,
+                        kind=result.kind,
+                        source_id=self.source.id,
+                        outlet=self.source.name,
+                    )
+                )
+            return resp.status_code
