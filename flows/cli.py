@@ -184,7 +184,39 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: dict[str, Any], *, wait: bool) -> None:
-    raise CliError("fetching from live sources is not built yet (see the collection issue)")
+    """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC (one writer lock
+    for both). settings (config `fetch:`): batch_size, workers for loading the WARC."""
+    from flows import prefect_env
+
+    prefect_env.configure(paths.prefect_home)
+    from flows.sources import SourcesError, load_sources
+    from warehouse.lake import WriterBusy, writer_lock
+
+    try:
+        load_sources(sources, source)  # fail fast on a bad sources file, before Prefect starts
+    except SourcesError as err:
+        raise CliError(str(err)) from err
+    _check_writable(paths)
+    from flows.fetch_flow import fetch_flow
+    from flows.load_flow import load_flow
+
+    load_settings = {"workers": 1, **{k: v for k, v in settings.items() if k in ("batch_size", "workers")}}
+    try:
+        with writer_lock(paths, wait=wait):
+            fetched = fetch_flow(sources_file=str(Path(sources).resolve()), data_dir=str(paths.data_dir), run_id=new_run_id(), only=source)
+            counts = fetched["counts"]
+            print(f"\nfetch {fetched['run_id']}: {fetched['sources']} source(s) in {fetched['seconds']:.1f}s")
+            for key in ("listings_ok", "listings_not_modified", "listings_failed", "entries", "pages_fetched", "pages_not_modified",
+                        "pages_skipped", "pages_deferred", "pages_refused", "pages_failed", "requests", "source_errors"):
+                print(f"  {key.replace('_', ' ').ljust(21)}  {counts.get(key, 0)}")
+            print(f"  warc                   {fetched['warc'] or '-'}")
+            if fetched["pages"] and fetched["warc"]:
+                summary = load_flow(paths=[fetched["warc"]], data_dir=str(paths.data_dir), run_id=new_run_id(), settings=load_settings)
+                print_summary(dict(summary), paths)
+    except WriterBusy as err:
+        raise CliError(str(err), EXIT_BUSY) from err
+    finally:
+        prefect_env.silence_shutdown_noise()
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

@@ -79,6 +79,14 @@ class FetchResult:
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
+    @property
+    def charset(self) -> str | None:
+        for part in (self.header("content-type") or "").split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                return value.strip("\"' ")
+        return None
+
 
 class _Refused(Exception):  # control flow inside fetch(), never escapes
     def __init__(self, outcome: str, reason: str, error: str) -> None:

@@ -19,6 +19,7 @@ class RobotsRules:
     parser: RobotFileParser | None  # None: no usable file
     allow_all: bool
     note: str = ""
+    delays: dict[str, float] | None = None  # Crawl-delay per user-agent group (lower-case; "*" too)
 
     def allowed(self, url: str, user_agent: str) -> bool:
         if self.parser is None:
@@ -26,10 +27,42 @@ class RobotsRules:
         return self.parser.can_fetch(user_agent, url)
 
     def crawl_delay(self, user_agent: str) -> float | None:
-        if self.parser is None:
+        """Crawl-delay of the group naming our product token, else of `*` (fractions allowed:
+        urllib's parser only reads whole seconds)."""
+        if not self.delays:
             return None
-        delay = self.parser.crawl_delay(user_agent)
-        return float(delay) if delay is not None else None
+        agent = user_agent.lower()
+        for name, delay in self.delays.items():
+            if name != "*" and name in agent:
+                return delay
+        return self.delays.get("*")
+
+
+def parse_crawl_delays(text: str) -> dict[str, float]:
+    delays: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key, value = key.strip().lower(), value.strip()
+        if key == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+        else:
+            in_rules = True
+            if key == "crawl-delay":
+                try:
+                    delay = float(value)
+                except ValueError:
+                    continue
+                if delay >= 0:
+                    for agent in agents:
+                        delays.setdefault(agent, delay)
+    return delays
 
 
 def product_token(user_agent: str) -> str:
@@ -47,4 +80,4 @@ def rules_from_response(origin: str, status: int | None, body: bytes | None, err
     parser = RobotFileParser()
     text = (body or b"").decode("utf-8", "replace")
     parser.parse(text.splitlines())
-    return RobotsRules(origin, status, parser, allow_all=True)
+    return RobotsRules(origin, status, parser, allow_all=True, delays=parse_crawl_delays(text))

@@ -32,6 +32,7 @@ class Validators:
 
 @dataclass(frozen=True, slots=True)
 class PageState:
+    final_url: str | None
     changed_at: datetime | None
     etag: str | None
     last_modified: str | None
@@ -57,14 +58,14 @@ class FetchStateStore:
         """Pages already stored (or refused for a lasting reason), by the URL the feed gave."""
         refusals = ", ".join(quote_literal(r) for r in LASTING_REFUSALS)
         rows = self.con.execute(
-            "SELECT url, changed_at, etag, last_modified FROM fetch_state "
+            "SELECT url, final_url, changed_at, etag, last_modified FROM fetch_state "
             "WHERE source_id = ? AND kind = 'page' AND ("
             f"  (outcome = 'refused' AND reason IN ({refusals})) "
             "   OR (outcome = 'ok' AND (final_url IN (SELECT input_ref FROM article_inputs) "
             "                           OR final_url IN (SELECT input_ref FROM rejects))))",
             [source_id],
         ).fetchall()
-        return {r[0]: PageState(r[1], r[2], r[3]) for r in rows}
+        return {r[0]: PageState(r[1], r[2], r[3], r[4]) for r in rows}
 
     def _insert(self, table: str, rows: list[dict[str, Any]]) -> None:
         if not rows:
