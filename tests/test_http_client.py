@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -164,7 +165,7 @@ def test_robots_is_fetched_once_and_crawl_delay_paces_requests() -> None:
         assert all(r.ok for r in results)
         assert site.paths().count("/robots.txt") == 1
         pages = sorted(h.at for h in site.hits if h.path.startswith("/news/"))
-        gaps = [b - a for a, b in zip(pages, pages[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(pages)]
         assert gaps and min(gaps) >= 0.28, gaps
 
 
@@ -187,7 +188,8 @@ def test_per_host_limit_bounds_concurrency() -> None:
     for i in range(8):
         site.extra[f"/p{i}.html"] = slowish
     with SiteServer(site) as srv:
-        results = fetch_all(source(srv, limits=replace(FAST, per_host=2, concurrency=8)), [(srv.url(f"/p{i}.html"), "page") for i in range(8)])
+        urls = [(srv.url(f"/p{i}.html"), "page") for i in range(8)]
+        results = fetch_all(source(srv, limits=replace(FAST, per_host=2, concurrency=8)), urls)
     assert all(r.ok for r in results)
     assert peak == 2
 
