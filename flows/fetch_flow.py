@@ -145,7 +145,9 @@ async def _listings(f: Fetcher, source: Source, validators: dict[str, Validators
                 known = entries.get(entry.url)
                 if known is None or (known.changed_at is None and entry.changed_at is not None):
                     entries[entry.url] = entry
-            for child in parsed.sitemaps:
+            oldest = datetime.min.replace(tzinfo=UTC)
+            # news sites list hundreds of sitemaps, oldest first: follow the most recently changed
+            for child in sorted(parsed.sitemaps, key=lambda e: e.changed_at or oldest, reverse=True):
                 if followed < source.limits.max_sitemaps and child.url not in done:
                     followed += 1
                     queue.append((child.url, "sitemap"))

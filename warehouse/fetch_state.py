@@ -5,7 +5,8 @@
 
 A page counts as already stored when its state says it was fetched (or refused for a lasting
 reason) AND, for fetched pages, its URL reached the load step (it is in article_inputs or
-rejects). A run killed between fetching and loading therefore fetches those pages again.
+rejects). A run killed between fetching and loading therefore fetches those pages again. A URL
+that is in article_inputs for the source (loaded from a file earlier) counts as stored as well.
 """
 
 from __future__ import annotations
@@ -65,7 +66,13 @@ class FetchStateStore:
             "                           OR final_url IN (SELECT input_ref FROM rejects))))",
             [source_id],
         ).fetchall()
-        return {r[0]: PageState(r[1], r[2], r[3], r[4]) for r in rows}
+        seen = {r[0]: PageState(r[1], r[2], r[3], r[4]) for r in rows}
+        # pages stored by an earlier load (a jsonl or WARC with the same URL) count as seen too
+        for (ref,) in self.con.execute(
+            "SELECT DISTINCT input_ref FROM article_inputs WHERE source_id = ? AND input_ref LIKE 'http%'", [source_id]
+        ).fetchall():
+            seen.setdefault(ref, PageState(ref, None, None, None))
+        return seen
 
     def _insert(self, table: str, rows: list[dict[str, Any]]) -> None:
         if not rows:
