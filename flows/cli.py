@@ -186,19 +186,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: dict[str, Any], *, wait: bool) -> None:
     """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC (one writer lock
     for both). settings (config `fetch:`): batch_size, workers for loading the WARC."""
-    from flows import prefect_env
+    from flows import prefect_env  # noqa: PLC0415  # lazy: only fetch needs Prefect
 
     prefect_env.configure(paths.prefect_home)
-    from flows.sources import SourcesError, load_sources
-    from warehouse.lake import WriterBusy, writer_lock
+    from flows.sources import SourcesError, load_sources  # noqa: PLC0415  # lazy: only fetch needs Prefect
+    from warehouse.lake import WriterBusy, writer_lock  # noqa: PLC0415  # lazy: only fetch needs Prefect
 
     try:
         load_sources(sources, source)  # fail fast on a bad sources file, before Prefect starts
     except SourcesError as err:
         raise CliError(str(err)) from err
     _check_writable(paths)
-    from flows.fetch_flow import fetch_flow
-    from flows.load_flow import load_flow
+    from flows.fetch_flow import fetch_flow  # noqa: PLC0415  # lazy: only fetch needs Prefect
+    from flows.load_flow import load_flow  # noqa: PLC0415  # lazy: only fetch needs Prefect
 
     load_settings = {"workers": 1, **{k: v for k, v in settings.items() if k in ("batch_size", "workers")}}
     try:
