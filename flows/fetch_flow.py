@@ -186,6 +186,7 @@ async def crawl_source(
         results = await asyncio.gather(*(one(e, s) for e, s in todo))
         for (entry, state), res in zip(todo, results, strict=True):
             crawl.log(res)
+            res.body = None  # the WARC has it; keep memory flat on large runs
             if res.outcome == "ok":
                 crawl.counts["pages_fetched"] += 1
                 crawl.state(res, outcome="ok", changed_at=entry.changed_at)
