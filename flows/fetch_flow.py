@@ -160,11 +160,16 @@ async def crawl_source(
     seen: dict[str, PageState],
     on_response: Callable[[ResponseRecord], None] | None,
     run_id: str,
+    *,
+    pending: dict[str, PageState] | None = None,
 ) -> SourceCrawl:
-    """Fetch one source's feeds and sitemaps, then the pages they list that are new or changed."""
+    """Fetch one source's feeds and sitemaps, then the pages they list that are new or changed,
+    plus `pending` pages (fetched by an earlier run that never reached its load step)."""
     crawl = SourceCrawl(source.id, run_id)
     async with Fetcher(source, on_response) as f:
         entries = await _listings(f, source, validators, crawl)
+        for url, st in (pending or {}).items():
+            entries.setdefault(url, FeedEntry(url, None, None, st.changed_at))
         crawl.counts["entries"] = len(entries)
         todo: list[tuple[FeedEntry, PageState | None]] = []
         for url, entry in entries.items():
@@ -223,8 +228,12 @@ def fetch_source(run_id: str, source_id: str) -> dict[str, int]:
     source = run.sources[source_id]
     logger = get_run_logger()
     try:
+        store = run.store
         crawl = asyncio.run(
-            crawl_source(source, run.store.validators(source_id), run.store.seen_pages(source_id), run.archive.write, run_id)
+            crawl_source(
+                source, store.validators(source_id), store.seen_pages(source_id), run.archive.write, run_id,
+                pending=store.pending_pages(source_id),
+            )
         )
     except Exception as err:  # noqa: BLE001  # one broken source must not end the run for the others
         logger.error("source %s failed: %s\n%s", source_id, err, traceback.format_exc(limit=5))

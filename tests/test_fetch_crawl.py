@@ -126,10 +126,12 @@ def test_fetch_state_store_in_a_real_lake(tmp_path: Path) -> None:
         )
         # a is fetched but not loaded yet (killed run): fetched again; b is refused for good
         assert set(store.seen_pages("s")) == {"http://x/b"}
+        assert set(store.pending_pages("s")) == {"http://x/a"}
         writer.con.execute(
             "INSERT INTO article_inputs VALUES ('id1', 'http://x/a', 's', 'http://x/a', 'h', 'stored', 'r1', ?)", [now]
         )
         assert set(store.seen_pages("s")) == {"http://x/a", "http://x/b"}
+        assert store.pending_pages("s") == {}
         assert store.validators("s")["http://x/feed"].etag == '"e1"'
         # state is replaced per URL, the log is appended
         store.commit([log], [state("http://x/feed", "feed", "ok", etag='"e2"')], [])
@@ -137,3 +139,14 @@ def test_fetch_state_store_in_a_real_lake(tmp_path: Path) -> None:
         assert writer.con.execute("SELECT count(*) FROM fetch_state WHERE url = 'http://x/feed'").fetchone() == (1,)
         assert writer.con.execute("SELECT count(*) FROM fetch_log").fetchone() == (2,)
         assert writer.con.execute("SELECT reason FROM rejects").fetchall() == [("timeout",)]
+
+
+def test_pages_of_a_run_killed_before_loading_are_fetched_even_when_the_feed_is_unchanged() -> None:
+    site = Site()
+    _small_feed(site)
+    site.extra["/small-feed.xml"] = lambda: (304, {}, b"")
+    with SiteServer(site) as srv:
+        pending = {srv.url("/news/4.html"): PageState(srv.url("/news/4.html"), None, None, None)}
+        crawl = asyncio.run(crawl_source(_source(srv, "/small-feed.xml"), {}, {}, None, "r", pending=pending))
+    assert crawl.counts["listings_not_modified"] == 1
+    assert crawl.counts["pages_fetched"] == 1 and "/news/4.html" in site.paths()

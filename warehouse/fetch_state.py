@@ -74,6 +74,18 @@ class FetchStateStore:
             seen.setdefault(ref, PageState(ref, None, None, None))
         return seen
 
+    def pending_pages(self, source_id: str) -> dict[str, PageState]:
+        """Pages fetched by a run that ended before its load step (not in article_inputs or
+        rejects): the next run fetches them again even if their feed answers 304."""
+        rows = self.con.execute(
+            "SELECT url, final_url, changed_at, etag, last_modified FROM fetch_state "
+            "WHERE source_id = ? AND kind = 'page' AND outcome = 'ok' "
+            "AND final_url NOT IN (SELECT input_ref FROM article_inputs) "
+            "AND final_url NOT IN (SELECT input_ref FROM rejects)",
+            [source_id],
+        ).fetchall()
+        return {r[0]: PageState(r[1], r[2], None, None) for r in rows}  # no validators: a 304 would lose the page
+
     def _insert(self, table: str, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
