@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import lxml.html
 import trafilatura
+from lxml.etree import ParserError
 from trafilatura.settings import Document
 
 
@@ -19,6 +21,7 @@ class HtmlExtraction:
     description: str | None
     language: str | None
     url: str | None
+    captions: tuple[str, ...] = ()  # <figcaption> texts: trafilatura drops them from the main text
 
 
 def extract_html(html: str, url: str | None = None) -> HtmlExtraction | None:
@@ -46,4 +49,19 @@ def extract_html(html: str, url: str | None = None) -> HtmlExtraction | None:
         description=doc.description or None,
         language=doc.language or None,
         url=doc.url or url,
+        captions=figure_captions(html),
     )
+
+
+def figure_captions(html: str) -> tuple[str, ...]:
+    """Texts of the page's <figcaption> elements (photo captions), whitespace tidied."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ParserError, ValueError):
+        return ()
+    out = []
+    for node in tree.iter("figcaption"):
+        text = " ".join(node.text_content().split())
+        if text and text not in out:
+            out.append(text)
+    return tuple(out)

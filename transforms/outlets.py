@@ -19,6 +19,7 @@ import yaml
 from transforms.embeds import url_domain
 from transforms.normalize import search_form
 
+_DOMAIN_LIKE = re.compile(r"^(?:www\.)?[a-z0-9\-]+(?:\.[a-z0-9\-]+)+$", re.IGNORECASE)
 _LEAD_IN = re.compile(r"^(?P<name>[^–—\-:.،,]{2,40}?)\s*[–—\-]\s+\S")
 
 
@@ -90,3 +91,16 @@ def detect_outlet(
     if known is not None:
         return OutletSignal(known.name, "url")
     return None
+
+
+def canonical_outlet(name: str | None) -> str | None:
+    """A metadata site name as the outlet's canonical name ("عنب بلدي" -> "Enab Baladi"); a bare
+    domain (what trafilatura reports when a page names no site) is looked up by domain."""
+    if not name or not name.strip():
+        return None
+    known = by_domain("//" + name.strip()) if _DOMAIN_LIKE.match(name.strip()) else by_name(name)
+    return known.name if known else name.strip()
+
+
+def is_domain_like(name: str | None) -> bool:
+    return bool(name and _DOMAIN_LIKE.match(name.strip()))

@@ -15,11 +15,11 @@ from transforms.dates import month_years, resolve_text_date
 from transforms.decode import DecodeError, decode_bytes
 from transforms.facts import extract_facts
 from transforms.fields import ParsedDate, detect_language, parse_iso_date
-from transforms.headings import analyse_header
+from transforms.headings import analyse_header, match_caption
 from transforms.html import extract_html
 from transforms.identity import article_id, article_identity, content_hash, safe_source_id
 from transforms.normalize import safe_text, search_form, word_count
-from transforms.outlets import detect_outlet
+from transforms.outlets import OutletSignal, canonical_outlet, detect_outlet, is_domain_like
 from transforms.records import Article, DocumentResult, Embed, RawDocument
 
 MIN_BODY_CHARS = 40
@@ -39,6 +39,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
         return DocumentResult.rejected(raw.input_ref, err.reason, err.detail)
 
     meta_title = meta_date = meta_author = meta_site = None
+    captions: tuple[str, ...] = ()
     section: str | None = None
     url = raw.url
     if raw.media_type == "html":
@@ -48,6 +49,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
         text = extraction.text
         meta_title, meta_date, meta_author = extraction.title, extraction.date, extraction.author
         meta_site = extraction.sitename
+        captions = extraction.captions
         section = extraction.categories[0] if extraction.categories else None
         url = url or extraction.url
         extractor = "trafilatura"
@@ -61,7 +63,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
     title_hint = safe_text(raw.title) if raw.title else (safe_text(meta_title) if meta_title else None)
     header = analyse_header(cleaned.lines, title_hint=title_hint or None, title_from_text=True)
     title = header.title
-    embeds = [*header.embeds, *cleaned.embeds]
+    embeds = [*header.embeds, *page_captions(captions, header.embeds), *cleaned.embeds]
     removed = sorted([*cleaned.removed, *header.removed], key=lambda r: r.line_no)
 
     body = "\n".join(line for _, line in header.lines)
@@ -85,7 +87,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
         article_id=article_id(identity),
         identity=identity,
         source_id=source_id,
-        outlet=raw.outlet or meta_site or (signal.outlet if signal else None),
+        outlet=raw.outlet or _outlet(meta_site, signal),
         url=url,
         input_ref=raw.input_ref,
         title=title,
@@ -128,3 +130,25 @@ def publication_date(raw: RawDocument, meta_date: str | None, body: str, embeds:
     if notes and parsed.value is None:
         return ParsedDate(None, "none", "; ".join([*(n for n in notes if n), parsed.note or ""]).strip("; "))
     return parsed
+
+
+def _outlet(meta_site: str | None, signal: OutletSignal | None) -> str | None:
+    """A site name from page metadata wins over text signals, except a bare domain (trafilatura's
+    fallback), which only wins when the text names no outlet."""
+    if meta_site and not is_domain_like(meta_site):
+        return canonical_outlet(meta_site)
+    if signal is not None:
+        return signal.outlet
+    return canonical_outlet(meta_site)
+
+
+def page_captions(captions: tuple[str, ...], seen: list[Embed]) -> list[Embed]:
+    """<figcaption> texts as caption embeds (credit in parentheses as the author)."""
+    known = {e.text for e in seen}
+    out = []
+    for text in captions:
+        if text in known:
+            continue
+        parsed = match_caption(safe_text(text))
+        out.append(parsed if parsed is not None else Embed("caption", text=safe_text(text)))
+    return out
