@@ -20,11 +20,13 @@ from typing import Any
 import yaml
 
 from transforms.embeds import extract_tweets, short_link_embed
-from transforms.normalize import search_form
+from transforms.normalize import search_form, search_letters
 from transforms.records import Embed, Removed
 
 # A line that ends a sentence (not an ellipsis "..") or carries a quotation reads as content.
 _SENTENCE_END = re.compile(r"(?<![.…])[.!?؟]\s*$|[:\"”»]\s*$")
+# Inside a block (a list of link titles) only a full stop ends the list: titles often end in quotes.
+_PARAGRAPH_END = re.compile(r"(?<![.…])[.!?؟]\s*$")
 _QUOTE = re.compile("[“”«»\"]")
 _CONTENT_WORDS = 16  # a line this long is content whatever it looks like
 
@@ -77,7 +79,7 @@ def _examples(r: dict[str, Any], key: str) -> tuple[str, ...]:
 
 def parse_rules(data: dict[str, Any]) -> RuleSet:
     def compile_(p: object) -> re.Pattern[str]:
-        return re.compile(str(p), re.IGNORECASE)
+        return re.compile(search_letters(str(p)), re.IGNORECASE)
 
     line_rules = tuple(
         LineRule(
@@ -160,7 +162,7 @@ def clean_document(lines: list[str], rules: RuleSet) -> CleanResult:
             words = len(stripped.split())
             own_rule = match_line_rule(stripped, rules)
             if own_rule is None and match_block_rule(stripped, rules) is None and (
-                words <= in_block.max_words and not reads_as_content(stripped) and not _SENTENCE_END.search(stripped)
+                words <= in_block.max_words and not _PARAGRAPH_END.search(stripped)
             ):
                 result.removed.append(Removed(no, stripped, in_block.name))
                 continue
