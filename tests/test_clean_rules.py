@@ -25,7 +25,11 @@ def test_rule_examples(rule: LineRule | BlockRule) -> None:
         taken = match_block_rule(example, RULES) if isinstance(rule, BlockRule) else match_line_rule(example, RULES)
         assert taken is not None and taken.name == rule.name, (rule.name, example, taken)
         # and in a document, between two paragraphs, the line goes with that rule
-        doc = ["وقال التحالف في بيان إن العمليات مستمرة في دير الزور.", example, "وأضاف أن الحملة ستتوسع لتشمل الرقة والحسكة خلال الأيام المقبلة."]
+        doc = [
+            "وقال التحالف في بيان إن العمليات مستمرة في دير الزور.",
+            example,
+            "وأضاف أن الحملة ستتوسع لتشمل الرقة والحسكة خلال الأيام المقبلة.",
+        ]
         cleaned = clean_document(doc, RULES)
         assert [r.rule for r in cleaned.removed if r.line == example.strip()] == [rule.name], (rule.name, example)
     for example in rule.keep_examples:

@@ -10,7 +10,11 @@ from transforms.outlets import canonical_outlet, detect_outlet
 from transforms.pipeline import transform_document
 from transforms.records import RawDocument
 
-LEDE = "ناقش التحالف الدولي مع “قوات سوريا الديمقراطية” (قسد) الإجراءات التي يجري اتباعها للحد من العمليات المتزايدة لتنظيم “الدولة الإسلامية”، في شمال شرقي سوريا."
+LEDE = (
+    "ناقش التحالف الدولي مع “قوات سوريا الديمقراطية” (قسد) الإجراءات التي يجري اتباعها للحد من العمليات المتزايدة"
+    " لتنظيم “الدولة الإسلامية”، في شمال شرقي سوريا."
+)
+ECCI = "ECCI (European Centre for Counterterrorism and Intelligence Studies)"
 PARA = "وأضاف أن “التحالف مستمر في شراكته مع قوات سوريا الديمقراطية، وسنستمر في استهداف داعش في سوريا حتى لا يهدد المنطقة مرة أخرى”."
 
 
@@ -107,7 +111,7 @@ def test_title_from_metadata_drops_the_repeated_first_line() -> None:
         ({"first_line": "اندبندنت عربية – مع عودة تحرك عناصر التنظيم"}, ("Independent Arabia", "lead_in")),
         ({"first_line": "دير الزور – قتل ثلاثة مدنيين"}, None),  # a place dateline is not an outlet
         ({"removed_lines": ["ادعم عنب بلدي"]}, ("Enab Baladi", "appeal")),
-        ({"short_links": ["https://eocr.eu/?p=3008"]}, ("ECCI (European Centre for Counterterrorism and Intelligence Studies)", "short_link")),
+        ({"short_links": ["https://eocr.eu/?p=3008"]}, (ECCI, "short_link")),
         ({"url": "https://www.enabbaladi.net/archives/1"}, ("Enab Baladi", "url")),
     ],
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.normalize import safe_text, search_form
+from transforms.normalize import safe_text, search_form, search_letters
 
 
 @pytest.mark.parametrize(
@@ -76,6 +76,4 @@ def test_persian_letters_outside_arabic_words_are_kept() -> None:
 
 
 def test_search_letters_keeps_regex_syntax() -> None:
-    from transforms.normalize import search_letters
-
     assert search_letters(r"^(على|إلى)\S+$") == r"^(علي|الي)\S+$"

@@ -77,7 +77,9 @@ def word_count(text: str) -> int:
     return len(re.findall(r"\w+", text))
 
 
-_LETTER_MAP = str.maketrans({"\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627", "\u0649": "\u064a", "\u0629": "\u0647"})
+_LETTER_MAP = str.maketrans(
+    {"\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627", "\u0649": "\u064a", "\u0629": "\u0647"}
+)
 
 
 def search_letters(text: str) -> str:
