@@ -60,7 +60,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
     lines = safe_text(text).split("\n")
     doc_language = detect_language(text)
     cleaned = clean_document(lines, load_rules(doc_language, raw.source_id))
-    title_hint = safe_text(raw.title) if raw.title else (safe_text(meta_title) if meta_title else None)
+    title_hint = safe_text(raw.title) if raw.title else (strip_site_name(safe_text(meta_title), meta_site) if meta_title else None)
     header = analyse_header(cleaned.lines, title_hint=title_hint or None, title_from_text=True)
     title = header.title
     embeds = [*header.embeds, *page_captions(captions, header.embeds), *cleaned.embeds]
@@ -152,3 +152,13 @@ def page_captions(captions: tuple[str, ...], seen: list[Embed]) -> list[Embed]:
         parsed = match_caption(safe_text(text))
         out.append(parsed if parsed is not None else Embed("caption", text=safe_text(text)))
     return out
+
+
+def strip_site_name(title: str, site: str | None) -> str:
+    """"Headline - Site" / "Headline | Site" / "Headline – Site" from a page <title> -> "Headline"."""
+    if not site:
+        return title
+    for sep in (" - ", " | ", " – ", " — "):
+        if title.endswith(sep + site) and len(title) > len(sep + site):
+            return title[: -len(sep + site)].strip()
+    return title
