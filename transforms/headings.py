@@ -19,6 +19,7 @@ import yaml
 from transforms.dates import month_years
 from transforms.fields import looks_like_headline
 from transforms.normalize import search_form
+from transforms.outlets import by_name
 from transforms.records import Embed, Removed
 
 _SUFFIX = re.compile(r"\s*[–—]\s*(?P<suffix>[^–—:\"“”«»()]{2,40}?)\s*$|\s+-\s+(?P<suffix2>[^–—\-:\"“”«»()]{2,40}?)\s*$")
@@ -36,6 +37,7 @@ _HEADER_WINDOW = 3  # the caption, byline and subtitle sit within this many line
 class BylineRule:
     pattern: re.Pattern[str]
     outlet: bool
+    known_outlet_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,10 @@ class HeadingRules:
 def heading_rules() -> HeadingRules:
     raw: dict[str, Any] = yaml.safe_load(resources.files("transforms").joinpath("rules/headings.yaml").read_text("utf-8"))
     return HeadingRules(
-        tuple(BylineRule(re.compile(str(r["pattern"])), bool(r.get("outlet"))) for r in raw.get("byline") or []),
+        tuple(
+            BylineRule(re.compile(str(r["pattern"])), bool(r.get("outlet")), bool(r.get("known_outlet_only")))
+            for r in raw.get("byline") or []
+        ),
         frozenset(search_form(str(s)) for s in raw.get("sections") or []),
     )
 
@@ -105,7 +110,7 @@ def match_byline(line: str) -> tuple[str, bool] | None:
         return None
     for rule in heading_rules().byline:
         m = rule.pattern.match(line)
-        if m:
+        if m and (not rule.known_outlet_only or by_name(m["name"]) is not None):
             return m["name"].strip(), rule.outlet
     return None
 

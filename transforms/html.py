@@ -35,7 +35,8 @@ def extract_html(html: str, url: str | None = None) -> HtmlExtraction | None:
         include_comments=False,
         include_tables=True,
         with_metadata=True,
-        date_extraction_params={"extensive_search": True, "original_date": True},
+        # structured dates only: the extensive search guesses (a caption's "2020" became 2020-01-01)
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if not isinstance(doc, Document) or not (doc.text or "").strip():
         return None
