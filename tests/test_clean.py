@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from transforms.clean import clean_document, load_rules, parse_rules, reads_as_content
 from transforms.embeds import extract_tweets, snowflake_time
+from transforms.pipeline import transform_document
+from transforms.records import RawDocument
 
 RULES = load_rules("ar")
 P1 = "وقال التحالف في بيان إن العمليات مستمرة في دير الزور والرقة منذ أيام."
@@ -112,3 +117,16 @@ def test_source_rules_come_first_and_add_to_the_language_rules() -> None:
 def test_odd_input_never_crashes() -> None:
     for lines in ([], [""], ["   "], ["(", ")", "— (@) ,"], ["\u200f"], ["x" * 5000]):
         clean_document(lines, RULES)
+
+
+ALPHABET = "ابتثجحخدذرزسشصضطظعغفقكلمنهويىةأإآءئؤ ـًٌٍَُِّْ٠١٢٣٤٥٦٧٨٩0123456789 \n\t.,،:؛!؟?\"“”«»()-–—@#/اليومأمسالأحدأيار2020(@x)pic.twitter.comhttps://ع"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=400))
+def test_transform_never_crashes_on_arbitrary_text(text: str) -> None:
+    result = transform_document(RawDocument("fuzz.txt", text.encode(), "text"))
+    assert (result.article is None) != (result.reject is None)
+    if result.article is not None:
+        assert result.article.body.strip()
+        assert all(r.line for r in result.removed)
