@@ -6,8 +6,10 @@ pipeline and for bare `trafilatura.extract` on the same bytes in the same run.
 Score: bag-of-tokens precision/recall/F1 of the extracted text against `articleBody` in
 ground-truth.json (tokens: lower-cased \\w+ runs), macro-averaged over documents and micro
 (summed over the corpus). A document one side fails on scores P=R=F1=0 for that side when the
-truth is not empty. Then the same comparison on the bundled Arabic HTML samples, whose truth is
-the reviewed golden body (tests/golden/*.json), with the lines our cleaning removed.
+truth is not empty. A third row, trafilatura with include_comments=False (what the pipeline
+calls), separates the gain of dropping comments from the gain of our cleaning. Then the same
+comparison on the bundled Arabic HTML samples, whose truth is the reviewed golden body
+(tests/golden/*.json), with the lines our cleaning removed.
 Skips cleanly (exit 0) when the corpus is absent.
 """
 
@@ -91,7 +93,7 @@ def bare_text(data: bytes) -> str | None:
 
 def run_aeb(corpus: Path, limit: int | None) -> dict[str, object]:
     truth: dict[str, dict[str, str]] = json.loads((corpus / "ground-truth.json").read_text("utf-8"))
-    pipe, bare = Score(), Score()
+    pipe, bare, no_comments = Score(), Score(), Score()
     removed_lines = 0
     t_pipe = t_bare = 0.0
     keys = sorted(truth)[:limit] if limit else sorted(truth)
@@ -109,11 +111,13 @@ def run_aeb(corpus: Path, limit: int | None) -> dict[str, object]:
         t_pipe, t_bare = t_pipe + t1 - t0, t_bare + t2 - t1
         pipe.add(key, text, body)
         bare.add(key, plain, body)
+        no_comments.add(key, trafilatura.extract(data, include_comments=False), body)
         removed_lines += removed
     worse = sorted(((pipe.per_doc[k] - bare.per_doc[k], k) for k in pipe.per_doc), key=lambda x: x[0])[:5]
     return {
         "pipeline": pipe.summary(),
         "bare_trafilatura": bare.summary(),
+        "trafilatura_no_comments": no_comments.summary(),
         "pipeline_removed_lines": removed_lines,
         "seconds": {"pipeline": round(t_pipe, 2), "bare_trafilatura": round(t_bare, 2)},
         "largest_losses": [{"doc": k[:16], "f1_delta": round(d, 4)} for d, k in worse if d < 0],
@@ -167,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}:")
         print(_row("pipeline", part["pipeline"]))
         print(_row("bare trafilatura", part["bare_trafilatura"]))
+        if "trafilatura_no_comments" in part:
+            print(_row("(no comments)", part["trafilatura_no_comments"]))
         delta = part["pipeline"]["f1"] - part["bare_trafilatura"]["f1"]
         print(f"  F1 delta (pipeline - bare): {delta:+.4f}; lines removed by our cleaning: {part['pipeline_removed_lines']}")
         if "seconds" in part:
