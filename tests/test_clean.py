@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.clean import clean_document, load_rules, parse_rules, reads_as_content
-from transforms.embeds import extract_tweets, snowflake_time
+from transforms.embeds import attach_status_urls, extract_tweets, snowflake_time
 from transforms.pipeline import transform_document
-from transforms.records import RawDocument
+from transforms.records import Embed, RawDocument
 
 RULES = load_rules("ar")
 P1 = "وقال التحالف في بيان إن العمليات مستمرة في دير الزور والرقة منذ أيام."
@@ -130,3 +130,12 @@ def test_transform_never_crashes_on_arbitrary_text(text: str) -> None:
     if result.article is not None:
         assert result.article.body.strip()
         assert all(r.line for r in result.removed)
+
+
+def test_status_urls_from_the_page_attach_to_text_tweets() -> None:
+    day = datetime(2020, 6, 6, tzinfo=UTC)
+    tweets = [Embed("tweet", author="@OIRSpox", posted_at=day), Embed("tweet", author="@Other", posted_at=day)]
+    out = attach_status_urls(tweets, ["https://twitter.com/oirspox/status/1269371331553918981"])
+    assert out[0].url == "https://twitter.com/oirspox/status/1269371331553918981"
+    assert out[0].posted_at == datetime(2020, 6, 6, 20, 51, 23, 878000, tzinfo=UTC)  # same day: exact time
+    assert out[1].url is None  # another handle is never given someone else's link

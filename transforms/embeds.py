@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from transforms.dates import parse_full_date
@@ -114,3 +114,27 @@ def short_link_embed(line: str) -> Embed | None:
 def url_domain(url: str) -> str | None:
     m = re.match(r"^(?:[a-z][a-z0-9+.\-]*:)?//(?:[^@/]*@)?(?:www\.)?([^/:?#]+)", url.strip(), re.IGNORECASE)
     return m.group(1).lower() if m else None
+
+
+def attach_status_urls(embeds: Sequence[Embed], urls: Sequence[str]) -> list[Embed]:
+    """Give text-level tweets (author and date, no URL) the status URL the page linked them to:
+    same handle, in page order. The status id's time replaces a date-only time on the same day."""
+    pending = list(urls)
+    out = []
+    for embed in embeds:
+        if embed.kind == "tweet" and embed.url is None and embed.author:
+            match = next((u for u in pending if _handle_of(u) == embed.author.lstrip("@").lower()), None)
+            if match is not None:
+                pending.remove(match)
+                status = _STATUS_URL.match(match)
+                exact = snowflake_time(int(status["id"])) if status else None
+                same_day = exact is not None and embed.posted_at is not None and exact.date() == embed.posted_at.date()
+                out.append(replace(embed, url=match, posted_at=exact if same_day else embed.posted_at))
+                continue
+        out.append(embed)
+    return out
+
+
+def _handle_of(url: str) -> str | None:
+    status = _STATUS_URL.match(url.strip())
+    return status["handle"].lower() if status else None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from transforms.clean import clean_document, load_rules
 from transforms.dates import month_years, resolve_text_date
 from transforms.decode import DecodeError, decode_bytes
+from transforms.embeds import attach_status_urls
 from transforms.facts import extract_facts
 from transforms.fields import ParsedDate, detect_language, parse_iso_date
 from transforms.headings import analyse_header, match_caption
@@ -40,6 +41,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
 
     meta_title = meta_date = meta_author = meta_site = None
     captions: tuple[str, ...] = ()
+    tweet_urls: tuple[str, ...] = ()
     section: str | None = None
     url = raw.url
     if raw.media_type == "html":
@@ -50,6 +52,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
         meta_title, meta_date, meta_author = extraction.title, extraction.date, extraction.author
         meta_site = extraction.sitename
         captions = extraction.captions
+        tweet_urls = extraction.tweet_urls
         section = extraction.categories[0] if extraction.categories else None
         url = url or extraction.url
         extractor = "trafilatura"
@@ -63,7 +66,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
     title_hint = safe_text(raw.title) if raw.title else (strip_site_name(safe_text(meta_title), meta_site) if meta_title else None)
     header = analyse_header(cleaned.lines, title_hint=title_hint or None, title_from_text=True)
     title = header.title
-    embeds = [*header.embeds, *page_captions(captions, header.embeds), *cleaned.embeds]
+    embeds = [*header.embeds, *page_captions(captions, header.embeds), *attach_status_urls(cleaned.embeds, tweet_urls)]
     removed = sorted([*cleaned.removed, *header.removed], key=lambda r: r.line_no)
 
     body = "\n".join(line for _, line in header.lines)
