@@ -85,6 +85,9 @@ def test_an_arabic_paragraph_above_an_attribution_is_not_taken_as_the_tweet() ->
 def test_a_line_with_a_handle_but_no_date_is_not_an_attribution() -> None:
     line = "وقال المتحدث باسم التحالف — مايلز كاغينز (@OIRSpox) في تغريدة"
     assert clean_document([line], RULES).text_lines == [line]
+    # a date inside a longer tail is a sentence, not an attribution line
+    line2 = "وكتب — مايلز كاغينز (@OIRSpox) في تغريدة نشرها يوم May 24, 2020"
+    assert clean_document([line2], RULES).text_lines == [line2]
 
 
 def test_status_url_yields_time_from_the_id() -> None:

@@ -93,8 +93,9 @@ def test_caption_byline_under_the_title() -> None:
 
 
 def test_a_sentence_ending_in_parentheses_is_not_a_caption() -> None:
-    assert match_caption("وقال إن الهجوم وقع في حزيران 2020 (بحسب المرصد)") is not None  # fits the shape
-    assert match_caption("وقال إن الهجوم وقع في حزيران 2020. (المرصد)") is None  # a sentence
+    assert match_caption("آثار الهجوم على النقطة العسكرية - أيلول 2020 (نورث برس)") is not None
+    assert match_caption("وقال إن الهجوم وقع في حزيران 2020 (بحسب المرصد)") is None  # no dash before the date
+    assert match_caption("وقال إن الهجوم وقع. - حزيران 2020 (المرصد)") is None  # a sentence
     assert match_caption("عناصر من قسد خلال حملة أمنية (التحالف الدولي)") is None  # no month and year
 
 

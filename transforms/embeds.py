@@ -23,7 +23,11 @@ from transforms.records import Embed, Removed
 _TWITTER_EPOCH_MS = 1288834974657
 _FIRST_SNOWFLAKE = 10**15  # ids below this predate Snowflake and carry no time
 
-_ATTRIBUTION = re.compile(r"^(?P<text>.*?)\s*[—–-]{1,2}\s*(?P<name>[^—–()]{1,80}?)\s*\(@(?P<handle>\w{1,15})\)\s*(?P<date>.{4,40})$")
+# the date is all that follows the handle: "May 24, 2020" | "24 May 2020" | "٢٤ مايو ٢٠٢٠"
+_ATTRIBUTION = re.compile(
+    r"^(?P<text>.*?)\s*[—–-]{1,2}\s*(?P<name>[^—–()]{1,80}?)\s*\(@(?P<handle>\w{1,15})\)\s*"
+    r"(?P<date>(?:\w+\.?\s+\d{1,2},?\s+\d{4})|(?:\w{1,2}\s+(?:من\s+)?\w+(?:\s\w+)?,?\s+\w{4}))\s*$"
+)
 _STATUS_URL = re.compile(
     r"^(?:https?://)?(?:www\.|mobile\.)?(?:twitter|x)\.com/(?P<handle>\w{1,15})/status(?:es)?/(?P<id>\d{5,25})\S*$", re.IGNORECASE
 )

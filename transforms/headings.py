@@ -27,7 +27,8 @@ _MAX_SUFFIX_WORDS = 4
 _HEADING_MAX_WORDS = 20
 _END = re.compile(r"[.!?؟]\s*$")
 _ANY_END = re.compile(r"[.!?؟](?=\s|$)")
-_CAPTION = re.compile(r"^(?P<text>.{10,300}?)\s*\((?P<credit>[^()]{2,60})\)\s*$")
+# "... - حزيران 2020 (التحالف الدولي)": text, a dash, the photo's month and year, the credit
+_CAPTION = re.compile(r"^(?P<text>.{10,300}?)\s*[-–—]\s*(?P<when>[^-–—()]{4,30}?)\s*\((?P<credit>[^()]{2,60})\)\s*$")
 _SUBTITLE_MAX_WORDS = 18
 _DATELINE = re.compile(r"^[^–—\-:.،,]{2,40}?\s+[–—\-]\s+\S")
 _HEADER_WINDOW = 3  # the caption, byline and subtitle sit within this many lines of the title
@@ -118,7 +119,7 @@ def match_byline(line: str) -> tuple[str, bool] | None:
 def match_caption(line: str) -> Embed | None:
     """A photo caption under the headline: text ending in "(credit)" that dates the photo."""
     m = _CAPTION.match(line)
-    if not m or _END.search(m["text"]) or not month_years(line):
+    if not m or _END.search(m["text"]) or not month_years(m["when"]):
         return None
     return Embed("caption", author=m["credit"].strip(), text=line)
 
