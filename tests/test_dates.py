@@ -82,7 +82,10 @@ def test_relative_words_against_the_crawl_date() -> None:
     crawl = datetime(2020, 11, 9, 6, 0, tzinfo=UTC)  # a Monday
     assert resolve_text_date("قال أمس الأحد", fetched_at=crawl).value == datetime(2020, 11, 8, tzinfo=UTC)
     assert resolve_text_date("وفجر اليوم نفذت القوات", fetched_at=crawl).value == datetime(2020, 11, 9, tzinfo=UTC)
-    assert resolve_text_date("قال أمس الخميس", fetched_at=crawl).value is None  # the weekday disagrees
+    assert resolve_text_date("قال أمس الخميس", fetched_at=crawl).value is None  # no Thursday just before
+    # written on Sunday, crawled early on Monday: the weekday names the day, not the crawl
+    got = resolve_text_date("حدد رئيس الوزراء، اليوم (الأحد)، ملامح", fetched_at=crawl)
+    assert got.value == datetime(2020, 11, 8, tzinfo=UTC)
     # a day and month in early January crawled on 2 January: this year; in late December: last year
     jan = datetime(2021, 1, 2, tzinfo=UTC)
     assert resolve_text_date("اليوم 1 من كانون الثاني", fetched_at=jan).value == datetime(2021, 1, 1, tzinfo=UTC)

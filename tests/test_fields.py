@@ -71,6 +71,12 @@ def test_seo_suffix_repeated_on_headings_is_stripped_and_kept_as_section() -> No
     ]
 
 
+def test_an_unlisted_suffix_needs_three_headings() -> None:
+    two = ["لعبة جديدة على الهواتف – Pocket Edition", "تحديث كبير للعبة – Pocket Edition"]
+    assert seo_suffix(two) is None  # twice can be a product name
+    assert seo_suffix([*two, "مقابلة مع المطورين – Pocket Edition"]) == "Pocket Edition"
+
+
 def test_a_dash_inside_one_heading_is_not_a_suffix() -> None:
     assert seo_suffix(["دير الزور – الميادين: اشتباكات عنيفة", "الرقة – الطبقة"]) is None
     assert split_suffix("قسد – التحالف") is None  # head too short to be a heading with a suffix

@@ -26,6 +26,7 @@ from transforms.fields import ParsedDate
 from transforms.normalize import search_form
 
 _STRONG_WINDOW_DAYS = 45  # an embed's date this close to a candidate date agrees with it
+_CRAWL_LAG_DAYS = 2  # a page is crawled at most this many days after it was written
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         # اليوم الأحد 24 من أيار | أمس الأحد | اليوم، الأحد 7 من حزيران 2020 | وفجر اليوم
         "anchored": re.compile(
             rf"{b}(?P<rel>{t.relative_re}){e}[\s,،]*"
-            rf"(?:{b}(?P<weekday>{t.weekday_re}){e}[\s,،]*)?"
+            rf"(?:\(?\s*{b}(?P<weekday>{t.weekday_re}){e}\s*\)?[\s,،]*)?"
             rf"(?:{day}\s*(?:من\s+)?(?:شهر\s+)?{month}(?:[\s,،]*(?:من\s+)?(?:عام\s+)?{year})?)?",
             re.IGNORECASE,
         ),
@@ -177,10 +178,16 @@ def resolve_text_date(  # noqa: PLR0911  # one early return per way a written da
             if mention.weekday is not None and found.weekday() != mention.weekday:
                 return ParsedDate(None, "none", f"{said}: the weekday does not match {found.isoformat()} (crawl date {anchor})")
             return ParsedDate(_midnight(found), "day", f"from {said}, year from the crawl date {anchor}")
-        found = anchor + timedelta(days=mention.offset)
-        if mention.weekday is not None and found.weekday() != mention.weekday:
-            return ParsedDate(None, "none", f"{said}: the weekday does not match the crawl date {anchor}")
-        return ParsedDate(_midnight(found), "day", f"from {said} relative to the crawl date {anchor}")
+        if mention.weekday is None:
+            found = anchor + timedelta(days=mention.offset)
+            return ParsedDate(_midnight(found), "day", f"from {said} relative to the crawl date {anchor}")
+        # the weekday names the day: the latest day written on or shortly before the crawl
+        for back in range(_CRAWL_LAG_DAYS + 1):
+            written = anchor - timedelta(days=back)
+            found = written + timedelta(days=mention.offset)
+            if found.weekday() == mention.weekday:
+                return ParsedDate(_midnight(found), "day", f"from {said}: the latest such day up to the crawl date {anchor}")
+        return ParsedDate(None, "none", f"{said}: no such weekday within {_CRAWL_LAG_DAYS} days before the crawl date {anchor}")
     if mention.day is None or mention.month is None:
         return ParsedDate(None, "none", f"{said} but the crawl date is unknown, so the day cannot be fixed")
     return _resolve_year(mention, said, text, strong_evidence, evidence_months)

@@ -24,6 +24,7 @@ from transforms.records import Embed, Removed
 
 _SUFFIX = re.compile(r"\s*[–—]\s*(?P<suffix>[^–—:\"“”«»()]{2,40}?)\s*$|\s+-\s+(?P<suffix2>[^–—\-:\"“”«»()]{2,40}?)\s*$")
 _MAX_SUFFIX_WORDS = 4
+_SUFFIX_REPEATS = 3  # twice can be a name ("Minecraft – Pocket Edition" in title and text)
 _HEADING_MAX_WORDS = 20
 _END = re.compile(r"[.!?؟]\s*$")
 _ANY_END = re.compile(r"[.!?؟](?=\s|$)")
@@ -88,13 +89,13 @@ def split_suffix(line: str) -> tuple[str, str] | None:
 
 
 def seo_suffix(headings: Sequence[str]) -> str | None:
-    """The section suffix a site appends to its headings: repeated on two or more headings, or a
-    listed section name. Returned as first written."""
+    """The section suffix a site appends to its headings: repeated on three or more headings
+    (the title counts), or a listed section name. Returned as first written."""
     found = [s for s in (split_suffix(h) for h in headings if is_heading(h)) if s]
     counts = Counter(search_form(suffix) for _, suffix in found)
     for _, suffix in found:
         key = search_form(suffix)
-        if counts[key] >= 2 or key in heading_rules().sections:
+        if counts[key] >= _SUFFIX_REPEATS or key in heading_rules().sections:
             return suffix
     return None
 
