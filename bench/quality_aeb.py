@@ -9,7 +9,9 @@ ground-truth.json (tokens: lower-cased \\w+ runs), macro-averaged over documents
 truth is not empty. A third row, trafilatura with include_comments=False (what the pipeline
 calls), separates the gain of dropping comments from the gain of our cleaning. Then the same
 comparison on the bundled Arabic HTML samples, whose truth is the reviewed golden body
-(tests/golden/*.json), with the lines our cleaning removed.
+(tests/golden/*.json), with the lines our cleaning removed. When ../shared/corpora/saudinewsnet
+is present, a false-positive audit: those articles are clean text, so any removed line other
+than a "***" separator is a mistake.
 Skips cleanly (exit 0) when the corpus is absent.
 """
 
@@ -23,6 +25,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import trafilatura
@@ -143,6 +146,32 @@ def run_arabic_samples() -> dict[str, object]:
     return {"pipeline": pipe.summary(), "bare_trafilatura": bare.summary(), "pipeline_removed_lines": removed_lines}
 
 
+def run_precision_audit(corpus: Path, limit: int) -> dict[str, object]:
+    """False-positive audit: SaudiNewsNet articles are already clean text (no boilerplate), so
+    every line our rules remove there is a mistake. Also counts how many get a date, with the
+    crawl time (`date_extracted`) as the anchor for اليوم/أمس."""
+    files = sorted(corpus.glob("*.json.gz"))[:1]
+    removed: Counter[str] = Counter()
+    examples: dict[str, list[str]] = {}
+    docs = dated = 0
+    for path in files:
+        for item in json.loads(gzip.decompress(path.read_bytes()))[:limit]:
+            fetched = datetime.strptime(item["date_extracted"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+            raw = RawDocument(
+                input_ref=item["url"], content=item["content"].encode(), media_type="text",
+                url=item["url"], title=item.get("title"), fetched_at=fetched,
+            )
+            result = transform_document(raw)
+            if result.article is None:
+                continue
+            docs += 1
+            dated += result.article.published_at is not None
+            for r in result.removed:
+                removed[r.rule] += 1
+                examples.setdefault(r.rule, []).append(r.line[:80])
+    return {"docs": docs, "removed_lines": dict(removed), "examples": {k: v[:3] for k, v in examples.items()}, "dated": dated}
+
+
 def _row(name: str, s: dict[str, float]) -> str:
     return (
         f"  {name:<18} P {s['precision']:.4f}  R {s['recall']:.4f}  F1 {s['f1']:.4f}   "
@@ -156,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--audit-limit", type=int, default=1500, help="SaudiNewsNet articles in the false-positive audit")
     args = parser.parse_args(argv)
     report: dict[str, object] = {}
     if (args.corpus / "ground-truth.json").exists():
@@ -163,9 +193,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"quality_aeb: corpus not found at {args.corpus}; skipping the AEB comparison", file=sys.stderr)
     report["arabic_samples"] = run_arabic_samples()
+    snn = args.corpus.parent / "saudinewsnet"
+    if snn.is_dir():
+        report["saudinewsnet_audit"] = run_precision_audit(snn, args.audit_limit)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
+    audit = report.pop("saudinewsnet_audit", None)
     for name, part in report.items():
         assert isinstance(part, dict)
         print(f"{name}:")
@@ -177,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  F1 delta (pipeline - bare): {delta:+.4f}; lines removed by our cleaning: {part['pipeline_removed_lines']}")
         if "seconds" in part:
             print(f"  time: {part['seconds']}; largest per-document losses: {part['largest_losses']}")
+    if isinstance(audit, dict):
+        print("saudinewsnet_audit (already clean Arabic text: a removed line other than a separator is a false positive):")
+        print(f"  articles {audit['docs']}, removed lines {audit['removed_lines']}, dated {audit['dated']}")
+        if audit["examples"]:
+            print(f"  examples: {audit['examples']}")
     return 0
 
 
