@@ -80,11 +80,11 @@ def decode_bytes(data: bytes, header_charset: str | None = None) -> Decoded:
     if text is not None:
         return Decoded(text, "utf-8")
     candidates = [normalise_charset(header_charset), declared_charset(data)]
-    for enc in candidates:
-        if enc and enc != "utf-8":
-            text = _try(data, enc)
+    for candidate in candidates:
+        if candidate and candidate != "utf-8":
+            text = _try(data, candidate)
             if text is not None:
-                return Decoded(text, enc)
+                return Decoded(text, candidate)
     if len(_ARABIC_1256.findall(data[:8192])) > 0:
         text = _try(data, "cp1256")
         if text is not None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+import lxml.html
 import trafilatura
+from lxml.etree import ParserError
 from trafilatura.settings import Document
+
+_STATUS = re.compile(r"(?:twitter|x)\.com/\w+/status(?:es)?/\d+", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +24,8 @@ class HtmlExtraction:
     description: str | None
     language: str | None
     url: str | None
+    captions: tuple[str, ...] = ()  # <figcaption> texts: trafilatura drops them from the main text
+    tweet_urls: tuple[str, ...] = ()  # status links inside embedded-tweet blockquotes, page order
 
 
 def extract_html(html: str, url: str | None = None) -> HtmlExtraction | None:
@@ -32,10 +39,12 @@ def extract_html(html: str, url: str | None = None) -> HtmlExtraction | None:
         include_comments=False,
         include_tables=True,
         with_metadata=True,
-        date_extraction_params={"extensive_search": True, "original_date": True},
+        # structured dates only: the extensive search guesses (a caption's "2020" became 2020-01-01)
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if not isinstance(doc, Document) or not (doc.text or "").strip():
         return None
+    tree = parse_tree(html)
     return HtmlExtraction(
         text=doc.text or "",
         title=doc.title or None,
@@ -46,4 +55,39 @@ def extract_html(html: str, url: str | None = None) -> HtmlExtraction | None:
         description=doc.description or None,
         language=doc.language or None,
         url=doc.url or url,
+        captions=figure_captions(tree),
+        tweet_urls=tweet_status_urls(tree),
     )
+
+
+def parse_tree(html: str) -> lxml.html.HtmlElement | None:
+    try:
+        return lxml.html.fromstring(html)
+    except (ParserError, ValueError):
+        return None
+
+
+def figure_captions(tree: lxml.html.HtmlElement | None) -> tuple[str, ...]:
+    """Texts of the page's <figcaption> elements (photo captions), whitespace tidied."""
+    if tree is None:
+        return ()
+    out: list[str] = []
+    for node in tree.iter("figcaption"):
+        text = " ".join(node.text_content().split())
+        if text and text not in out:
+            out.append(text)
+    return tuple(out)
+
+
+def tweet_status_urls(tree: lxml.html.HtmlElement | None) -> tuple[str, ...]:
+    """The status URL of each embedded tweet (<blockquote class="twitter-tweet">), page order."""
+    if tree is None:
+        return ()
+    out: list[str] = []
+    for quote in tree.iter("blockquote"):
+        if "twitter-tweet" not in (quote.get("class") or ""):
+            continue
+        links = [str(a.get("href")) for a in quote.iter("a") if _STATUS.search(str(a.get("href") or ""))]
+        if links:
+            out.append(links[-1])
+    return tuple(out)

@@ -75,3 +75,14 @@ def search_form(text: str) -> str:
 
 def word_count(text: str) -> int:
     return len(re.findall(r"\w+", text))
+
+
+_LETTER_MAP = str.maketrans(
+    {"\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627", "\u0649": "\u064a", "\u0629": "\u0647"}
+)
+
+
+def search_letters(text: str) -> str:
+    """Only the Arabic-letter part of `search_form` (no diacritics, alef/yeh/teh marbuta unified),
+    leaving case, digits and punctuation alone: safe to apply to a regular expression."""
+    return _DIACRITICS.sub("", text).translate(_LETTER_MAP)

@@ -1,0 +1,61 @@
+"""One test per boilerplate rule, from the examples written beside the rule in its data file:
+every `remove` example is taken by that rule, every `keep` example survives all rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.clean import BlockRule, LineRule, clean_document, load_rules, match_block_rule, match_line_rule
+
+RULES = load_rules("ar")
+ALL: list[LineRule | BlockRule] = [*RULES.line, *RULES.block]
+
+
+def test_rule_names_are_unique_and_every_rule_has_examples() -> None:
+    names = [r.name for r in ALL]
+    assert len(names) == len(set(names))
+    for rule in ALL:
+        assert rule.remove_examples, f"{rule.name}: no `remove` examples"
+        assert rule.keep_examples, f"{rule.name}: no `keep` examples"
+
+
+@pytest.mark.parametrize("rule", ALL, ids=[r.name for r in ALL])
+def test_rule_examples(rule: LineRule | BlockRule) -> None:
+    for example in rule.remove_examples:
+        taken = match_block_rule(example, RULES) if isinstance(rule, BlockRule) else match_line_rule(example, RULES)
+        assert taken is not None and taken.name == rule.name, (rule.name, example, taken)
+        # and in a document, between two paragraphs, the line goes with that rule
+        doc = [
+            "وقال التحالف في بيان إن العمليات مستمرة في دير الزور.",
+            example,
+            "وأضاف أن الحملة ستتوسع لتشمل الرقة والحسكة خلال الأيام المقبلة.",
+        ]
+        cleaned = clean_document(doc, RULES)
+        assert [r.rule for r in cleaned.removed if r.line == example.strip()] == [rule.name], (rule.name, example)
+    for example in rule.keep_examples:
+        cleaned = clean_document([example], RULES)
+        assert cleaned.text_lines == [example.strip()], (rule.name, example, cleaned.removed)
+
+
+def test_unknown_language_falls_back_to_arabic_rules() -> None:
+    assert load_rules("xx").line == RULES.line
+
+
+SOURCE_RULES = load_rules("ar", "enabbaladi")
+SOURCE_ONLY = [r for r in SOURCE_RULES.line if r not in RULES.line]
+
+
+def test_source_rules_are_loaded_for_that_source_only() -> None:
+    assert [r.name for r in SOURCE_ONLY] == ["enabbaladi_footer", "enabbaladi_app_promo"]
+    assert SOURCE_RULES.line[: len(SOURCE_ONLY)] == tuple(SOURCE_ONLY)  # source rules first
+    assert load_rules("ar", "other-site").line == RULES.line
+    assert load_rules("ar", "../boilerplate.ar").line == RULES.line  # a source id is never a path
+
+
+@pytest.mark.parametrize("rule", SOURCE_ONLY, ids=[r.name for r in SOURCE_ONLY])
+def test_source_rule_examples(rule: LineRule) -> None:
+    for example in rule.remove_examples:
+        taken = match_line_rule(example, SOURCE_RULES)
+        assert taken is not None and taken.name == rule.name, (rule.name, example)
+    for example in rule.keep_examples:
+        assert clean_document([example], SOURCE_RULES).text_lines == [example]
