@@ -39,6 +39,7 @@ from warehouse.schema import (
     quote_ident,
     quote_literal,
 )
+from warehouse.search import build_search_index
 
 LAKE = "lake"
 META = f"__ducklake_metadata_{LAKE}"
@@ -190,6 +191,13 @@ class LakeWriter:
         self.publish()
 
     def finish_run(self, run_id: str, status: str, counts: dict[str, int], message: str | None = None) -> None:
+        """Record the run's end and counts; the full-text index is rebuilt first (a failure there
+        is noted in the run's message, the data committed stays committed)."""
+        try:
+            self.refresh_search()
+        except (duckdb.Error, OSError) as err:
+            note = f"search index not rebuilt: {str(err).splitlines()[0]}"
+            message = f"{message}; {note}" if message else note
         cols = [c for c in counts if c in TABLES["runs"].names]
         sets = ", ".join(f"{quote_ident(c)} = ?" for c in cols)
         self.con.execute(
@@ -322,6 +330,10 @@ class LakeWriter:
             )
 
     # -- publishing -------------------------------------------------------------------------
+
+    def refresh_search(self) -> int:
+        """Rebuild and publish the full-text index (lake/search.duckdb) from the latest articles."""
+        return build_search_index(self.con, self.paths)
 
     def publish(self) -> None:
         """Checkpoint the catalog and atomically replace the readers' copy with it.
