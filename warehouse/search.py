@@ -55,7 +55,7 @@ def build_search_index(writer: duckdb.DuckDBPyConnection, paths: LakePaths) -> i
     reader = writer.execute(
         "SELECT article_id, title, source_id, url, published_at, "
         "coalesce(title, '') AS title_search, body_search FROM articles"
-    ).fetch_record_batch()
+    ).to_arrow_reader()
     con = duckdb.connect(str(tmp), config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
         load_extension(con, "fts")
