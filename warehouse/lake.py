@@ -170,8 +170,9 @@ class LakeWriter:
                 f"the warehouse at {self.paths.data_dir} has schema version {version}, newer than this "
                 f"news-etl understands ({LATEST_VERSION}): upgrade news-etl"
             )
-        if migrate(self.con):
-            self.publish()
+        migrate(self.con)
+        # a run killed between a commit and its publish left the readers' copy behind: catch up
+        self.publish()
 
     # -- runs -------------------------------------------------------------------------------
 
