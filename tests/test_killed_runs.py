@@ -180,5 +180,5 @@ def test_news_etl_load_killed_again_and_again_then_resumed(cli: Cli, tmp_path: P
     assert final == [{"n": batches * BATCH, "ids": batches * BATCH, "hashes": batches * BATCH}]
     run = cli.sql_json("SELECT articles_new, duplicates FROM runs WHERE status = 'completed'")
     assert run == [{"articles_new": batches * BATCH - last, "duplicates": last}]
-    statuses = cli.sql_json("SELECT status, count(*) AS n FROM runs GROUP BY 1 ORDER BY 1")
-    assert statuses[-1] == {"status": "completed", "n": 1} and all(s["status"] != "running" for s in statuses)
+    statuses = {str(s["status"]): s["n"] for s in cli.sql_json("SELECT status, count(*) AS n FROM runs GROUP BY 1")}
+    assert statuses["completed"] == 1 and statuses["failed"] >= 3 and "running" not in statuses  # type: ignore[operator]
