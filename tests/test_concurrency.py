@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES, Cli
 from tests.test_warehouse_helpers import corpus_records, write_jsonl
+from warehouse.lake import writer_lock
 from warehouse.paths import LakePaths
 from warehouse.reader import connect_readonly
 
@@ -57,8 +58,6 @@ def snapshot_counts(paths: LakePaths) -> tuple[int, int, int, int] | None:
 
 
 def test_second_writer_exits_at_once_with_a_clear_message(cli: Cli) -> None:
-    from warehouse.lake import writer_lock
-
     paths = LakePaths(cli.data_dir)
     with writer_lock(paths):
         started = time.monotonic()
@@ -71,8 +70,6 @@ def test_second_writer_exits_at_once_with_a_clear_message(cli: Cli) -> None:
 
 
 def test_second_writer_waits_when_asked(cli: Cli) -> None:
-    from warehouse.lake import writer_lock
-
     paths = LakePaths(cli.data_dir)
     held = threading.Event()
     release = threading.Event()
@@ -90,7 +87,7 @@ def test_second_writer_waits_when_asked(cli: Cli) -> None:
     assert proc.poll() is None  # still waiting for the lock
     release.set()
     holder.join()
-    out, err = proc.communicate(timeout=240)
+    _, err = proc.communicate(timeout=240)
     assert proc.returncode == 0, err
     assert cli.sql_json("SELECT count(*) AS n FROM articles") == [{"n": 1}]
 
@@ -105,15 +102,15 @@ def test_readers_never_fail_nor_see_a_partial_batch_during_a_load(cli: Cli, tmp_
     while proc.poll() is None:
         try:
             counts = snapshot_counts(paths)
-        except Exception as err:  # a reader must never fail: record and fail below
-            errors.append(repr(err))
+        except Exception as exc:  # a reader must never fail: record and fail below
+            errors.append(repr(exc))
             continue
         if counts is not None:
             seen.append(counts)
             if len(seen) % 10 == 1:  # and the real `news-etl sql` command now and then
                 res = cli("sql", "SELECT count(*) AS n FROM articles", "--format", "json")
                 sql_results.append((res.code, res.stderr))
-    out, err = proc.communicate()
+    _, err = proc.communicate()
     assert proc.returncode == 0, err
     assert not errors, errors[:3]
     assert all(code == 0 for code, _ in sql_results), sql_results

@@ -20,6 +20,7 @@ import pytest
 from tests.conftest import ROOT, Cli
 from tests.test_concurrency import BATCH, make_corpus, snapshot_counts, start_cli
 from tests.test_warehouse_helpers import arabic_body, doc, load, rows
+from transforms.records import DocumentResult
 from warehouse.lake import LakeWriter, writer_lock
 from warehouse.maintenance import published_files, run_maintenance
 from warehouse.paths import LakePaths
@@ -93,7 +94,7 @@ POINTS = {
 }
 
 
-def _batches() -> list[list]:  # the same documents the child built
+def _batches() -> list[list[DocumentResult]]:  # the same documents the child built
     return [
         [doc(f"b{b}-{i}.txt", arabic_body(1000 * b + i), url=f"https://k.example/{b}/{i}") for i in range(10)]
         for b in range(3)

@@ -15,7 +15,7 @@ from warehouse.lake import BatchCounts, LakeWriter, commit_counts_total, writer_
 from warehouse.paths import LakePaths
 from warehouse.reader import run_query
 
-WORDS = (
+WORDS = (  # noqa: SIM905  # reads better as Arabic text than as a list literal
     "قوات سوريا الديمقراطية التحالف الدولي تنظيم داعش ريف دير الزور الرقة الحسكة القامشلي منبج "
     "عملية أمنية اعتقال مقاتلين مدنيين قصف طائرات مسيرة حملة مداهمة خلايا نائمة قرية بلدة مدينة "
     "مصادر محلية أفادت أعلنت وزارة الدفاع مجلس عسكري عشائر العربية الكردية الحدود التركية العراقية "
