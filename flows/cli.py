@@ -77,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sql", "run a read-only SQL query over the warehouse")
     p.add_argument("query")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = add("search", "full-text search over article titles and bodies (Arabic stemming; read-only)")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=20, help="best N matches (default 20)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = add("maintain", "apply migrations, compact small files, expire old snapshots, delete unreferenced files")
+    p.add_argument("--expire-days", type=float, default=30, help="keep snapshots (time travel) this many days (default 30)")
+    p.add_argument("--grace-hours", type=float, default=24, help="delete released files only after this many hours (default 24)")
+    p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
     return parser
 
 
@@ -224,7 +234,55 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    import duckdb  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
+
+    from flows.output import render  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
+    from warehouse.search import SearchUnavailable, search  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
+
+    if args.limit < 1:
+        raise CliError("--limit must be at least 1", EXIT_USAGE)
+    try:
+        hits = search(_paths(args), args.query, args.limit)
+    except SearchUnavailable as err:
+        raise CliError(str(err)) from err
+    except duckdb.Error as err:
+        raise CliError(f"search failed: {str(err).splitlines()[0]}") from err
+    columns = ["article_id", "score", "title", "source_id", "url", "published_at"]
+    rows = [(h.article_id, round(h.score, 4), h.title, h.source_id, h.url, h.published_at) for h in hits]
+    print(render(args.format, columns, rows))
+    return EXIT_OK
+
+
+def cmd_maintain(args: argparse.Namespace) -> int:
+    from flows import prefect_env  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
+
+    paths = _paths(args)
+    if not paths.catalog.exists():
+        raise CliError(f"no warehouse at {paths.data_dir}: nothing to maintain")
+    prefect_env.configure(paths.prefect_home)
+    from flows.maintenance_flow import maintenance_flow  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
+    from warehouse.lake import WriterBusy, writer_lock  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
+
+    run_id = new_run_id()
+    try:
+        with writer_lock(paths, wait=args.wait):
+            result = maintenance_flow(
+                data_dir=str(paths.data_dir), run_id=run_id, expire_days=args.expire_days, grace_hours=args.grace_hours
+            )
+    except WriterBusy as err:
+        raise CliError(str(err), EXIT_BUSY) from err
+    finally:
+        prefect_env.silence_shutdown_noise()
+    print(f"\nmaintenance {run_id} completed")
+    keys = ("schema_version", "files_merged", "files_created", "snapshots_expired", "files_deleted", "orphans_deleted", "indexed_articles")
+    for key in keys:
+        print(f"  {key.replace('_', ' ').ljust(18)}  {result.get(key)}")
+    return EXIT_OK
+
+
 COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "sql": cmd_sql}
+COMMANDS.update({"search": cmd_search, "maintain": cmd_maintain})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,12 +23,15 @@ from typing import IO, Any
 import duckdb
 import pyarrow as pa
 
+from transforms import neardup
 from transforms.records import DocumentResult
 from warehouse.batch import Plan, StoredArticle, plan_batch
 from warehouse.extensions import connect_memory, load_extension
+from warehouse.migrations import LATEST_VERSION, current_version, migrate
 from warehouse.paths import LakePaths
 from warehouse.schema import (
     ARTICLE_CHILD_TABLES,
+    NEARDUP_TABLES,
     PARTITIONS,
     SCHEMA_VERSION,
     TABLES,
@@ -36,6 +39,7 @@ from warehouse.schema import (
     quote_ident,
     quote_literal,
 )
+from warehouse.search import build_search_index
 
 LAKE = "lake"
 META = f"__ducklake_metadata_{LAKE}"
@@ -123,6 +127,7 @@ class LakeWriter:
     def __init__(self, paths: LakePaths) -> None:
         self.paths = paths
         paths.files.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(paths)
         self.con = connect_memory()
         load_extension(self.con, "ducklake")
         try:
@@ -159,6 +164,15 @@ class LakeWriter:
             self.con.execute("CREATE TABLE schema_info (schema_version INTEGER NOT NULL, applied_at TIMESTAMP WITH TIME ZONE NOT NULL)")
             self.con.execute("INSERT INTO schema_info VALUES (?, ?)", [SCHEMA_VERSION, utcnow()])
         self.con.execute("COMMIT")
+        version = current_version(self.con)
+        if version > LATEST_VERSION:
+            raise WarehouseError(
+                f"the warehouse at {self.paths.data_dir} has schema version {version}, newer than this "
+                f"news-etl understands ({LATEST_VERSION}): upgrade news-etl"
+            )
+        migrate(self.con)
+        # a run killed between a commit and its publish left the readers' copy behind: catch up
+        self.publish()
 
     # -- runs -------------------------------------------------------------------------------
 
@@ -178,6 +192,13 @@ class LakeWriter:
         self.publish()
 
     def finish_run(self, run_id: str, status: str, counts: dict[str, int], message: str | None = None) -> None:
+        """Record the run's end and counts; the full-text index is rebuilt first (a failure there
+        is noted in the run's message, the data committed stays committed)."""
+        try:
+            self.refresh_search()
+        except (duckdb.Error, OSError) as err:
+            note = f"search index not rebuilt: {str(err).splitlines()[0]}"
+            message = f"{message}; {note}" if message else note
         cols = [c for c in counts if c in TABLES["runs"].names]
         sets = ", ".join(f"{quote_ident(c)} = ?" for c in cols)
         self.con.execute(
@@ -232,12 +253,13 @@ class LakeWriter:
         plan = plan_batch(
             results, run_id=run_id, now=now, stored_by_id=by_id, stored_by_hash=by_hash, known_inputs=known
         )
+        self._cluster(plan, run_id)
         self.con.execute("BEGIN")
         try:
             if plan.replace_ids:
                 ids = pa.table({"article_id": sorted(plan.replace_ids)})
                 self.con.register("replaced_ids", ids)
-                for table in ("articles", *ARTICLE_CHILD_TABLES):
+                for table in ("articles", *ARTICLE_CHILD_TABLES, *NEARDUP_TABLES):
                     self.con.execute(
                         f"DELETE FROM {quote_ident(table)} WHERE article_id IN (SELECT article_id FROM replaced_ids)"
                     )
@@ -260,7 +282,59 @@ class LakeWriter:
         self.publish()
         return BatchCounts.from_plan(plan, inputs=sum(1 for _ in results))
 
+    def _cluster(self, plan: Plan, run_id: str) -> None:
+        """Near-duplicates: give every article version of the plan a cluster_id (an updated
+        article keeps its stored one; a new one joins its most similar stored or earlier article's
+        cluster, else starts its own) and add the signature rows of the latest versions."""
+        versions = plan.rows["article_versions"]
+        if not versions:
+            return
+        sigs = [(str(r["article_id"]), neardup.signature(str(r["body_search"]))) for r in versions]
+        buckets = pa.table(
+            {
+                "band": pa.array([b for _, s in sigs for b, _ in neardup.band_buckets(s)], pa.int32()),
+                "bucket": pa.array([k for _, s in sigs for _, k in neardup.band_buckets(s)], pa.int64()),
+            }
+        )
+        ids = pa.table({"article_id": sorted({a for a, _ in sigs})})
+        self.con.register("batch_buckets", buckets)
+        self.con.register("batch_ids", ids)
+        try:
+            stored = [
+                (str(r[0]), str(r[1]), neardup.decode(str(r[2])))
+                for r in self.con.execute(
+                    "SELECT m.article_id, m.cluster_id, m.signature FROM article_minhash AS m "
+                    "WHERE m.article_id IN (SELECT l.article_id FROM article_lsh AS l "
+                    "JOIN batch_buckets AS b ON l.band = b.band AND l.bucket = b.bucket) "
+                    "OR m.article_id IN (SELECT article_id FROM batch_ids)"
+                ).fetchall()
+            ]
+        finally:
+            self.con.unregister("batch_buckets")
+            self.con.unregister("batch_ids")
+        keep = {a: c for a, c, _ in stored if a in plan.replace_ids}
+        clusters = neardup.assign_clusters(sigs, stored, keep=keep)
+        latest: dict[str, neardup.Signature] = {}
+        for row, (article_id, sig) in zip(versions, sigs, strict=True):
+            row["cluster_id"] = clusters[article_id]
+            latest[article_id] = sig
+        for row in plan.rows["articles"]:
+            article_id = str(row["article_id"])
+            row["cluster_id"] = clusters[article_id]
+            sig = latest[article_id]
+            plan.rows["article_minhash"].append(
+                {"article_id": article_id, "cluster_id": clusters[article_id], "signature": neardup.encode(sig), "run_id": run_id}
+            )
+            plan.rows["article_lsh"].extend(
+                {"article_id": article_id, "band": band, "bucket": bucket, "run_id": run_id}
+                for band, bucket in neardup.band_buckets(sig)
+            )
+
     # -- publishing -------------------------------------------------------------------------
+
+    def refresh_search(self) -> int:
+        """Rebuild and publish the full-text index (lake/search.duckdb) from the latest articles."""
+        return build_search_index(self.con, self.paths)
 
     def publish(self) -> None:
         """Checkpoint the catalog and atomically replace the readers' copy with it.
@@ -274,6 +348,13 @@ class LakeWriter:
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+
+
+def remove_stale_temporaries(paths: LakePaths) -> None:
+    """Half-written copies left by a process killed while publishing (only the writer calls
+    this, under the writer lock, so no live publish can be in progress)."""
+    for tmp in paths.lake_dir.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def commit_counts_total(parts: Iterable[BatchCounts]) -> dict[str, int]:

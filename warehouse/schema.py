@@ -212,3 +212,24 @@ TABLES["fetch_state"] = pa.schema(  # latest known state per URL: conditional GE
         pa.field("run_id", pa.string(), nullable=False),
     ]
 )
+
+# -- near-duplicate clustering (issue 6): one MinHash signature per article (latest version) and
+# its LSH band buckets; a new article joins the cluster of its most similar stored article.
+TABLES["article_minhash"] = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("cluster_id", pa.string(), nullable=False),
+        pa.field("signature", pa.string(), nullable=False),  # transforms.neardup.encode
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+TABLES["article_lsh"] = pa.schema(
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("band", pa.int32(), nullable=False),
+        pa.field("bucket", pa.int64(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+# rows of these tables belong to the latest version of an article and are replaced with it
+NEARDUP_TABLES = ("article_minhash", "article_lsh")

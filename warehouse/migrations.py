@@ -1,0 +1,104 @@
+"""Schema migrations, applied by the writer itself when it opens the lake.
+
+`schema_info` holds one row per applied version. A fresh lake is created at the base version
+(warehouse.schema.SCHEMA_VERSION, all tables of warehouse.schema.TABLES) and then migrated like
+an old one, so every migration runs on every lake. Each migration is one DuckLake snapshot: a
+run killed during a migration leaves the lake at the previous version and the next run retries.
+
+    2  near-duplicate signatures (article_minhash, article_lsh) back-filled for stored articles;
+       the BI marts (warehouse/marts.py)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+
+from transforms import neardup
+from warehouse.marts import MART_VIEWS
+from warehouse.schema import SCHEMA_VERSION, TABLES, quote_ident
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT max(schema_version) FROM schema_info").fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else 0
+
+
+def create_marts(con: duckdb.DuckDBPyConnection) -> None:
+    for name, sql in MART_VIEWS.items():
+        con.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {sql}")
+
+
+def backfill_signatures(con: duckdb.DuckDBPyConnection, run_id: str = "migration-2") -> int:
+    """Signatures and LSH buckets for stored articles that have none (lakes from before v2).
+    Existing cluster_ids are kept."""
+    rows = con.execute(
+        "SELECT article_id, coalesce(cluster_id, article_id), body_search FROM articles "
+        "WHERE article_id NOT IN (SELECT article_id FROM article_minhash) ORDER BY article_id"
+    ).fetchall()
+    if not rows:
+        return 0
+    sigs = [(str(r[0]), str(r[1]), neardup.signature(str(r[2]))) for r in rows]
+    minhash = pa.Table.from_pylist(
+        [{"article_id": a, "cluster_id": c, "signature": neardup.encode(s), "run_id": run_id} for a, c, s in sigs],
+        schema=TABLES["article_minhash"],
+    )
+    lsh = pa.Table.from_pylist(
+        [
+            {"article_id": a, "band": band, "bucket": bucket, "run_id": run_id}
+            for a, _, s in sigs
+            for band, bucket in neardup.band_buckets(s)
+        ],
+        schema=TABLES["article_lsh"],
+    )
+    for name, table in (("article_minhash", minhash), ("article_lsh", lsh)):
+        view = f"backfill_{name}"
+        con.register(view, table)
+        try:
+            con.execute(f"INSERT INTO {quote_ident(name)} SELECT * FROM {quote_ident(view)}")
+        finally:
+            con.unregister(view)
+    return len(sigs)
+
+
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    backfill_signatures(con)
+    create_marts(con)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(2, "near-duplicate signatures back-filled; BI marts", _v2),
+]
+
+LATEST_VERSION = max([SCHEMA_VERSION, *(m.version for m in MIGRATIONS)])
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every pending migration, each in its own transaction; returns the versions applied."""
+    applied = []
+    version = current_version(con)
+    for migration in sorted(MIGRATIONS, key=lambda m: m.version):
+        if migration.version <= version:
+            continue
+        con.execute("BEGIN")
+        try:
+            migration.apply(con)
+            con.execute("INSERT INTO schema_info VALUES (?, ?)", [migration.version, datetime.now(UTC)])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(migration.version)
+        version = migration.version
+    return applied
