@@ -1,0 +1,123 @@
+"""Sentences, tokens and clitic-aware matching over `body_search` (the search form of a body).
+
+Pure helpers shared by the fact extractors. All offsets are character offsets into the text that
+was passed in (for the pipeline: `Article.body_search`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from transforms.normalize import search_form
+
+_SENTENCE = re.compile(r"[^.!?؟\n]+(?:[.!?؟]+|$)", re.MULTILINE)
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+|[^\w\s]")
+# proclitics in front of an Arabic word: conjunction, then preposition; and the article
+_CONJ = ("و", "ف")
+_PREP = ("ب", "ل", "ك")
+QUOTES = "\"'"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    text: str
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentences end at . ! ? ؟ or a line break. A dot between digits (3.5) does not end one."""
+    out: list[Span] = []
+    start = 0
+    n = len(text)
+    i = 0
+    while i <= n:
+        end_here = i == n or text[i] == "\n"
+        if not end_here and text[i] in ".!?؟":
+            prev_digit = i > 0 and text[i - 1].isdigit()
+            next_digit = i + 1 < n and text[i + 1].isdigit()
+            latin_next = i + 1 < n and text[i + 1].isascii() and text[i + 1].isalnum()  # URL, domain, e.g.
+            initial = text[i] == "." and i >= 1 and text[i - 1].isalpha() and (i == 1 or not text[i - 2].isalnum())  # ب.
+            end_here = not (prev_digit and next_digit) and not (text[i] == "." and (latin_next or initial))
+            if end_here:
+                while i + 1 < n and text[i + 1] in ".!?؟":
+                    i += 1
+                i += 1  # keep the punctuation in the sentence
+        if end_here:
+            chunk = text[start:i]
+            lead = len(chunk) - len(chunk.lstrip())
+            body = chunk.strip()
+            if body:
+                out.append(Span(start + lead, start + lead + len(body), body))
+            start = i + 1 if i < n and text[i] == "\n" else i
+        i += 1
+    return out
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    return [Token(m.start() + offset, m.end() + offset, m.group(0)) for m in _TOKEN.finditer(text)]
+
+
+def bases(word: str) -> list[str]:
+    """The word and what is left after taking off proclitics (و ف, ب ل ك, ال), longest first."""
+    out = [word]
+    w = word
+    if len(w) > 3 and w[0] in _CONJ:
+        w = w[1:]
+        out.append(w)
+    if len(w) > 3 and w[0] in _PREP:
+        if w.startswith("لل") and len(w) > 4:
+            out.append("ال" + w[2:])
+            out.append(w[2:])
+        w = w[1:]
+        out.append(w)
+    if len(w) > 4 and w.startswith("ال"):
+        out.append(w[2:])
+    return out
+
+
+def phrase_pattern(forms: Iterable[str]) -> str:
+    """A regex alternation of phrases (already in search form), longest first, where the words of
+    a phrase may be separated by spaces and quote marks, and the first word may carry clitics."""
+    alts = []
+    for form in sorted(set(forms), key=lambda f: (-len(f), f)):
+        words = form.split()
+        if not words:
+            continue
+        first = re.escape(words[0])
+        if words[0].startswith("ال") and len(words[0]) > 2:
+            # "لل" + rest: ل + ال with the alef dropped (للتحالف)
+            first = f"(?:{first}|(?<=ل)ل{re.escape(words[0][2:])})"
+        rest = "".join(r"[\s" + QUOTES + r"]+" + re.escape(w) for w in words[1:])
+        alts.append(first + rest)
+    return "|".join(alts)
+
+
+def clitic_regex(forms: Iterable[str]) -> re.Pattern[str]:
+    """Match any of `forms` as whole words, through proclitics and an opening quote mark.
+    Group `name` is the phrase itself (without clitics or quotes)."""
+    alternation = phrase_pattern(forms)
+    return re.compile(
+        r"(?<![\w])(?:[وف]?[بلك]?)?[" + QUOTES + r"]?(?P<name>" + alternation + r")(?![\w])"
+    )
+
+
+def sf(text: str) -> str:
+    """Search form of a data-file string (collapse spaces too)."""
+    return " ".join(search_form(text).split())
+
+
+def sentence_at(sentences: list[Span], pos: int) -> Span | None:
+    for s in sentences:
+        if s.start <= pos < s.end:
+            return s
+    return None
