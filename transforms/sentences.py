@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from transforms.normalize import search_form
 
 _SENTENCE = re.compile(r"[^.!?؟\n]+(?:[.!?؟]+|$)", re.MULTILINE)
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+|[^\w\s]")
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[^\w\s]|_")
 # proclitics in front of an Arabic word: conjunction, then preposition; and the article
 _CONJ = ("و", "ف")
 _PREP = ("ب", "ل", "ك")
