@@ -236,16 +236,23 @@ def extract_people(
             continue
         merged.append(f)
     # canonical names: curated list, else the first full form of that skeleton in the article
-    canon_by_skel: dict[str, str] = {}
+    seen: list[tuple[str, str, str]] = []  # (skeleton, clean form, canonical)
     mentions: list[Mention] = []
     for f in merged:
         clean = _clean(f.surface, r)
         key = skeleton(clean)
-        canonical = r.known.get(key) or canon_by_skel.get(key) or _loose_known(key, r) or clean
-        canon_by_skel.setdefault(key, canonical)
+        earlier = next((c for k, form, c in seen if k == key and _close(form, clean)), None)
+        canonical = r.known.get(key) or earlier or _loose_known(key, r) or clean
+        seen.append((key, clean, canonical))
         mentions.append(Mention("person", f.surface, canonical, f.start, f.end, _sentence(sentences, f.start)))
     mentions.extend(_surnames(text, sentences, mentions, r))
     return sorted(mentions + orgs_out, key=lambda m: m.start)
+
+
+def _close(a: str, b: str) -> bool:
+    """Same number of words, each within one letter in length: كاغينز ~ كيغينز, not عيسى ~ عيساوي."""
+    wa, wb = a.split(), b.split()
+    return len(wa) == len(wb) and all(abs(len(x) - len(y)) <= 1 for x, y in zip(wa, wb, strict=True))
 
 
 def _loose_known(key: str, rules: PeopleRules) -> str | None:
