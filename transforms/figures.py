@@ -36,6 +36,7 @@ class FigureRules:
     plural: frozenset[str]
     others: frozenset[str]
     not_counts: frozenset[str]
+    first_words: frozenset[str]  # first words of every trigger: a quick filter per token
 
 
 def _phrases(items: Any) -> tuple[Phrase, ...]:
@@ -68,16 +69,17 @@ def figure_rules() -> FigureRules:
         plural=frozenset(sf(x) for n in nouns for x in n.get("plural") or []),
         others=frozenset(sf(x) for x in data.get("others") or []),
         not_counts=frozenset(sf(str(x)) for x in data.get("not_counts") or []),
+        first_words=frozenset(p[0] for table in (after, before, sg, du) for phrases in table.values() for p in phrases),
     )
 
 
-def _match(tokens: list[Token], i: int, phrase: Phrase, *, article: bool) -> int | None:
+def _match(tokens: list[Token], i: int, phrase: Phrase, *, article: bool, cands: list[str] | None = None) -> int | None:
     """Index of the last token if `phrase` starts at token i (clitics allowed on the first word;
     the article ال only when `article`)."""
     if i + len(phrase) > len(tokens):
         return None
     first = tokens[i].text
-    cands = bases(first)
+    cands = cands if cands is not None else bases(first)
     if not article:
         cands = [c for c in cands if not (c.startswith("ال") and not phrase[0].startswith("ال"))]
         cands = [c for c in cands if c == first or not first.endswith(c) or "ال" + c not in cands]
@@ -162,12 +164,15 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
         found[kind] = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end)
 
     for i in range(len(tokens)):
+        cands = bases(tokens[i].text)
+        if rules.first_words.isdisjoint(cands):
+            continue
         for kind in rules.after:
             if kind in found:
                 continue
             # the trigger is the counted noun: the count stands before it
             for phrase in rules.before[kind]:
-                e = _match(tokens, i, phrase, article=True)
+                e = _match(tokens, i, phrase, article=True, cands=cands)
                 if e is None:
                     continue
                 q = _quantity_before(tokens, i)
@@ -178,21 +183,21 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
             if kind in found:
                 continue
             for phrase in rules.self_dual[kind]:
-                e = _match(tokens, i, phrase, article=False)
+                e = _match(tokens, i, phrase, article=False, cands=list(cands))
                 if e is not None:
                     add(kind, 2, 2, "exact", i, e)
                     break
             if kind in found:
                 continue
             for phrase in rules.self_singular[kind]:
-                e = _match(tokens, i, phrase, article=False)
+                e = _match(tokens, i, phrase, article=False, cands=list(cands))
                 if e is not None and _quantity_before(tokens, i) is None:
                     add(kind, 1, 1, "exact", i, e)
                     break
             if kind in found:
                 continue
             for phrase in rules.after[kind]:
-                e = _match(tokens, i, phrase, article=True)
+                e = _match(tokens, i, phrase, article=True, cands=cands)
                 if e is None:
                     continue
                 count = _count_after(tokens, e + 1, rules)

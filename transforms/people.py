@@ -36,6 +36,7 @@ class PeopleRules:
     org_words: tuple[str, ...]
     known: dict[str, str]  # skeleton -> canonical
     known_pattern: re.Pattern[str] | None
+    role_firsts: frozenset[str]
 
 
 def skeleton(name: str) -> str:
@@ -71,6 +72,7 @@ def build_people_rules(data: dict[str, Any]) -> PeopleRules:
         org_words=tuple(sf(str(x)) for x in data.get("org_words") or []),
         known=known,
         known_pattern=clitic_regex(forms) if forms else None,
+        role_firsts=frozenset(r[0] for r in roles),
     )
 
 
@@ -151,7 +153,7 @@ def _candidates(sentence: Span, rules: PeopleRules, blocked: set[str]) -> list[_
                     break
                 k += 1
             got = _read_name(tokens, k, rules, blocked)
-        if got is None:
+        if got is None and not base.isdisjoint(rules.role_firsts):
             for role in rules.roles:
                 e = _match_words(tokens, i, role)
                 if e is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from transforms.normalize import search_form
 
@@ -27,8 +29,7 @@ class Span:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a NamedTuple: cheap to create, there is one per word
     start: int
     end: int
     text: str
@@ -64,7 +65,13 @@ def split_sentences(text: str) -> list[Span]:
 
 
 def tokenize(text: str, offset: int = 0) -> list[Token]:
-    return [Token(m.start() + offset, m.end() + offset, m.group(0)) for m in _TOKEN.finditer(text)]
+    return list(_tokenize(text, offset))
+
+
+@lru_cache(maxsize=2048)
+def _tokenize(text: str, offset: int) -> tuple[Token, ...]:
+    """Cached: the figure and person rules tokenize the same sentences."""
+    return tuple(Token(m.start() + offset, m.end() + offset, m.group(0)) for m in _TOKEN.finditer(text))
 
 
 def bases(word: str) -> list[str]:

@@ -1,0 +1,117 @@
+"""Facts benchmark: precision/recall of places and figures on hand-labelled sentences, and the
+cost of fact extraction next to HTML extraction (trafilatura) per article.
+
+    .venv/bin/python -m bench.facts_bench [--pages N]
+
+Labelled sentences: tests/golden_facts/labelled_sentences.jsonl (written and labelled by hand
+for this project). Throughput uses ../shared/corpora/aeb (real news pages) when it is present;
+without it, it says so and times the bundled samples wrapped in a minimal HTML page instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+from transforms.facts import extract_facts
+from transforms.html import extract_html
+from transforms.normalize import safe_text, search_form
+
+ROOT = Path(__file__).resolve().parent.parent
+LABELLED = ROOT / "tests" / "golden_facts" / "labelled_sentences.jsonl"
+AEB = ROOT.parent / "shared" / "corpora" / "aeb"
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def quality() -> None:
+    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    counts = {"places": [0, 0, 0], "figures": [0, 0, 0]}
+    misses: list[str] = []
+    for row in rows:
+        text = safe_text(row["text"])
+        facts = extract_facts(text, search_form(text))
+        got = {
+            "places": Counter(m.canonical for m in facts.mentions if m.kind == "place"),
+            "figures": Counter((f.kind, f.count_low, f.count_high) for f in facts.figures),
+        }
+        want = {
+            "places": Counter(row["places"]),
+            "figures": Counter((k, lo, hi) for k, lo, hi in row["figures"]),
+        }
+        for key in counts:
+            tp = sum((got[key] & want[key]).values())
+            counts[key][0] += tp
+            counts[key][1] += sum(got[key].values()) - tp
+            counts[key][2] += sum(want[key].values()) - tp
+            if got[key] != want[key]:
+                extra = list((got[key] - want[key]).elements())
+                missed = list((want[key] - got[key]).elements())
+                misses.append(f"  {key:8} extra={extra} missed={missed} :: {row['text'][:70]}")
+    print(f"labelled sentences: {len(rows)} ({LABELLED.relative_to(ROOT)})")
+    print(f"{'':10}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}{'F1':>7}")
+    for key, (tp, fp, fn) in counts.items():
+        p, r, f = prf(tp, fp, fn)
+        print(f"{key:10}{tp:5}{fp:5}{fn:5}{p:11.3f}{r:8.3f}{f:7.3f}")
+    if misses:
+        print("differences:")
+        print("\n".join(misses))
+
+
+def pages(limit: int) -> tuple[str, list[str]]:
+    files = sorted((AEB / "html").glob("*.html.gz"))[:limit] if AEB.exists() else []
+    if files:
+        return f"{len(files)} pages of ../shared/corpora/aeb", [gzip.decompress(p.read_bytes()).decode("utf-8", "replace") for p in files]
+    print("../shared/corpora/aeb not found: timing the bundled samples wrapped in HTML instead")
+    out = []
+    for p in sorted((ROOT / "samples").glob("*.txt")):
+        paras = "".join(f"<p>{line}</p>" for line in p.read_text(encoding="utf-8").splitlines() if line.strip())
+        out.append(f"<html><head><title>t</title></head><body><article>{paras}</article></body></html>")
+    return f"{len(out)} bundled samples as HTML", out
+
+
+def throughput(limit: int) -> None:
+    label, docs = pages(limit)
+    texts: list[str] = []
+    t0 = time.perf_counter()
+    for html in docs:
+        ex = extract_html(html)
+        texts.append(safe_text(ex.text) if ex is not None else "")
+    t_html = time.perf_counter() - t0
+    searchable = [(t, search_form(t)) for t in texts if t]
+    extract_facts(*searchable[0])  # load the data files once, outside the timing
+    t0 = time.perf_counter()
+    n_mentions = n_figures = 0
+    for body, body_search in searchable:
+        facts = extract_facts(body, body_search)
+        n_mentions += len(facts.mentions)
+        n_figures += len(facts.figures)
+    t_facts = time.perf_counter() - t0
+    chars = sum(len(t) for t, _ in searchable)
+    print(f"throughput on {label} ({len(searchable)} with text, {chars / max(len(searchable), 1):.0f} chars/article):")
+    print(f"  HTML extraction (trafilatura): {1000 * t_html / len(docs):7.2f} ms/article")
+    print(f"  fact extraction (all rules):   {1000 * t_facts / max(len(searchable), 1):7.2f} ms/article"
+          f"  ({n_mentions} mentions, {n_figures} figures)")
+    print(f"  ratio facts/html: {t_facts / max(len(searchable), 1) / (t_html / len(docs)):.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=100, help="pages for the throughput part")
+    args = parser.parse_args()
+    quality()
+    print()
+    throughput(args.pages)
+
+
+if __name__ == "__main__":
+    main()
