@@ -48,11 +48,11 @@ def quality() -> None:
             "places": Counter(row["places"]),
             "figures": Counter((k, lo, hi) for k, lo, hi in row["figures"]),
         }
-        for key in counts:
+        for key, acc in counts.items():
             tp = sum((got[key] & want[key]).values())
-            counts[key][0] += tp
-            counts[key][1] += sum(got[key].values()) - tp
-            counts[key][2] += sum(want[key].values()) - tp
+            acc[0] += tp
+            acc[1] += sum(got[key].values()) - tp
+            acc[2] += sum(want[key].values()) - tp
             if got[key] != want[key]:
                 extra = list((got[key] - want[key]).elements())
                 missed = list((want[key] - got[key]).elements())
@@ -104,6 +104,36 @@ def throughput(limit: int) -> None:
     print(f"  ratio facts/html: {t_facts / max(len(searchable), 1) / (t_html / len(docs)):.2f}")
 
 
+def arabic_text(limit: int) -> None:
+    """Fact extraction alone on real Arabic articles (text path), when ../shared is present."""
+    corpus = ROOT.parent / "shared" / "corpora" / "saudinewsnet"
+    files = sorted(corpus.glob("*.json.gz")) if corpus.exists() else []
+    if not files:
+        print("../shared/corpora/saudinewsnet not found: Arabic text-path timing skipped")
+        return
+    docs: list[tuple[str, str]] = []
+    for f in files:
+        for item in json.loads(gzip.decompress(f.read_bytes())):
+            text = safe_text(str(item.get("content") or ""))
+            if text:
+                docs.append((text, search_form(text)))
+            if len(docs) >= limit:
+                break
+        if len(docs) >= limit:
+            break
+    t0 = time.perf_counter()
+    kinds: Counter[str] = Counter()
+    n_figures = 0
+    for body, body_search in docs:
+        facts = extract_facts(body, body_search)
+        kinds.update(m.kind for m in facts.mentions)
+        n_figures += len(facts.figures)
+    dt = time.perf_counter() - t0
+    chars = sum(len(b) for b, _ in docs) / len(docs)
+    print(f"Arabic articles of ../shared/corpora/saudinewsnet: {len(docs)} ({chars:.0f} chars/article)")
+    print(f"  fact extraction: {1000 * dt / len(docs):7.2f} ms/article; mentions {dict(kinds)}, figures {n_figures}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, default=100, help="pages for the throughput part")
@@ -111,6 +141,7 @@ def main() -> None:
     quality()
     print()
     throughput(args.pages)
+    arabic_text(args.pages * 5)
 
 
 if __name__ == "__main__":

@@ -62,7 +62,7 @@ def test_spelling_variants_merge_within_and_across_articles() -> None:
 
 
 def test_unknown_variants_merge_by_skeleton_within_an_article() -> None:
-    got = people("قال الناشط سامر عيسى إن. وأضاف الناشط سامر عيساوي. وقال الباحث سامر عيسي، كذا.")
+    got = people("قال الناشط سامر عيسى إن. وأضاف الناشط سامر عيساوي. وقال الصحفي سامر عيسي، كذا.")
     canon = [c for _k, _s, c in got]
     assert canon[0] == canon[2] == "سامر عيسي" and canon[1] == "سامر عيساوي"
 

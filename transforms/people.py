@@ -23,6 +23,7 @@ MAX_WORDS = 5
 _ARABIC_WORD = re.compile(r"^[\u0621-\u064a]+$")
 _SIGNATURE = re.compile(r"(?:^|[—\-–]\s*)(?P<name>[^\n—()@]{3,80}?)\s*\(@(?P<handle>\w{2,30})\)")
 _VOWELS = str.maketrans("", "", "اويءئؤ")
+_CLITIC_ARTICLE = ("وال", "بال", "لل", "فال", "كال")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,8 @@ def _is_name_word(tok: Token, rules: PeopleRules, blocked: set[str]) -> bool:
     w = tok.text
     if not _ARABIC_WORD.match(w) or len(w) < 2:
         return False
+    if w.startswith(_CLITIC_ARTICLE):
+        return False  # بالجهاز، والمجلس، للمعسكر: a preposition or conjunction, not a name
     return not (w in rules.titles or any(b in rules.stop for b in bases(w)) or w in blocked)
 
 
@@ -114,6 +117,8 @@ def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str
             continue
         if not _is_name_word(tok, rules, blocked):
             break
+        if n >= 1 and tokens[k - 1].text.startswith("ال") and not tok.text.startswith("ال"):
+            break  # after a family name with ال only another one may follow (الهاشمي القرشي)
         last = k
         n += 1
         k += 1
