@@ -38,6 +38,7 @@ class PeopleRules:
     known: dict[str, str]  # skeleton -> canonical
     known_pattern: re.Pattern[str] | None
     role_firsts: frozenset[str]
+    role_words: frozenset[str]  # words of roles: "المتحدث" ends a name
 
 
 def skeleton(name: str) -> str:
@@ -74,6 +75,7 @@ def build_people_rules(data: dict[str, Any]) -> PeopleRules:
         known=known,
         known_pattern=clitic_regex(forms) if forms else None,
         role_firsts=frozenset(r[0] for r in roles),
+        role_words=frozenset(w for r in roles for w in r if len(w) > 3 and w != "باسم") | words("role_words"),
     )
 
 
@@ -96,7 +98,7 @@ def _is_name_word(tok: Token, rules: PeopleRules, blocked: set[str]) -> bool:
         return False
     if w.startswith(_CLITIC_ARTICLE):
         return False  # بالجهاز، والمجلس، للمعسكر: a preposition or conjunction, not a name
-    return not (w in rules.titles or any(b in rules.stop for b in bases(w)) or w in blocked)
+    return not (w in rules.titles or w in rules.role_words or any(b in rules.stop for b in bases(w)) or w in blocked)
 
 
 def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str]) -> tuple[int, int] | None:
@@ -117,6 +119,8 @@ def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str
             continue
         if not _is_name_word(tok, rules, blocked):
             break
+        if n >= 1 and tok.text.startswith("و") and tok.text not in rules.particles:
+            break  # "محمد بن سلمان ووزير": a conjunction ends the name
         if n >= 1 and tokens[k - 1].text.startswith("ال") and not tok.text.startswith("ال"):
             break  # after a family name with ال only another one may follow (الهاشمي القرشي)
         last = k
