@@ -40,11 +40,11 @@ def quality() -> None:
     for row in rows:
         text = safe_text(row["text"])
         facts = extract_facts(text, search_form(text))
-        got = {
+        got: dict[str, Counter[object]] = {
             "places": Counter(m.canonical for m in facts.mentions if m.kind == "place"),
             "figures": Counter((f.kind, f.count_low, f.count_high) for f in facts.figures),
         }
-        want = {
+        want: dict[str, Counter[object]] = {
             "places": Counter(row["places"]),
             "figures": Counter((k, lo, hi) for k, lo, hi in row["figures"]),
         }

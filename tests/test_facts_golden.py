@@ -31,8 +31,8 @@ def facts_json(path: Path) -> dict[str, Any]:
         {"kind": m.kind, "surface": m.surface, "canonical": m.canonical, "start": m.start, "end": m.end, "admin1": m.admin1}
         for m in result.mentions
     ]
-    for m in mentions:  # offsets point at the surface in body_search
-        assert body[m["start"] : m["end"]] == m["surface"], m
+    for x in result.mentions:  # offsets point at the surface in body_search
+        assert body[x.start : x.end] == x.surface, x
     figures = [
         {
             "kind": f.kind,

