@@ -52,6 +52,8 @@ def figs(text: str) -> set[tuple[str, int | None, int | None, str | None]]:
         ("سقوط 6 قتلى و9 جرحى", {("killed", 6, 6, "exact"), ("injured", 9, 9, "exact")}),
         # two kinds in one sentence
         ("قُتل فيها 3 مدنيين، واعتقل 7 أشخاص", {("killed", 3, 3, "exact"), ("arrested", 7, 7, "exact")}),
+        # a count stops at the next trigger: each kind gets its own
+        ("قُتل مدنيان وأصيب ثلاثة آخرون بانفجار", {("killed", 2, 2, "exact"), ("injured", 3, 3, "exact")}),
         # clitics on the trigger
         ("تسببت بمقتل مدني", {("killed", 1, 1, "exact")}),
         ("وأفادت الوكالة باعتقال 8 أشخاص", {("arrested", 8, 8, "exact")}),
@@ -75,6 +77,8 @@ def test_figure_rules(sentence: str, expected: set[tuple[str, int | None, int | 
         "اعتقلت الاستخبارات 3.5 بالمئة",  # a decimal
         "عُقد الاجتماع 3 مرات",  # no trigger
         "بعد مقتل زعيمه أبو بكر البغدادي",  # "زعيمه" is not a counted noun: no guess
+        "وأفرجت السلطات عن 25 معتقلاً بموجب عفو عام",  # a release, not an arrest or a detention
+        "أطلقت قوات الأمن سراح 20 معتقلاً",
     ],
 )
 def test_near_misses_are_not_counted(sentence: str) -> None:

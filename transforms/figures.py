@@ -108,6 +108,8 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
         word = tokens[k].text
         if not any(ch.isalnum() for ch in word):
             return None  # punctuation ends the search
+        if k > j and not rules.first_words.isdisjoint(bases(word)):
+            return None  # another trigger: the count belongs to it ("قتل مدنيان وأصيب ثلاثة آخرون")
         q = quantity_at(tokens, k)
         only_fillers = all(tokens[m].text in rules.fillers for m in range(j, k))
         if q is not None:
@@ -170,7 +172,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
         cands = bases(tokens[i].text)
         if rules.first_words.isdisjoint(cands):
             continue
-        if any(tokens[k].text in rules.negations for k in range(max(0, i - 3), i)):
+        if any(not rules.negations.isdisjoint(bases(tokens[k].text)) for k in range(max(0, i - 4), i)):
             continue  # a release, not an arrest or a detention
         for kind in rules.after:
             if kind in found:
