@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from transforms.records import Mention
-from transforms.sentences import Span, clitic_regex, sentence_at, sf
+from transforms.sentences import Span, clitic_regex, first_words, prefiltered_matches, sentence_at, sf
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,8 @@ class ActorTable:
     kind: dict[str, str]  # canonical -> type (armed_group, media ...)
     full: re.Pattern[str]
     short: re.Pattern[str] | None
+    full_firsts: frozenset[str]
+    short_firsts: frozenset[str]
 
 
 def build_actor_table(data: dict[str, Any]) -> ActorTable:
@@ -39,7 +41,7 @@ def build_actor_table(data: dict[str, Any]) -> ActorTable:
         for alias in actor.get("anaphora") or []:
             anaphora.setdefault(sf(str(alias)), name)
     short = clitic_regex(anaphora) if anaphora else None
-    return ActorTable(canonical, anaphora, kinds, clitic_regex(canonical), short)
+    return ActorTable(canonical, anaphora, kinds, clitic_regex(canonical), short, first_words(canonical), first_words(anaphora))
 
 
 @lru_cache(maxsize=1)
@@ -67,7 +69,7 @@ def extract_actors(text: str, sentences: list[Span], table: ActorTable | None = 
     t = table or actor_table()
     out: list[Mention] = []
     named: set[str] = set()
-    for m in t.full.finditer(text):
+    for m in prefiltered_matches(text, t.full, t.full_firsts):
         surface = m.group("name")
         canonical = _lookup(t.canonical, surface)
         if canonical is None:
@@ -77,7 +79,7 @@ def extract_actors(text: str, sentences: list[Span], table: ActorTable | None = 
         out.append(Mention("org", surface, canonical, m.start("name"), m.end("name"), s.text if s else None))
     if t.short is not None and named:
         taken = [(x.start, x.end) for x in out]
-        for m in t.short.finditer(text):
+        for m in prefiltered_matches(text, t.short, t.short_firsts):
             start, end = m.start("name"), m.end("name")
             canonical = _lookup(t.anaphora, m.group("name"))
             if canonical is None or canonical not in named or any(a < end and start < b for a, b in taken):

@@ -16,7 +16,7 @@ from transforms.figures import extract_figures
 from transforms.people import extract_people
 from transforms.places import extract_places
 from transforms.records import Figure, Mention
-from transforms.sentences import split_sentences
+from transforms.sentences import clear_token_cache, split_sentences
 
 
 @dataclass(slots=True)
@@ -36,4 +36,6 @@ def extract_facts(body: str, body_search: str) -> Facts:
     person_spans = [(p.start, p.end) for p in people if p.kind == "person"]
     places = [pl for pl in places if not any(a < pl.end and pl.start < b for a, b in person_spans)]
     mentions = sorted(orgs + places + people, key=lambda m: (m.start, m.kind))
-    return Facts(mentions=mentions, figures=extract_figures(sentences))
+    figures = extract_figures(sentences)
+    clear_token_cache()  # the cache serves the extractors of one article, not the next one
+    return Facts(mentions=mentions, figures=figures)

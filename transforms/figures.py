@@ -38,6 +38,7 @@ class FigureRules:
     not_counts: frozenset[str]
     negations: frozenset[str]
     first_words: frozenset[str]  # first words of every trigger: a quick filter per token
+    index: dict[str, tuple[tuple[str, str, Phrase], ...]]  # first word -> (kind, mode, phrase)
 
 
 def _phrases(items: Any) -> tuple[Phrase, ...]:
@@ -72,10 +73,20 @@ def figure_rules() -> FigureRules:
         not_counts=frozenset(sf(str(x)) for x in data.get("not_counts") or []),
         negations=frozenset(sf(str(x)) for x in data.get("negations") or []),
         first_words=frozenset(p[0] for table in (after, before, sg, du) for phrases in table.values() for p in phrases),
+        index=_index({"before": before, "dual": du, "singular": sg, "after": after}),
     )
 
 
-def _match(tokens: list[Token], i: int, phrase: Phrase, *, article: bool, cands: list[str] | None = None) -> int | None:
+def _index(tables: dict[str, dict[str, tuple[Phrase, ...]]]) -> dict[str, tuple[tuple[str, str, Phrase], ...]]:
+    out: dict[str, list[tuple[str, str, Phrase]]] = {}
+    for mode, table in tables.items():
+        for kind, phrases in table.items():
+            for phrase in phrases:
+                out.setdefault(phrase[0], []).append((kind, mode, phrase))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _match(tokens: list[Token], i: int, phrase: Phrase, *, article: bool, cands: tuple[str, ...] | list[str] | None = None) -> int | None:
     """Index of the last token if `phrase` starts at token i (clitics allowed on the first word;
     the article ال only when `article`)."""
     if i + len(phrase) > len(tokens):
@@ -158,6 +169,10 @@ def _quantity_before(tokens: list[Token], i: int) -> Quantity | None:
     return None
 
 
+def _longest_first(phrases: list[Phrase] | None) -> list[Phrase]:
+    return sorted(set(phrases), key=lambda p: (-len(p), p)) if phrases else []
+
+
 def figures_in_sentence(sentence: Span) -> list[Figure]:
     rules = figure_rules()
     tokens = tokenize(sentence.text, sentence.start)
@@ -174,11 +189,15 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
             continue
         if any(not rules.negations.isdisjoint(bases(tokens[k].text)) for k in range(max(0, i - 4), i)):
             continue  # a release, not an arrest or a detention
+        here: dict[tuple[str, str], list[Phrase]] = {}
+        for c in cands:
+            for kind, mode, phrase in rules.index.get(c, ()):
+                here.setdefault((kind, mode), []).append(phrase)
         for kind in rules.after:
             if kind in found:
                 continue
             # the trigger is the counted noun: the count stands before it
-            for phrase in rules.before[kind]:
+            for phrase in _longest_first(here.get((kind, "before"))):
                 e = _match(tokens, i, phrase, article=True, cands=cands)
                 if e is None:
                     continue
@@ -189,21 +208,21 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                     break
             if kind in found:
                 continue
-            for phrase in rules.self_dual[kind]:
-                e = _match(tokens, i, phrase, article=False, cands=list(cands))
+            for phrase in _longest_first(here.get((kind, "dual"))):
+                e = _match(tokens, i, phrase, article=False, cands=cands)
                 if e is not None:
                     add(kind, 2, 2, "exact", i, e)
                     break
             if kind in found:
                 continue
-            for phrase in rules.self_singular[kind]:
-                e = _match(tokens, i, phrase, article=False, cands=list(cands))
+            for phrase in _longest_first(here.get((kind, "singular"))):
+                e = _match(tokens, i, phrase, article=False, cands=cands)
                 if e is not None and _quantity_before(tokens, i) is None:
                     add(kind, 1, 1, "exact", i, e)
                     break
             if kind in found:
                 continue
-            for phrase in rules.after[kind]:
+            for phrase in _longest_first(here.get((kind, "after"))):
                 e = _match(tokens, i, phrase, article=True, cands=cands)
                 if e is None:
                     continue

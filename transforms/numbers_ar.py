@@ -51,6 +51,7 @@ def number_words() -> NumberWords:
     text = resources.files("transforms").joinpath("data/numbers.ar.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     vague = {tuple(sf(k).split()): (int(v[0]), int(v[1])) for k, v in (data.get("vague") or {}).items()}
+    vague = dict(sorted(vague.items(), key=lambda kv: -len(kv[0])))  # عشرات الآلاف before عشرات
     return NumberWords(
         units=_words(data, "units"),
         tens=_words(data, "tens"),
@@ -63,6 +64,7 @@ def number_words() -> NumberWords:
     )
 
 
+@lru_cache(maxsize=65536)
 def _strip_clitic(word: str) -> list[str]:
     out = [word]
     if len(word) > 2 and word[0] in "وبل":
@@ -101,7 +103,7 @@ def _core(tokens: list[Token], i: int, nw: NumberWords) -> tuple[int, int, int, 
     عشرة آلاف, 10 آلاف, and the vague words (عشرات, آلاف ...)."""
     n = len(tokens)
     # vague: longest phrase first (عشرات الآلاف before عشرات)
-    for phrase, (low, high) in sorted(nw.vague.items(), key=lambda kv: -len(kv[0])):
+    for phrase, (low, high) in nw.vague.items():  # longest first (sorted when loaded)
         k = len(phrase)
         if i + k <= n and phrase[0] in _strip_clitic(tokens[i].text) and all(tokens[i + j].text == phrase[j] for j in range(1, k)):
             return i + k - 1, low, high, False

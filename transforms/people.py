@@ -24,6 +24,12 @@ _ARABIC_WORD = re.compile(r"^[\u0621-\u064a]+$")
 _SIGNATURE = re.compile(r"(?:^|[—\-–]\s*)(?P<name>[^\n—()@]{3,80}?)\s*\(@(?P<handle>\w{2,30})\)")
 _VOWELS = str.maketrans("", "", "اويءئؤ")
 _CLITIC_ARTICLE = ("وال", "بال", "لل", "فال", "كال")
+_ARABIC_RUN = re.compile(r"[\u0621-\u064a]+")
+
+
+@lru_cache(maxsize=65536)
+def _surname_key(word: str) -> str:
+    return word[0] + word[1:].translate(_VOWELS) if word else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,22 +296,23 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
         surface_words = [w for w in _clean(p.surface, rules).split()]
         for w in {sf(words[-1]), sf(surface_words[-1]) if surface_words else ""}:
             if len(w) >= 3 and w not in rules.particles:
-                key = w[0] + w[1:].translate(_VOWELS)
+                key = _surname_key(w)
                 by_surname.setdefault(key, set()).add(p.canonical)
                 first_seen[key] = min(first_seen.get(key, p.end), p.end)
     out: list[Mention] = []
+    if not by_surname:
+        return out
     taken = [(p.start, p.end) for p in people]
-    for tok in tokenize(text):
-        if not _ARABIC_WORD.match(tok.text):
-            continue
-        for b in bases(tok.text):
-            key = b[0] + b[1:].translate(_VOWELS) if b else ""
+    for w in _ARABIC_RUN.finditer(text):
+        word = w.group(0)
+        for b in bases(word):
+            key = _surname_key(b)
             owners = by_surname.get(key)
-            if not owners or len(owners) != 1 or tok.start < first_seen[key]:
+            if not owners or len(owners) != 1 or w.start() < first_seen[key]:
                 continue
-            start = tok.end - len(b)
+            start = w.end() - len(b)
             if any(a <= start < e for a, e in taken):
                 break
-            out.append(Mention("person", b, next(iter(owners)), start, tok.end, _sentence(sentences, start)))
+            out.append(Mention("person", b, next(iter(owners)), start, w.end(), _sentence(sentences, start)))
             break
     return out

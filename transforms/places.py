@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from transforms.records import Mention
-from transforms.sentences import Span, bases, clitic_regex, sentence_at, sf
+from transforms.sentences import Span, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ def parse_gazetteer(tsv: str, rules: dict[str, Any]) -> Gazetteer:
         org_heads=frozenset(sf(x) for x in rules.get("org_heads") or []),
         kind_by_context={sf(k): str(v) for k, v in (rules.get("kind_by_context") or {}).items()},
         kind_order=kind_order,
-        first_words=frozenset(k.split()[0] for k in frozen),
+        first_words=first_words(frozen),
     )
 
 
@@ -108,34 +108,13 @@ def _key(surface: str) -> str:
     return key
 
 
-_WORD = re.compile(r"[^\W\d_]+")
-
-
-def _matches(text: str, g: Gazetteer) -> list[re.Match[str]]:
-    """The gazetteer pattern tried only at words whose bare form starts a name (fast path for
-    a pattern with ~1000 alternatives)."""
-    out: list[re.Match[str]] = []
-    done = 0
-    for w in _WORD.finditer(text):
-        if w.start() < done or g.first_words.isdisjoint(bases(w.group(0))):
-            continue
-        start = w.start()
-        if start > 0 and text[start - 1] in "\"'":
-            start -= 1
-        m = g.pattern.match(text, start)
-        if m is not None:
-            out.append(m)
-            done = m.end()
-    return out
-
-
 def extract_places(
     text: str, sentences: list[Span], orgs: list[Mention] | None = None, gaz: Gazetteer | None = None
 ) -> list[Mention]:
     g = gaz or gazetteer()
     taken = [(m.start, m.end) for m in orgs or []]
     out: list[Mention] = []
-    for m in _matches(text, g):
+    for m in prefiltered_matches(text, g.pattern, g.first_words):
         start, end = m.start("name"), m.end("name")
         if any(a < end and start < b for a, b in taken):
             continue  # inside an organisation's name

@@ -68,14 +68,25 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
     return list(_tokenize(text, offset))
 
 
+def clear_token_cache() -> None:
+    """Forget the tokens of the last article (called once per article by extract_facts)."""
+    _tokenize.cache_clear()
+
+
 @lru_cache(maxsize=2048)
 def _tokenize(text: str, offset: int) -> tuple[Token, ...]:
     """Cached: the figure and person rules tokenize the same sentences."""
-    return tuple(Token(m.start() + offset, m.end() + offset, m.group(0)) for m in _TOKEN.finditer(text))
+    new = tuple.__new__  # Token(...) without the NamedTuple __new__ overhead: one per word
+    return tuple(new(Token, (m.start() + offset, m.end() + offset, m.group(0))) for m in _TOKEN.finditer(text))
 
 
-def bases(word: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def bases(word: str) -> tuple[str, ...]:
     """The word and what is left after taking off proclitics (و ف, ب ل ك, ال), longest first."""
+    return tuple(_bases(word))
+
+
+def _bases(word: str) -> list[str]:
     out = [word]
     w = word
     if len(w) > 3 and w[0] in _CONJ:
@@ -128,3 +139,40 @@ def sentence_at(sentences: list[Span], pos: int) -> Span | None:
         if s.start <= pos < s.end:
             return s
     return None
+
+
+_WORD_RUN = re.compile(r"\w+")
+
+
+def first_words(forms: Iterable[str]) -> frozenset[str]:
+    """The leading word-run of every phrase: where a phrase pattern can start."""
+    out = set()
+    for form in forms:
+        m = _WORD_RUN.match(form)
+        if m:
+            out.add(m.group(0))
+    return frozenset(out)
+
+
+def prefiltered_matches(text: str, pattern: re.Pattern[str], firsts: frozenset[str]) -> list[re.Match[str]]:
+    """`pattern.finditer(text)` for a clitic_regex, tried only at words whose bare form starts a
+    phrase: the same matches, far faster for patterns with hundreds of alternatives."""
+    out: list[re.Match[str]] = []
+    done = 0
+    for w in _WORD_RUN.finditer(text):
+        if w.start() < done or firsts.isdisjoint(bases(w.group(0))):
+            continue
+        m = pattern.match(text, w.start())
+        start = w.start()
+        if m is None and start > 0 and text[start - 1] in QUOTES:
+            start -= 1
+            # clitics written before the quote mark: لـ"قوات، و"قسد
+            while start > 0 and text[start - 1] in "وفبلك" and w.start() - start < 3:
+                start -= 1
+            if start > 0 and text[start - 1].isalnum():
+                start = w.start() - 1  # the quote is inside a longer word: try from the quote only
+            m = pattern.match(text, start)
+        if m is not None:
+            out.append(m)
+            done = m.end()
+    return out
