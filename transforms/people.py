@@ -303,16 +303,16 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
     if not by_surname:
         return out
     taken = [(p.start, p.end) for p in people]
-    for w in _ARABIC_RUN.finditer(text):
-        word = w.group(0)
+    for run in _ARABIC_RUN.finditer(text):
+        word = run.group(0)
         for b in bases(word):
             key = _surname_key(b)
             owners = by_surname.get(key)
-            if not owners or len(owners) != 1 or w.start() < first_seen[key]:
+            if not owners or len(owners) != 1 or run.start() < first_seen[key]:
                 continue
-            start = w.end() - len(b)
+            start = run.end() - len(b)
             if any(a <= start < e for a, e in taken):
                 break
-            out.append(Mention("person", b, next(iter(owners)), start, w.end(), _sentence(sentences, start)))
+            out.append(Mention("person", b, next(iter(owners)), start, run.end(), _sentence(sentences, start)))
             break
     return out
