@@ -3,8 +3,9 @@
 `extract_facts(body, body_search)` is called by the pipeline for every article. All offsets
 (`start`, `end`) are character offsets into `body_search` (the search form: no diacritics, so its
 length can differ from `body`); `sentence` is the sentence of `body_search` that holds the fact.
-Extraction is rules plus curated data (transforms/data/), precision first; a failure inside one
-extractor never loses the article: that extractor's facts are left out.
+Extraction is rules plus curated data (transforms/data/), precision first. The extractors are
+total: any text gives lists (possibly empty), never an exception (tests/test_facts_sentences.py
+checks odd and random input).
 """
 
 from __future__ import annotations

@@ -35,32 +35,44 @@ class Token(NamedTuple):  # a NamedTuple: cheap to create, there is one per word
     text: str
 
 
+_BREAK = re.compile(r"\n|[.!?؟]")
+_END = ".!?؟"
+
+
 def split_sentences(text: str) -> list[Span]:
-    """Sentences end at . ! ? ؟ or a line break. A dot between digits (3.5) does not end one."""
+    """Sentences end at . ! ? ؟ or a line break. A dot between digits (3.5), before a Latin letter
+    or digit (a URL) or after a one-letter initial (ب.) does not end one."""
     out: list[Span] = []
-    start = 0
     n = len(text)
-    i = 0
-    while i <= n:
-        end_here = i == n or text[i] == "\n"
-        if not end_here and text[i] in ".!?؟":
-            prev_digit = i > 0 and text[i - 1].isdigit()
-            next_digit = i + 1 < n and text[i + 1].isdigit()
-            latin_next = i + 1 < n and text[i + 1].isascii() and text[i + 1].isalnum()  # URL, domain, e.g.
-            initial = text[i] == "." and i >= 1 and text[i - 1].isalpha() and (i == 1 or not text[i - 2].isalnum())  # ب.
-            end_here = not (prev_digit and next_digit) and not (text[i] == "." and (latin_next or initial))
-            if end_here:
-                while i + 1 < n and text[i + 1] in ".!?؟":
-                    i += 1
-                i += 1  # keep the punctuation in the sentence
-        if end_here:
-            chunk = text[start:i]
-            lead = len(chunk) - len(chunk.lstrip())
-            body = chunk.strip()
-            if body:
-                out.append(Span(start + lead, start + lead + len(body), body))
-            start = i + 1 if i < n and text[i] == "\n" else i
-        i += 1
+
+    def emit(a: int, b: int) -> None:
+        chunk = text[a:b]
+        lead = len(chunk) - len(chunk.lstrip())
+        body = chunk.strip()
+        if body:
+            out.append(Span(a + lead, a + lead + len(body), body))
+
+    start = 0
+    for m in _BREAK.finditer(text):
+        i = m.start()
+        if i < start:
+            continue  # part of a run already taken
+        if text[i] == "\n":
+            emit(start, i)
+            start = i + 1
+            continue
+        prev_digit = i > 0 and text[i - 1].isdigit()
+        next_digit = i + 1 < n and text[i + 1].isdigit()
+        latin_next = i + 1 < n and text[i + 1].isascii() and text[i + 1].isalnum()  # URL, domain, e.g.
+        initial = text[i] == "." and i >= 1 and text[i - 1].isalpha() and (i == 1 or not text[i - 2].isalnum())  # ب.
+        if (prev_digit and next_digit) or (text[i] == "." and (latin_next or initial)):
+            continue
+        j = i
+        while j + 1 < n and text[j + 1] in _END:
+            j += 1
+        emit(start, j + 1)  # keep the punctuation in the sentence
+        start = j + 2 if j + 1 < n and text[j + 1] == "\n" else j + 1
+    emit(start, n)
     return out
 
 
@@ -71,6 +83,7 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 def clear_token_cache() -> None:
     """Forget the tokens of the last article (called once per article by extract_facts)."""
     _tokenize.cache_clear()
+    _word_runs.cache_clear()
 
 
 @lru_cache(maxsize=2048)
@@ -154,23 +167,29 @@ def first_words(forms: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=2)
+def _word_runs(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Start and bare forms of every word of a text (shared by the alias and gazetteer passes)."""
+    return tuple((w.start(), bases(w.group(0))) for w in _WORD_RUN.finditer(text))
+
+
 def prefiltered_matches(text: str, pattern: re.Pattern[str], firsts: frozenset[str]) -> list[re.Match[str]]:
     """`pattern.finditer(text)` for a clitic_regex, tried only at words whose bare form starts a
     phrase: the same matches, far faster for patterns with hundreds of alternatives."""
     out: list[re.Match[str]] = []
     done = 0
-    for w in _WORD_RUN.finditer(text):
-        if w.start() < done or firsts.isdisjoint(bases(w.group(0))):
+    for w_start, w_bases in _word_runs(text):
+        if w_start < done or firsts.isdisjoint(w_bases):
             continue
-        m = pattern.match(text, w.start())
-        start = w.start()
+        m = pattern.match(text, w_start)
+        start = w_start
         if m is None and start > 0 and text[start - 1] in QUOTES:
             start -= 1
             # clitics written before the quote mark: لـ"قوات، و"قسد
-            while start > 0 and text[start - 1] in "وفبلك" and w.start() - start < 3:
+            while start > 0 and text[start - 1] in "وفبلك" and w_start - start < 3:
                 start -= 1
             if start > 0 and text[start - 1].isalnum():
-                start = w.start() - 1  # the quote is inside a longer word: try from the quote only
+                start = w_start - 1  # the quote is inside a longer word: try from the quote only
             m = pattern.match(text, start)
         if m is not None:
             out.append(m)
