@@ -54,6 +54,9 @@ def figs(text: str) -> set[tuple[str, int | None, int | None, str | None]]:
         ("قُتل فيها 3 مدنيين، واعتقل 7 أشخاص", {("killed", 3, 3, "exact"), ("arrested", 7, 7, "exact")}),
         # a count stops at the next trigger: each kind gets its own
         ("قُتل مدنيان وأصيب ثلاثة آخرون بانفجار", {("killed", 2, 2, "exact"), ("injured", 3, 3, "exact")}),
+        # "لقي ... حتفه/مصرعه": killed only with the confirming word
+        ("ولقي خمسة أشخاص حتفهم بانفجار لغم", {("killed", 5, 5, "exact")}),
+        ("لقي طفلان مصرعهما غرقاً", {("killed", 2, 2, "exact")}),
         # clitics on the trigger
         ("تسببت بمقتل مدني", {("killed", 1, 1, "exact")}),
         ("وأفادت الوكالة باعتقال 8 أشخاص", {("arrested", 8, 8, "exact")}),
@@ -79,6 +82,7 @@ def test_figure_rules(sentence: str, expected: set[tuple[str, int | None, int | 
         "بعد مقتل زعيمه أبو بكر البغدادي",  # "زعيمه" is not a counted noun: no guess
         "وأفرجت السلطات عن 25 معتقلاً بموجب عفو عام",  # a release, not an arrest or a detention
         "أطلقت قوات الأمن سراح 20 معتقلاً",
+        "لقي 3 أشخاص ترحيباً واسعاً",  # "لقي" without حتف/مصرع is not a death
     ],
 )
 def test_near_misses_are_not_counted(sentence: str) -> None:

@@ -37,6 +37,7 @@ class FigureRules:
     others: frozenset[str]
     not_counts: frozenset[str]
     negations: frozenset[str]
+    confirm: dict[str, tuple[str, ...]]  # trigger word -> prefixes one of which the sentence must have
     first_words: frozenset[str]  # first words of every trigger: a quick filter per token
     index: dict[str, tuple[tuple[str, str, Phrase], ...]]  # first word -> (kind, mode, phrase)
 
@@ -72,6 +73,7 @@ def figure_rules() -> FigureRules:
         others=frozenset(sf(x) for x in data.get("others") or []),
         not_counts=frozenset(sf(str(x)) for x in data.get("not_counts") or []),
         negations=frozenset(sf(str(x)) for x in data.get("negations") or []),
+        confirm={sf(str(k)): tuple(sf(str(x)) for x in v) for k, v in (data.get("confirm") or {}).items()},
         first_words=frozenset(p[0] for table in (after, before, sg, du) for phrases in table.values() for p in phrases),
         index=_index({"before": before, "dual": du, "singular": sg, "after": after}),
     )
@@ -169,6 +171,13 @@ def _quantity_before(tokens: list[Token], i: int) -> Quantity | None:
     return None
 
 
+def _confirmed(phrase: Phrase, tokens: list[Token], rules: FigureRules) -> bool:
+    needs = rules.confirm.get(phrase[0])
+    if not needs:
+        return True
+    return any(b.startswith(needs) for t in tokens for b in bases(t.text))
+
+
 def _longest_first(phrases: list[Phrase] | None) -> list[Phrase]:
     return sorted(set(phrases), key=lambda p: (-len(p), p)) if phrases else []
 
@@ -224,7 +233,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 continue
             for phrase in _longest_first(here.get((kind, "after"))):
                 e = _match(tokens, i, phrase, article=True, cands=cands)
-                if e is None:
+                if e is None or not _confirmed(phrase, tokens, rules):
                     continue
                 count = _count_after(tokens, e + 1, rules)
                 if count is not None:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from transforms.records import Mention
-from transforms.sentences import Span, Token, bases, clitic_regex, sentence_at, sf, tokenize
+from transforms.sentences import Span, Token, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf, tokenize
 
 MIN_WORDS = 2
 MAX_WORDS = 5
@@ -45,6 +45,7 @@ class PeopleRules:
     known_pattern: re.Pattern[str] | None
     role_firsts: frozenset[str]
     role_words: frozenset[str]  # words of roles: "المتحدث" ends a name
+    known_firsts: frozenset[str]
 
 
 def skeleton(name: str) -> str:
@@ -81,6 +82,7 @@ def build_people_rules(data: dict[str, Any]) -> PeopleRules:
         known=known,
         known_pattern=clitic_regex(forms) if forms else None,
         role_firsts=frozenset(r[0] for r in roles),
+        known_firsts=first_words(forms),
         role_words=frozenset(w for r in roles for w in r if len(w) > 3 and w != "باسم") | words("role_words"),
     )
 
@@ -159,16 +161,16 @@ def _candidates(sentence: Span, rules: PeopleRules, blocked: set[str]) -> list[_
     out: list[_Found] = []
     i = 0
     while i < len(tokens):
-        base = set(bases(tokens[i].text))
+        base = bases(tokens[i].text)
         got: tuple[int, int] | None = None
-        if base & rules.titles:
+        if not rules.titles.isdisjoint(base):
             k = i + 1
             while k < len(tokens) and k - i <= 6 and (tokens[k].text in rules.title_fillers or tokens[k].text.startswith("ال")):
                 if tokens[k].text in rules.titles:
                     break
                 k += 1
             got = _read_name(tokens, k, rules, blocked)
-        if got is None and not base.isdisjoint(rules.role_firsts):
+        if got is None and not rules.role_firsts.isdisjoint(base):
             for role in rules.roles:
                 e = _match_words(tokens, i, role)
                 if e is None:
@@ -222,10 +224,10 @@ def extract_people(
     for s in sentences:
         found.extend((f, None) for f in _candidates(s, r, blocked))
     if r.known_pattern is not None:
-        for m in r.known_pattern.finditer(text):
+        for m in prefiltered_matches(text, r.known_pattern, r.known_firsts):
             found.append((_Found(m.start("name"), m.end("name"), m.group("name")), None))
     orgs_out: list[Mention] = []
-    for m in _SIGNATURE.finditer(text):
+    for m in _SIGNATURE.finditer(text) if "(@" in text else ():
         name = m.group("name").strip(" \"'")
         if not name or len(name.split()) > 8:
             continue
