@@ -23,16 +23,36 @@ def documented_query(name: str) -> str:
 
 ARTICLES = [
     # one place in the figure's sentence
-    {"url": "https://example.org/a1", "title": "حملة في الشحيل", "published_at": "2024-03-10T08:00:00Z", "source_id": "test",
-     "text": "اعتقلت قوات سوريا الديمقراطية 12 شخصاً في بلدة الشحيل بريف دير الزور الشرقي.\nوقالت مصادر محلية إن الحملة مستمرة."},
-    {"url": "https://example.org/a2", "title": "مداهمة في غويران", "published_at": "2024-03-20T08:00:00Z", "source_id": "test",
-     "text": "ألقت قوات الأسايش القبض على 5 أشخاص في حي غويران بمدينة الحسكة.\nولم تذكر أسماء الموقوفين حتى الآن."},
+    {
+        "url": "https://example.org/a1",
+        "title": "حملة في الشحيل",
+        "published_at": "2024-03-10T08:00:00Z",
+        "source_id": "test",
+        "text": "اعتقلت قوات سوريا الديمقراطية 12 شخصاً في بلدة الشحيل بريف دير الزور الشرقي.\nوقالت مصادر محلية إن الحملة مستمرة.",
+    },
+    {
+        "url": "https://example.org/a2",
+        "title": "مداهمة في غويران",
+        "published_at": "2024-03-20T08:00:00Z",
+        "source_id": "test",
+        "text": "ألقت قوات الأسايش القبض على 5 أشخاص في حي غويران بمدينة الحسكة.\nولم تذكر أسماء الموقوفين حتى الآن.",
+    },
     # no place in the figure's sentence: the article's main governorate (الرقة, twice)
-    {"url": "https://example.org/a3", "title": "توتر في الرقة", "published_at": "2024-04-02T08:00:00Z", "source_id": "test",
-     "text": "شهدت مدينة الرقة توتراً أمنياً أمس.\nوأفادت مصادر باعتقال نحو 20 شخصاً خلال المداهمات.\nوعاد الهدوء إلى الرقة مساء."},
+    {
+        "url": "https://example.org/a3",
+        "title": "توتر في الرقة",
+        "published_at": "2024-04-02T08:00:00Z",
+        "source_id": "test",
+        "text": "شهدت مدينة الرقة توتراً أمنياً أمس.\nوأفادت مصادر باعتقال نحو 20 شخصاً خلال المداهمات.\nوعاد الهدوء إلى الرقة مساء.",
+    },
     # places in two governorates in the sentence -> main governorate of the article (دير الزور, named first)
-    {"url": "https://example.org/a4", "title": "اعتقالات", "published_at": "2024-04-15T08:00:00Z", "source_id": "test",
-     "text": "وفي دير الزور والحسكة اعتقلت القوات 3 أشخاص.\nوكانت دير الزور قد شهدت هجمات."},
+    {
+        "url": "https://example.org/a4",
+        "title": "اعتقالات",
+        "published_at": "2024-04-15T08:00:00Z",
+        "source_id": "test",
+        "text": "وفي دير الزور والحسكة اعتقلت القوات 3 أشخاص.\nوكانت دير الزور قد شهدت هجمات.",
+    },
 ]
 
 
@@ -51,7 +71,7 @@ def test_load_fills_mentions_and_figures_and_answers_arrests_per_governorate(cli
 
     # provenance: every surface is exactly its offsets in body_search
     bad = cli.sql_json(
-        'select count(*) as n from mentions m join articles a using (article_id) '
+        "select count(*) as n from mentions m join articles a using (article_id) "
         'where substr(a.body_search, m.start + 1, m."end" - m.start) <> m.surface'
     )
     assert bad == [{"n": 0}]

@@ -40,7 +40,7 @@ def test_extract_facts_on_odd_input_never_fails() -> None:
         assert isinstance(facts.mentions, list) and isinstance(facts.figures, list)
 
 
-ALPHABET = "قتلاعبمنسدويرزهحةأإآىء ٠١٢٣456789.،,؟!\"“”«»()@—\nابنقسدريفالشحيلهجينعشرات"
+ALPHABET = 'قتلاعبمنسدويرزهحةأإآىء ٠١٢٣456789.،,؟!"“”«»()@—\nابنقسدريفالشحيلهجينعشرات'
 
 
 @settings(max_examples=150, deadline=None)

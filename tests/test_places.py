@@ -14,8 +14,20 @@ from transforms.places import extract_places, gazetteer
 from transforms.sentences import split_sentences
 
 GOVERNORATES = {
-    "Damascus", "Rif Dimashq", "Aleppo", "Idlib", "Hama", "Homs", "Latakia", "Tartus", "Daraa", "As-Suwayda", "Quneitra",
-    "Deir ez-Zor", "Al-Hasakah", "Ar-Raqqah",
+    "Damascus",
+    "Rif Dimashq",
+    "Aleppo",
+    "Idlib",
+    "Hama",
+    "Homs",
+    "Latakia",
+    "Tartus",
+    "Daraa",
+    "As-Suwayda",
+    "Quneitra",
+    "Deir ez-Zor",
+    "Al-Hasakah",
+    "Ar-Raqqah",
 }
 
 

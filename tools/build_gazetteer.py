@@ -50,10 +50,53 @@ ADMIN1 = {
 DIRECTIONS = {"الشرقي": "eastern", "الغربي": "western", "الشمالي": "northern", "الجنوبي": "southern"}
 # Single words that are also place names: they match only after a context word.
 COMMON_WORDS = {
-    "الباب", "التل", "الصور", "الكرامة", "الثورة", "الحمراء", "الحمرة", "الزيارة", "الراعي", "النصر", "السلام",
-    "الحرية", "الجبل", "القصر", "الشيخ", "المركز", "الحي", "الصالحية", "الجزيرة", "المزرعة", "العين", "البلد",
-    "المدينة", "القرية", "الساحل", "الغد", "الأمل", "النور", "الخير", "الوحدة", "الفرات", "الشهداء", "العرب",
-    "شين", "عين", "تل", "باب", "سلام", "نصر", "فيق", "حماه", "دير", "قرية", "بلدة", "كفر", "الكبرى", "الصغرى",
+    "الباب",
+    "التل",
+    "الصور",
+    "الكرامة",
+    "الثورة",
+    "الحمراء",
+    "الحمرة",
+    "الزيارة",
+    "الراعي",
+    "النصر",
+    "السلام",
+    "الحرية",
+    "الجبل",
+    "القصر",
+    "الشيخ",
+    "المركز",
+    "الحي",
+    "الصالحية",
+    "الجزيرة",
+    "المزرعة",
+    "العين",
+    "البلد",
+    "المدينة",
+    "القرية",
+    "الساحل",
+    "الغد",
+    "الأمل",
+    "النور",
+    "الخير",
+    "الوحدة",
+    "الفرات",
+    "الشهداء",
+    "العرب",
+    "شين",
+    "عين",
+    "تل",
+    "باب",
+    "سلام",
+    "نصر",
+    "فيق",
+    "حماه",
+    "دير",
+    "قرية",
+    "بلدة",
+    "كفر",
+    "الكبرى",
+    "الصغرى",
 }
 ARABIC = re.compile("^[\u0600-\u06ff ]+$")
 HEADER = [
@@ -74,8 +117,17 @@ def read_curated() -> list[dict[str, str]]:
         parts = (ln.split("\t") + [""] * 9)[:9]
         kind, en, ar, a1, a2, lat, lon, ctx, note = (p.strip() for p in parts)
         rows.append(
-            {"kind": kind, "name_en": en, "names_ar": ar, "admin1": a1, "admin2": a2, "lat": lat, "lon": lon, "context": ctx,
-             "source": "curated" + (f" ({note})" if note else "")}
+            {
+                "kind": kind,
+                "name_en": en,
+                "names_ar": ar,
+                "admin1": a1,
+                "admin2": a2,
+                "lat": lat,
+                "lon": lon,
+                "context": ctx,
+                "source": "curated" + (f" ({note})" if note else ""),
+            }
         )
     return rows
 
@@ -87,12 +139,27 @@ def countryside(curated: list[dict[str, str]]) -> list[dict[str, str]]:
             continue
         names = [n for n in row["names_ar"].split("|") if not n.startswith("محافظة")]
         name = names[0]
-        out.append({**row, "kind": "region", "name_en": f"{row['name_en']} countryside", "names_ar": f"ريف {name}",
-                    "context": "free", "source": "curated (generated: countryside of a governorate)"})
+        out.append(
+            {
+                **row,
+                "kind": "region",
+                "name_en": f"{row['name_en']} countryside",
+                "names_ar": f"ريف {name}",
+                "context": "free",
+                "source": "curated (generated: countryside of a governorate)",
+            }
+        )
         for ar, en in DIRECTIONS.items():
-            out.append({**row, "kind": "region", "name_en": f"{row['name_en']} countryside ({en})",
-                        "names_ar": f"ريف {name} {ar}|الريف {ar} ل{name}|الريف {ar} لمحافظة {name}",
-                        "context": "free", "source": "curated (generated: countryside of a governorate)"})
+            out.append(
+                {
+                    **row,
+                    "kind": "region",
+                    "name_en": f"{row['name_en']} countryside ({en})",
+                    "names_ar": f"ريف {name} {ar}|الريف {ar} ل{name}|الريف {ar} لمحافظة {name}",
+                    "context": "free",
+                    "source": "curated (generated: countryside of a governorate)",
+                }
+            )
     return out
 
 
@@ -126,9 +193,17 @@ def geonames(curated: list[dict[str, str]]) -> list[dict[str, str]]:
         if any(n in COMMON_WORDS for n in names):
             free = False
         out.append(
-            {"kind": "town", "name_en": c["name"], "names_ar": "|".join(names), "admin1": admin1, "admin2": admin2,
-             "lat": f"{lat:.5f}", "lon": f"{lon:.5f}", "context": "free" if free else "needs_context",
-             "source": f"geonames:{c['geonameid']} (admin2 = nearest district seat)"}
+            {
+                "kind": "town",
+                "name_en": c["name"],
+                "names_ar": "|".join(names),
+                "admin1": admin1,
+                "admin2": admin2,
+                "lat": f"{lat:.5f}",
+                "lon": f"{lon:.5f}",
+                "context": "free" if free else "needs_context",
+                "source": f"geonames:{c['geonameid']} (admin2 = nearest district seat)",
+            }
         )
     return out
 

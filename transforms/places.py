@@ -108,9 +108,7 @@ def _key(surface: str) -> str:
     return key
 
 
-def extract_places(
-    text: str, sentences: list[Span], orgs: list[Mention] | None = None, gaz: Gazetteer | None = None
-) -> list[Mention]:
+def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None = None, gaz: Gazetteer | None = None) -> list[Mention]:
     g = gaz or gazetteer()
     taken = [(m.start, m.end) for m in orgs or []]
     out: list[Mention] = []
@@ -134,7 +132,5 @@ def extract_places(
         place = next((p for p in usable if p.kind == wanted), usable[0])
         s = sentence_at(sentences, start)
         sentence = s.text if s else None
-        out.append(
-            Mention("place", m.group("name"), place.name_en, start, end, sentence, place.admin1, place.admin2, place.lat, place.lon)
-        )
+        out.append(Mention("place", m.group("name"), place.name_en, start, end, sentence, place.admin1, place.admin2, place.lat, place.lon))
     return out

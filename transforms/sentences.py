@@ -137,9 +137,7 @@ def clitic_regex(forms: Iterable[str]) -> re.Pattern[str]:
     """Match any of `forms` as whole words, through proclitics and an opening quote mark.
     Group `name` is the phrase itself (without clitics or quotes)."""
     alternation = phrase_pattern(forms)
-    return re.compile(
-        r"(?<![\w])(?:[وف]?[بلك]?)?[" + QUOTES + r"]?(?P<name>" + alternation + r")(?![\w])"
-    )
+    return re.compile(r"(?<![\w])(?:[وف]?[بلك]?)?[" + QUOTES + r"]?(?P<name>" + alternation + r")(?![\w])")
 
 
 def sf(text: str) -> str:
