@@ -1,0 +1,70 @@
+"""Actor aliases: one canonical per actor, through clitics and quote marks."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.actors import build_actor_table, extract_actors
+from transforms.normalize import search_form
+from transforms.sentences import split_sentences
+
+
+def actors(text: str) -> list[tuple[str, str]]:
+    body = search_form(text)
+    found = extract_actors(body, split_sentences(body))
+    for m in found:
+        assert body[m.start : m.end] == m.surface and m.kind == "org"
+    return [(m.surface, m.canonical) for m in found]
+
+
+SDF = "Syrian Democratic Forces (SDF)"
+IS = "Islamic State (ISIS)"
+COALITION = "International Coalition (CJTF-OIR)"
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("قوات سوريا الديمقراطية", SDF),
+        ("قسد", SDF),
+        ("#SDF", SDF),
+        ("لـ”قوات سوريا الديمقراطية”", SDF),  # clitic + tatweel + quote
+        ("وقسد", SDF),
+        ("تنظيم “الدولة الإسلامية”", IS),
+        ("داعش", IS),
+        ("لداعش", IS),
+        ("Daesh", IS),
+        ("ISIS", IS),
+        ("التحالف الدولي", COALITION),
+        ("للتحالف الدولي", COALITION),  # لل = ل + ال
+        ("قوات التحالف", COALITION),
+        ("الأسايش", "Asayish (internal security forces)"),
+        ("وحدات حماية الشعب", "People's Protection Units (YPG)"),
+        ("قوات النظام", "Syrian government forces"),
+        ("الميليشيات المدعومة من إيران", "Iran-backed militias"),
+        ("نورث برس", "North Press Agency"),
+        ("فرات بوست", "Furat Post"),
+        ("وكالة “هاوار”", "Hawar News Agency (ANHA)"),
+        ("وكالة “أعماق”", "Amaq News Agency"),
+    ],
+)
+def test_alias_to_canonical(text: str, canonical: str) -> None:
+    got = actors(text)
+    assert [c for _s, c in got] == [canonical], got
+
+
+def test_words_that_only_contain_an_alias_do_not_match() -> None:
+    assert actors("قسدية") == []
+    assert actors("الدولة السورية") == []  # "الدولة" alone is not the Islamic State
+
+
+def test_anaphora_only_after_the_full_name() -> None:
+    assert actors("نشاط التنظيم في البادية") == []
+    got = actors("تنظيم داعش يهاجم. ونشاط التنظيم مستمر.")
+    assert [c for _s, c in got] == [IS, IS]
+
+
+def test_table_is_data() -> None:
+    table = build_actor_table({"actors": [{"canonical": "X", "aliases": ["مجموعة س"], "type": "armed_group"}]})
+    body = search_form("هاجمت “مجموعة س” موقعا")
+    assert [(m.surface, m.canonical) for m in extract_actors(body, split_sentences(body), table)] == [("مجموعه س", "X")]

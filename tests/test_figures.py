@@ -1,0 +1,119 @@
+"""Figure rules, one sentence per rule and per near-miss."""
+
+from __future__ import annotations
+
+import pytest
+
+from transforms.figures import extract_figures
+from transforms.normalize import search_form
+from transforms.numbers_ar import quantity_at
+from transforms.sentences import split_sentences, tokenize
+
+
+def figs(text: str) -> set[tuple[str, int | None, int | None, str | None]]:
+    body = search_form(text)
+    return {(f.kind, f.count_low, f.count_high, f.qualifier) for f in extract_figures(split_sentences(body))}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # digits, with the counted noun after them
+        ("قُتل 3 مدنيين في قصف على البلدة.", {("killed", 3, 3, "exact")}),
+        ("واعتقلت القوات 12 شخصاً من أبناء القرية.", {("arrested", 12, 12, "exact")}),
+        ("أُصيب 4 أطفال بجروح.", {("injured", 4, 4, "exact")}),
+        # Arabic-Indic digits and thousands separators
+        ("اعتقال ١٥ شخصاً", {("arrested", 15, 15, "exact")}),
+        ("احتجاز 10,000 عنصر", {("detained", 10000, 10000, "exact")}),
+        # number words, compounds, teens, thousands
+        ("مقتل ثلاثة عناصر من التنظيم", {("killed", 3, 3, "exact")}),
+        ("اعتقال خمسة وعشرين شخصاً", {("arrested", 25, 25, "exact")}),
+        ("اختطاف ثلاثة عشر مدنياً", {("kidnapped", 13, 13, "exact")}),
+        ("احتجاز عشرة آلاف عنصر", {("detained", 10000, 10000, "exact")}),
+        # duals and a single noun
+        ("ألقت القبض على عنصرين من الخلايا", {("arrested", 2, 2, "exact")}),
+        ("مقتل شخص برصاص مجهولين", {("killed", 1, 1, "exact")}),
+        ("نفذت القوات عمليتين أمنيتين", {("operations", 2, 2, "exact")}),
+        ("شن التنظيم هجوماً على حاجز", {("attacks", 1, 1, "exact")}),
+        # qualifiers
+        ("اعتقال نحو 50 شخصاً", {("arrested", 50, 50, "about")}),
+        ("مقتل أكثر من 20 عنصراً", {("killed", 21, None, "more_than")}),
+        ("اعتقل 7 أشخاص على الأقل", {("arrested", 7, None, "at_least")}),
+        ("مقتل ما لا يقل عن 5 مدنيين", {("killed", 5, None, "at_least")}),
+        ("اعتقال حوالي 30 شخصاً", {("arrested", 30, 30, "about")}),
+        # vague amounts
+        ("اعتقلوا عشرات الأشخاص خلال الحملة", {("arrested", 10, 99, "vague")}),
+        ("احتجاز آلاف الأسرى", {("detained", 1000, 9999, "vague")}),
+        ("شن التنظيم عشرات الهجمات", {("attacks", 10, 99, "vague")}),
+        ("إبقاء الآلاف من معتقلي التنظيم", {("detained", 1000, 9999, "vague")}),
+        ("نزوح عشرات الآلاف واعتقال مئات الأشخاص", {("arrested", 100, 999, "vague")}),
+        # the count before the counted noun
+        ("وصلت إلى 22 عملية أمنية", {("operations", 22, 22, "exact")}),
+        ("سقوط 6 قتلى و9 جرحى", {("killed", 6, 6, "exact"), ("injured", 9, 9, "exact")}),
+        # two kinds in one sentence
+        ("قُتل فيها 3 مدنيين، واعتقل 7 أشخاص", {("killed", 3, 3, "exact"), ("arrested", 7, 7, "exact")}),
+        # a count stops at the next trigger: each kind gets its own
+        ("قُتل مدنيان وأصيب ثلاثة آخرون بانفجار", {("killed", 2, 2, "exact"), ("injured", 3, 3, "exact")}),
+        # "لقي ... حتفه/مصرعه": killed only with the confirming word
+        ("ولقي خمسة أشخاص حتفهم بانفجار لغم", {("killed", 5, 5, "exact")}),
+        ("لقي طفلان مصرعهما غرقاً", {("killed", 2, 2, "exact")}),
+        # clitics on the trigger
+        ("تسببت بمقتل مدني", {("killed", 1, 1, "exact")}),
+        ("وأفادت الوكالة باعتقال 8 أشخاص", {("arrested", 8, 8, "exact")}),
+    ],
+)
+def test_figure_rules(sentence: str, expected: set[tuple[str, int | None, int | None, str | None]]) -> None:
+    assert figs(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "اعتقل في 24 من أيار الماضي",  # a date, not a count
+        "قُتل عام 2019 في الباغوز",  # a year
+        "اعتقال شاب يبلغ من العمر 25 عاماً",  # an age: but "شاب" is one arrest (checked below)
+        "الحملة الأمنية لليوم الرابع على التوالي",  # day of a campaign
+        "اعتقال المتهم رقم 5 في القضية",  # an id
+        "قُتل في الساعة 3 فجراً",  # a time
+        "العمليات الأمنية هدفها منع التنظيم",  # no count, definite
+        "تصاعد الهجمات في البادية",  # no count
+        "اعتقلت الاستخبارات 3.5 بالمئة",  # a decimal
+        "عُقد الاجتماع 3 مرات",  # no trigger
+        "بعد مقتل زعيمه أبو بكر البغدادي",  # "زعيمه" is not a counted noun: no guess
+        "وأفرجت السلطات عن 25 معتقلاً بموجب عفو عام",  # a release, not an arrest or a detention
+        "أطلقت قوات الأمن سراح 20 معتقلاً",
+        "لقي 3 أشخاص ترحيباً واسعاً",  # "لقي" without حتف/مصرع is not a death
+    ],
+)
+def test_near_misses_are_not_counted(sentence: str) -> None:
+    got = figs(sentence)
+    assert not any(low not in (None, 1) for _k, low, _h, _q in got), got
+    if "25 عاماً" in sentence:
+        assert got == {("arrested", 1, 1, "exact")}
+    elif "رقم 5" not in sentence:
+        assert got == set()
+
+
+def test_one_figure_per_kind_and_sentence_keeps_the_total() -> None:
+    text = "ألقت القبض على عنصرين بعمليتين منفصلتين، في الأولى ألقت القبض على شخص، وفي الثانية ألقت القبض على شخص."
+    assert figs(text) == {("arrested", 2, 2, "exact")}
+
+
+def test_figure_keeps_sentence_and_offsets_into_body_search() -> None:
+    body = search_form("مقدمة الخبر.\nوأفادت الوكالة باعتقال نحو 50 شخصًا، اعتبرتهم من خلايا التنظيم.")
+    (fig,) = extract_figures(split_sentences(body))
+    assert fig.sentence.startswith("وافادت الوكاله") and fig.sentence.endswith("التنظيم.")
+    assert body[fig.start or 0 : fig.end or 0] == "باعتقال نحو 50 شخصا"
+
+
+def test_quantity_words() -> None:
+    def q(text: str) -> tuple[int | None, int | None, str] | None:
+        got = quantity_at(tokenize(search_form(text)), 0)
+        return (got.low, got.high, got.qualifier) if got else None
+
+    assert q("عشرات") == (10, 99, "vague")
+    assert q("عشرات الآلاف") == (10000, 99999, "vague")
+    assert q("مئتين") == (200, 200, "exact")
+    assert q("ثلاثة آلاف") == (3000, 3000, "exact")
+    assert q("لأكثر من 100") == (100, 100, "more_than")
+    assert q("الدولة") is None

@@ -1,0 +1,107 @@
+"""Gazetteer and place rules: coverage, clitics, context words, organisation names."""
+
+from __future__ import annotations
+
+import csv
+import io
+from importlib import resources
+
+import pytest
+
+from transforms.actors import extract_actors
+from transforms.normalize import search_form
+from transforms.places import extract_places, gazetteer
+from transforms.sentences import split_sentences
+
+GOVERNORATES = {
+    "Damascus",
+    "Rif Dimashq",
+    "Aleppo",
+    "Idlib",
+    "Hama",
+    "Homs",
+    "Latakia",
+    "Tartus",
+    "Daraa",
+    "As-Suwayda",
+    "Quneitra",
+    "Deir ez-Zor",
+    "Al-Hasakah",
+    "Ar-Raqqah",
+}
+
+
+def places(text: str) -> list[tuple[str, str | None]]:
+    body = search_form(text)
+    sentences = split_sentences(body)
+    found = extract_places(body, sentences, extract_actors(body, sentences))
+    for m in found:
+        assert body[m.start : m.end] == m.surface
+    return [(m.canonical, m.admin1) for m in found]
+
+
+def rows() -> list[dict[str, str]]:
+    text = resources.files("transforms").joinpath("data/gazetteer.tsv").read_text(encoding="utf-8")
+    header = [ln for ln in text.splitlines() if ln.startswith("#")]
+    assert any("GeoNames" in ln and "CC BY 4.0" in ln for ln in header), "the header states source and licence"
+    body = "\n".join(ln for ln in text.splitlines() if not ln.startswith("#"))
+    return list(csv.DictReader(io.StringIO(body), delimiter="\t"))
+
+
+def test_gazetteer_has_all_governorates_districts_and_recurring_places() -> None:
+    data = rows()
+    assert {r["name_en"] for r in data if r["kind"] == "governorate"} == GOVERNORATES
+    assert {r["admin1"] for r in data if r["kind"] == "district"} == GOVERNORATES
+    assert len([r for r in data if r["kind"] == "district"]) >= 60
+    names = {n for r in data for n in r["names_ar"].split("|")}
+    recurring = ["البصيرة", "الباغوز", "الشحيل", "هجين", "أبو النيتل", "غويران", "تدمر", "حقل العمر", "سجن الصناعة", "البادية"]
+    for n in [*recurring, "ريف دير الزور الشرقي"]:
+        assert n in names, n
+    for r in data:
+        assert r["admin1"] in GOVERNORATES or r["kind"] in ("region", "country"), r
+        lat, lon = float(r["lat"]), float(r["lon"])
+        assert 32.0 <= lat <= 37.5 and 35.5 <= lon <= 42.5, r  # inside Syria's bounding box
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("عملية أمنية في مدينة البصيرة، شرقي دير الزور", [("Al-Busayrah", "Deir ez-Zor"), ("Deir ez-Zor", "Deir ez-Zor")]),
+        ("معقله الأخير في بلدة الباغوز", [("Al-Baghuz", "Deir ez-Zor")]),
+        ("اشتباكات في الشحيل وهجين", [("Al-Shuhayl", "Deir ez-Zor"), ("Hajin", "Deir ez-Zor")]),
+        ("بريف دير الزور الشرقي", [("Deir ez-Zor countryside (eastern)", "Deir ez-Zor")]),
+        ("في الريف الجنوبي للحسكة", [("Al-Hasakah", "Al-Hasakah")]),  # لل = ل + ال
+        ("سجن “الصناعة” في حي غويران", [("Al-Sinaa prison", "Al-Hasakah"), ("Ghuwayran", "Al-Hasakah")]),
+        ("قاعدة حقل “العمر” النفطي", [("Al-Omar oil field", "Deir ez-Zor")]),
+        ("سيطرته على تدمر وسط سوريا", [("Tadmur", "Homs"), ("Syria", None)]),
+        ("انطلاقاً من البادية السورية", [("Syrian Desert (Badia)", None)]),
+        ("في محافظة دير الزور", [("Deir ez-Zor", "Deir ez-Zor")]),
+    ],
+)
+def test_places(text: str, expected: list[tuple[str, str | None]]) -> None:
+    assert places(text) == expected
+
+
+def test_common_words_need_a_context_word() -> None:
+    assert places("نشرت الصور على الإنترنت") == []  # "the pictures"
+    assert places("اشتباكات في قرية الصور بريف دير الزور") == [("Al-Sur", "Deir ez-Zor"), ("Deir ez-Zor countryside", "Deir ez-Zor")]
+    assert places("فتح الباب أمام المفاوضات") == []  # "the door"
+    assert places("معارك في مدينة الباب") == [("Al-Bab", "Aleppo")]
+
+
+def test_a_place_inside_an_organisation_name_is_not_a_place() -> None:
+    assert places("بحسب ما قاله “مركز دير الزور الإعلامي” التابع للإدارة") == []
+    assert places("أعلن مجلس دير الزور العسكري") == []
+    assert places("نقلت شبكة الحسكة الإخبارية") == []  # an organisation head word before the name
+
+
+def test_place_mentions_carry_admin_and_coordinates() -> None:
+    body = search_form("في بلدة هجين")
+    (m,) = extract_places(body, split_sentences(body))
+    assert m.kind == "place" and m.admin1 == "Deir ez-Zor" and m.admin2 == "Abu Kamal"
+    assert m.lat is not None and abs(m.lat - 34.7) < 0.2 and m.lon is not None and abs(m.lon - 40.83) < 0.2
+    assert m.sentence == body
+
+
+def test_gazetteer_loads_once() -> None:
+    assert gazetteer() is gazetteer()

@@ -1,0 +1,89 @@
+"""Organisations and armed actors: alias table (transforms/data/aliases.yaml) -> canonical actor.
+
+Matches whole words on `body_search`, through Arabic proclitics (و ف ب ل ك, لل) and quote marks.
+Short "anaphora" forms (التنظيم, التحالف) count only after the article named the actor in full.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from transforms.records import Mention
+from transforms.sentences import Span, clitic_regex, first_words, prefiltered_matches, sentence_at, sf
+
+
+@dataclass(frozen=True, slots=True)
+class ActorTable:
+    canonical: dict[str, str]  # search-form surface -> canonical
+    anaphora: dict[str, str]
+    kind: dict[str, str]  # canonical -> type (armed_group, media ...)
+    full: re.Pattern[str]
+    short: re.Pattern[str] | None
+    full_firsts: frozenset[str]
+    short_firsts: frozenset[str]
+
+
+def build_actor_table(data: dict[str, Any]) -> ActorTable:
+    canonical: dict[str, str] = {}
+    anaphora: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    for actor in data.get("actors") or []:
+        name = str(actor["canonical"])
+        kinds[name] = str(actor.get("type", "org"))
+        for alias in actor.get("aliases") or []:
+            canonical.setdefault(sf(str(alias)), name)
+        for alias in actor.get("anaphora") or []:
+            anaphora.setdefault(sf(str(alias)), name)
+    short = clitic_regex(anaphora) if anaphora else None
+    return ActorTable(canonical, anaphora, kinds, clitic_regex(canonical), short, first_words(canonical), first_words(anaphora))
+
+
+@lru_cache(maxsize=1)
+def actor_table() -> ActorTable:
+    text = resources.files("transforms").joinpath("data/aliases.yaml").read_text(encoding="utf-8")
+    return build_actor_table(yaml.safe_load(text))
+
+
+def _key(surface: str) -> str:
+    """Surface as matched (quotes/spaces between words, لل form) back to the table's key."""
+    words = re.split(r"[\s\"']+", surface.strip())
+    return " ".join(w for w in words if w)
+
+
+def _lookup(table: dict[str, str], surface: str) -> str | None:
+    key = _key(surface)
+    if key in table:
+        return table[key]
+    if key.startswith("ل") and "ال" + key[1:] in table:  # للتحالف -> التحالف
+        return table["ال" + key[1:]]
+    return None
+
+
+def extract_actors(text: str, sentences: list[Span], table: ActorTable | None = None) -> list[Mention]:
+    t = table or actor_table()
+    out: list[Mention] = []
+    named: set[str] = set()
+    for m in prefiltered_matches(text, t.full, t.full_firsts):
+        surface = m.group("name")
+        canonical = _lookup(t.canonical, surface)
+        if canonical is None:
+            continue
+        named.add(canonical)
+        s = sentence_at(sentences, m.start("name"))
+        out.append(Mention("org", surface, canonical, m.start("name"), m.end("name"), s.text if s else None))
+    if t.short is not None and named:
+        taken = [(x.start, x.end) for x in out]
+        for m in prefiltered_matches(text, t.short, t.short_firsts):
+            start, end = m.start("name"), m.end("name")
+            canonical = _lookup(t.anaphora, m.group("name"))
+            if canonical is None or canonical not in named or any(a < end and start < b for a, b in taken):
+                continue
+            s = sentence_at(sentences, start)
+            out.append(Mention("org", m.group("name"), canonical, start, end, s.text if s else None))
+    return sorted(out, key=lambda x: x.start)

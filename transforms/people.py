@@ -1,0 +1,320 @@
+"""People: names introduced by a title (العقيد ...), by a role in apposition ("قائد قسد، مظلوم
+عبدي،"), by a "Name (@handle)" tweet signature, or known to the curated list
+(transforms/data/people.ar.yaml). Full names only (two to five words); spelling variants of one
+person merge through a consonant skeleton; a later surname-only mention ("هيل") resolves to the
+full name given earlier in the same article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from transforms.records import Mention
+from transforms.sentences import Span, Token, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf, tokenize
+
+MIN_WORDS = 2
+MAX_WORDS = 5
+_ARABIC_WORD = re.compile(r"^[\u0621-\u064a]+$")
+_SIGNATURE = re.compile(r"(?:^|[—\-–]\s*)(?P<name>[^\n—()@]{3,80}?)\s*\(@(?P<handle>\w{2,30})\)")
+_VOWELS = str.maketrans("", "", "اويءئؤ")
+_CLITIC_ARTICLE = ("وال", "بال", "لل", "فال", "كال")
+_ARABIC_RUN = re.compile(r"[\u0621-\u064a]+")
+
+
+@lru_cache(maxsize=65536)
+def _surname_key(word: str) -> str:
+    return word[0] + word[1:].translate(_VOWELS) if word else ""
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleRules:
+    titles: frozenset[str]
+    title_fillers: frozenset[str]
+    roles: tuple[tuple[str, ...], ...]
+    stop: frozenset[str]
+    particles: frozenset[str]
+    suffixes: frozenset[str]
+    org_words: tuple[str, ...]
+    known: dict[str, str]  # skeleton -> canonical
+    known_pattern: re.Pattern[str] | None
+    role_firsts: frozenset[str]
+    role_words: frozenset[str]  # words of roles: "المتحدث" ends a name
+    known_firsts: frozenset[str]
+
+
+def skeleton(name: str) -> str:
+    """Key that equates spelling variants: no initials, no generational suffix, no long vowels
+    inside words (كاغينز / كيغينز -> كغنز)."""
+    words = [w for w in re.split(r"[\s.]+", sf(name)) if w]
+    words = [w for w in words if len(w) > 1 and w not in _SUFFIXES_SF]
+    return " ".join(w[0] + w[1:].translate(_VOWELS) for w in words)
+
+
+_SUFFIXES_SF = frozenset({"الثالث", "الثاني", "الاول", "جونيور", "الابن"})
+
+
+def build_people_rules(data: dict[str, Any]) -> PeopleRules:
+    def words(key: str) -> frozenset[str]:
+        return frozenset(sf(str(x)) for x in data.get(key) or [])
+
+    known: dict[str, str] = {}
+    forms: list[str] = []
+    for person in data.get("known") or []:
+        canonical = str(person["canonical"])
+        for form in [canonical, *(person.get("forms") or [])]:
+            known[skeleton(str(form))] = canonical
+            forms.append(sf(str(form)))
+    roles = tuple(sorted({tuple(sf(str(r)).split()) for r in data.get("roles") or []}, key=lambda r: -len(r)))
+    return PeopleRules(
+        titles=words("titles"),
+        title_fillers=words("title_fillers"),
+        roles=roles,
+        stop=words("stop"),
+        particles=words("particles"),
+        suffixes=words("suffixes"),
+        org_words=tuple(sf(str(x)) for x in data.get("org_words") or []),
+        known=known,
+        known_pattern=clitic_regex(forms) if forms else None,
+        role_firsts=frozenset(r[0] for r in roles),
+        known_firsts=first_words(forms),
+        role_words=frozenset(w for r in roles for w in r if len(w) > 3 and w != "باسم") | words("role_words"),
+    )
+
+
+@lru_cache(maxsize=1)
+def people_rules() -> PeopleRules:
+    text = resources.files("transforms").joinpath("data/people.ar.yaml").read_text(encoding="utf-8")
+    return build_people_rules(yaml.safe_load(text))
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    start: int
+    end: int
+    surface: str
+
+
+def _is_name_word(tok: Token, rules: PeopleRules, blocked: set[str]) -> bool:
+    w = tok.text
+    if not _ARABIC_WORD.match(w) or len(w) < 2:
+        return False
+    if w.startswith(_CLITIC_ARTICLE):
+        return False  # بالجهاز، والمجلس، للمعسكر: a preposition or conjunction, not a name
+    return not (w in rules.titles or w in rules.role_words or any(b in rules.stop for b in bases(w)) or w in blocked)
+
+
+def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str]) -> tuple[int, int] | None:
+    """A full name starting at token i (optional opening quote): (first, last) token indexes."""
+    if i < len(tokens) and tokens[i].text in "\"'":
+        i += 1
+    first = i
+    last = None
+    n = 0
+    k = i
+    while k < len(tokens) and n < MAX_WORDS:
+        tok = tokens[k]
+        if n == 0 and tok.text.startswith("ال"):
+            return None  # a name does not start with the article (that is a title or a noun)
+        # a middle initial: ب. / B.
+        if n >= 1 and len(tok.text) == 1 and tok.text.isalpha() and k + 1 < len(tokens) and tokens[k + 1].text == ".":
+            k += 2
+            continue
+        if not _is_name_word(tok, rules, blocked):
+            break
+        if n >= 1 and tok.text.startswith("و") and tok.text not in rules.particles:
+            break  # "محمد بن سلمان ووزير": a conjunction ends the name
+        if n >= 1 and tokens[k - 1].text.startswith("ال") and not tok.text.startswith("ال"):
+            break  # after a family name with ال only another one may follow (الهاشمي القرشي)
+        last = k
+        n += 1
+        k += 1
+    if last is None:
+        return None
+    # a name does not end on a particle (أبو)
+    while last >= first and tokens[last].text in rules.particles:
+        last -= 1
+    words = [t.text for t in tokens[first : last + 1] if len(t.text) > 1]
+    if len(words) < MIN_WORDS:
+        return None
+    return first, last
+
+
+def _match_words(tokens: list[Token], i: int, phrase: tuple[str, ...]) -> int | None:
+    if i + len(phrase) > len(tokens):
+        return None
+    if phrase[0] not in bases(tokens[i].text):
+        return None
+    for k in range(1, len(phrase)):
+        if tokens[i + k].text != phrase[k]:
+            return None
+    return i + len(phrase) - 1
+
+
+def _candidates(sentence: Span, rules: PeopleRules, blocked: set[str]) -> list[_Found]:
+    tokens = tokenize(sentence.text, sentence.start)
+    out: list[_Found] = []
+    i = 0
+    while i < len(tokens):
+        base = bases(tokens[i].text)
+        got: tuple[int, int] | None = None
+        if not rules.titles.isdisjoint(base):
+            k = i + 1
+            while k < len(tokens) and k - i <= 6 and (tokens[k].text in rules.title_fillers or tokens[k].text.startswith("ال")):
+                if tokens[k].text in rules.titles:
+                    break
+                k += 1
+            got = _read_name(tokens, k, rules, blocked)
+        if got is None and not rules.role_firsts.isdisjoint(base):
+            for role in rules.roles:
+                e = _match_words(tokens, i, role)
+                if e is None:
+                    continue
+                # the role's complement runs to a comma; the name follows it
+                k = e + 1
+                while k < len(tokens) and k - e <= 8 and tokens[k].text not in ("،", ",", ".", ":", "؟"):
+                    k += 1
+                if k < len(tokens) and tokens[k].text in ("،", ","):
+                    k += 1
+                    if k < len(tokens) and tokens[k].text in rules.titles:
+                        k += 1
+                    got = _read_name(tokens, k, rules, blocked)
+                    if got is not None:
+                        after = got[1] + 1
+                        if after < len(tokens) and tokens[after].text in "\"'":
+                            after += 1
+                        if after < len(tokens) and tokens[after].text not in ("،", ",", ".", ")", "(", ":"):
+                            got = None  # not a closed apposition: precision first
+                break
+        if got is not None:
+            a, b = got
+            surface = sentence.text[tokens[a].start - sentence.start : tokens[b].end - sentence.start]
+            out.append(_Found(tokens[a].start, tokens[b].end, surface))
+            i = b + 1
+            continue
+        i += 1
+    return out
+
+
+def _clean(surface: str, rules: PeopleRules) -> str:
+    words = [w for w in re.split(r"[\s\"']+", surface) if w]
+    out = [w for w in words if len(w.rstrip(".")) != 1 and w not in rules.suffixes]
+    return " ".join(out)
+
+
+def extract_people(
+    text: str,
+    sentences: list[Span],
+    orgs: list[Mention] | None = None,
+    places: list[Mention] | None = None,
+    rules: PeopleRules | None = None,
+) -> list[Mention]:
+    r = rules or people_rules()
+    taken = [(m.start, m.end) for m in (orgs or [])]
+    # words of actor names never start or extend a person's name
+    blocked: set[str] = set()
+    for org in orgs or []:
+        blocked.update(org.surface.replace('"', " ").split())
+    found: list[tuple[_Found, str | None]] = []  # (span, org canonical when a signature is an org)
+    for s in sentences:
+        found.extend((f, None) for f in _candidates(s, r, blocked))
+    if r.known_pattern is not None:
+        for m in prefiltered_matches(text, r.known_pattern, r.known_firsts):
+            found.append((_Found(m.start("name"), m.end("name"), m.group("name")), None))
+    orgs_out: list[Mention] = []
+    for m in _SIGNATURE.finditer(text) if "(@" in text else ():
+        name = m.group("name").strip(" \"'")
+        if not name or len(name.split()) > 8:
+            continue
+        low = name.lower()
+        start = m.start("name") + m.group("name").find(name)
+        f = _Found(start, start + len(name), name)
+        if any(w in low for w in r.org_words):
+            orgs_out.append(Mention("org", name, name, f.start, f.end, _sentence(sentences, f.start), None))
+        elif len(name.split()) >= MIN_WORDS:
+            found.append((f, None))
+    # drop overlaps with organisations, then duplicates (same span: keep the longest)
+    spans: dict[int, _Found] = {}
+    for f, _ in found:
+        if any(a < f.end and f.start < b for a, b in taken):
+            continue
+        cur = spans.get(f.start)
+        if cur is None or f.end > cur.end:
+            spans[f.start] = f
+    ordered = sorted(spans.values(), key=lambda f: f.start)
+    merged: list[_Found] = []
+    for f in ordered:
+        if merged and f.start < merged[-1].end:
+            if f.end - f.start > merged[-1].end - merged[-1].start:
+                merged[-1] = f
+            continue
+        merged.append(f)
+    # canonical names: curated list, else the first full form of that skeleton in the article
+    seen: list[tuple[str, str, str]] = []  # (skeleton, clean form, canonical)
+    mentions: list[Mention] = []
+    for f in merged:
+        clean = _clean(f.surface, r)
+        key = skeleton(clean)
+        earlier = next((c for k, form, c in seen if k == key and _close(form, clean)), None)
+        canonical = r.known.get(key) or earlier or _loose_known(key, r) or clean
+        seen.append((key, clean, canonical))
+        mentions.append(Mention("person", f.surface, canonical, f.start, f.end, _sentence(sentences, f.start)))
+    mentions.extend(_surnames(text, sentences, mentions, r))
+    return sorted(mentions + orgs_out, key=lambda m: m.start)
+
+
+def _close(a: str, b: str) -> bool:
+    """Same number of words, each within one letter in length: كاغينز ~ كيغينز, not عيسى ~ عيساوي."""
+    wa, wb = a.split(), b.split()
+    return len(wa) == len(wb) and all(abs(len(x) - len(y)) <= 1 for x, y in zip(wa, wb, strict=True))
+
+
+def _loose_known(key: str, rules: PeopleRules) -> str | None:
+    """A full name whose skeleton contains a known one's (middle names, initials dropped)."""
+    words = key.split()
+    for known_key, canonical in rules.known.items():
+        kw = known_key.split()
+        if len(kw) >= 2 and kw[0] == words[0] and kw[-1] == words[-1]:
+            return canonical
+    return None
+
+
+def _sentence(sentences: list[Span], pos: int) -> str | None:
+    s = sentence_at(sentences, pos)
+    return s.text if s else None
+
+
+def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: PeopleRules) -> list[Mention]:
+    """Later surname-only mentions resolve to the full name given earlier in the article."""
+    by_surname: dict[str, set[str]] = {}
+    first_seen: dict[str, int] = {}
+    for p in people:
+        words = [w for w in p.canonical.split() if w not in rules.suffixes]
+        surface_words = [w for w in _clean(p.surface, rules).split()]
+        for w in {sf(words[-1]), sf(surface_words[-1]) if surface_words else ""}:
+            if len(w) >= 3 and w not in rules.particles:
+                key = _surname_key(w)
+                by_surname.setdefault(key, set()).add(p.canonical)
+                first_seen[key] = min(first_seen.get(key, p.end), p.end)
+    out: list[Mention] = []
+    if not by_surname:
+        return out
+    taken = [(p.start, p.end) for p in people]
+    for run in _ARABIC_RUN.finditer(text):
+        word = run.group(0)
+        for b in bases(word):
+            key = _surname_key(b)
+            owners = by_surname.get(key)
+            if not owners or len(owners) != 1 or run.start() < first_seen[key]:
+                continue
+            start = run.end() - len(b)
+            if any(a <= start < e for a, e in taken):
+                break
+            out.append(Mention("person", b, next(iter(owners)), start, run.end(), _sentence(sentences, start)))
+            break
+    return out
