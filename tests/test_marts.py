@@ -27,6 +27,7 @@ def test_marts_aggregate_per_day_week_and_governorate_month(tmp_path: Path) -> N
     b.figures = [Figure("killed", 2, 2, "exact", "قتل اثنان", 7, 15)]
     c.figures = [Figure("arrested", 5, 5, "exact", "اعتقال خمسة", 0, 10)]  # no place: unknown
     c.mentions = [Mention("org", "قسد", "SDF", 40, 43)]
+    undated.mentions, undated.figures = [], []  # only the hand-made facts above
     load(paths, [[a, b, c, undated]])
 
     daily = rows(paths, "SELECT source_id, day, articles FROM mart_articles_daily ORDER BY 1, 2 NULLS LAST")
