@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sql", "run a read-only SQL query over the warehouse")
     p.add_argument("query")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = add("report", "write a self-contained HTML report (charts) from the warehouse; never starts Prefect")
+    p.add_argument("--out", help="output file (default DATA_DIR/reports/report.html)")
+    p.add_argument("--days", type=int, help="limit the per-day chart to the last N days with articles")
+    p.add_argument("--top", type=int, default=15, help="how many actors and places to chart (default 15)")
     return parser
 
 
@@ -192,7 +197,23 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from flows.report import write_report
+
+    try:
+        out = write_report(_paths(args), Path(args.out) if args.out else None, days=args.days, top=args.top)
+    except duckdb.Error as err:
+        raise CliError(f"report failed: {str(err).splitlines()[0]}") from err
+    except OSError as err:
+        raise CliError(f"cannot write the report: {err}") from err
+    print(f"report: {out}")
+    return EXIT_OK
+
+
 COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "sql": cmd_sql}
+COMMANDS["report"] = cmd_report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
