@@ -39,24 +39,24 @@ LOCAL_WORKERS = 2
 def task_runner(workers: int = LOCAL_WORKERS) -> Any:
     """A DaskTaskRunner: the cluster named by NEWS_ETL_DASK_ADDRESS, or a local cluster of
     `workers` single-threaded worker processes."""
-    from prefect_dask.task_runners import DaskTaskRunner
+    from prefect_dask.task_runners import DaskTaskRunner  # noqa: PLC0415  # the optional `dask` extra
 
     address = os.environ.get(ENV_DASK_ADDRESS)
     if address:
         return DaskTaskRunner(address=address)
 
     def local_cluster() -> Any:
-        from distributed import LocalCluster
+        from distributed import LocalCluster  # noqa: PLC0415  # the optional `dask` extra
 
         # the workers report task states to the same Prefect API as the flow: with the CLI's
         # temporary server that URL exists only now, so hand it down before they are spawned
         if not os.environ.get("PREFECT_API_URL"):
-            from prefect.client.orchestration import get_client
+            from prefect.client.orchestration import get_client  # noqa: PLC0415  # only for a local cluster
 
             os.environ["PREFECT_API_URL"] = str(get_client(sync_client=True).api_url)
         for name in ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.core", "distributed.http.proxy"):
             logging.getLogger(name).setLevel(logging.WARNING)
-        return LocalCluster(
+        return LocalCluster(  # type: ignore[no-untyped-call]  # distributed has no type hints
             n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.WARNING
         )
 

@@ -37,8 +37,16 @@ def session() -> Iterator[bool]:
     if not enabled() or _state:
         yield False
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    # imported only when bars are drawn: `news-etl sql` and non-terminal runs stay light
+    from rich.console import Console  # noqa: PLC0415
+    from rich.progress import (  # noqa: PLC0415
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(file=sys.stderr, force_terminal=os.environ.get(ENV_PROGRESS) == "1" or None)
     bars = Progress(
