@@ -121,8 +121,15 @@ def maintenance_step(data_dir: str) -> dict[str, Any]:
     if fn is None:
         logger.warning("maintenance skipped: flows/maintenance_flow.py has no maintenance_flow")
         return asdict_step(StepResult("maintenance", "skipped", detail="no maintenance_flow in flows/maintenance_flow.py"))
+    paths = LakePaths(Path(data_dir))
+    if not paths.catalog.exists():
+        logger.info("maintenance skipped: no warehouse at %s yet", data_dir)
+        return asdict_step(StepResult("maintenance", "skipped", detail="no warehouse yet"))
+    from flows.cli import new_run_id  # noqa: PLC0415  # same run ids as the CLI
+
     started = time.monotonic()
-    result = fn(**_kwargs_for(fn, {"data_dir": data_dir}))
+    with writer_lock(paths, wait=True):  # maintenance_flow expects its caller to hold the lock
+        result = fn(**_kwargs_for(fn, {"data_dir": data_dir, "run_id": new_run_id()}))
     summary = dict(result) if isinstance(result, dict) else {}
     logger.info("maintenance completed in %.1fs", time.monotonic() - started)
     return asdict_step(StepResult("maintenance", "completed", time.monotonic() - started, summary=summary))
