@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -100,6 +101,23 @@ def test_deployments_have_the_schedule_pool_and_limit(deployed: dict[str, Any]) 
     for name in ("news-etl-backfill/backfill", "news-etl-maintenance/maintenance"):
         dep = api.get(f"/deployments/name/{name}").json()
         assert dep["global_concurrency_limit"]["limit"] == 1
+
+
+def test_the_schedule_creates_nightly_runs_at_0230_damascus(deployed: dict[str, Any]) -> None:
+    """The server's scheduler (a 60 s loop) creates the coming runs from the cron and time zone."""
+    api = deployed["api"]
+    nightly = api.get("/deployments/name/news-etl-nightly/nightly").json()
+    query = {"deployments": {"id": {"any_": [nightly["id"]]}}, "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}
+    deadline = time.monotonic() + 150
+    runs: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not runs:
+        runs = [r for r in api.post("/flow_runs/filter", json=query).json() if r.get("auto_scheduled")]
+        if not runs:
+            time.sleep(2)
+    assert runs, "the scheduler created no nightly runs"
+    for run in runs:
+        local = datetime.fromisoformat(run["expected_start_time"]).astimezone(ZoneInfo("Asia/Damascus"))
+        assert (local.hour, local.minute) == (2, 30), run["expected_start_time"]
 
 
 def test_nightly_deployment_runs_to_completed_with_artifacts(deployed: dict[str, Any]) -> None:

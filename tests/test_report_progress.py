@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
 from tests.conftest import SAMPLES, Cli
@@ -19,6 +20,13 @@ def test_progress_bars_on_stderr_and_clean_json_stdout(cli: Cli) -> None:
     assert f"{n}/{n}" in res.stderr  # the bars reached the end
     assert "extracting" not in res.stdout and "\x1b[" not in res.stdout  # the summary table alone on stdout
     assert "articles new" in res.stdout
+    # the run published its artifacts to the Prefect server: per-source counts of this run
+    run_id = res.stdout.split("run ", 1)[1].split()[0]
+    found = httpx.post(
+        cli.env["PREFECT_API_URL"] + "/artifacts/filter", json={"artifacts": {"key": {"any_": ["news-etl-sources"]}}}, timeout=30
+    ).json()
+    mine = [a for a in found if run_id in (a.get("description") or "")]
+    assert mine and json.loads(mine[0]["data"]) == [{"source_id": "local", "articles_new": n, "articles_updated": 0, "duplicate_refs": 0}]
     js = cli("sql", "select count(*) as n from articles", "--format", "json", extra_env={"NEWS_ETL_PROGRESS": "1"})
     assert json.loads(js.stdout) == [{"n": n}]
     quiet = cli("load", str(SAMPLES))  # not a terminal: no bars
