@@ -156,7 +156,7 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
 
     run_flow: Callable[..., dict[str, Any]] = load_flow
     if settings.get("runner") == "dask":
-        from flows.dask_runner import run_on_dask  # optional extra, imported on demand
+        from flows.dask_runner import run_on_dask  # noqa: PLC0415  # the optional `dask` extra, imported on demand
 
         run_flow = run_on_dask
     settings = {k: v for k, v in settings.items() if k != "runner"}
@@ -209,9 +209,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import duckdb
+    import duckdb  # noqa: PLC0415  # lazy: read-only commands stay fast
 
-    from flows.report import write_report
+    from flows.report import write_report  # noqa: PLC0415  # lazy: read-only commands stay fast
 
     try:
         out = write_report(_paths(args), Path(args.out) if args.out else None, days=args.days, top=args.top)
@@ -232,7 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from warehouse.lake import WarehouseError
 
-    from flows import progress
+    from flows import progress  # noqa: PLC0415  # lazy, like the imports above
 
     try:
         with progress.session() if args.command in LONG_COMMANDS else nullcontext():

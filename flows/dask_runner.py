@@ -55,9 +55,9 @@ def task_runner(workers: int = LOCAL_WORKERS) -> Any:
 
             os.environ["PREFECT_API_URL"] = str(get_client(sync_client=True).api_url)
         for name in ("distributed", "distributed.scheduler", "distributed.nanny", "distributed.core", "distributed.http.proxy"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+            logging.getLogger(name).setLevel(logging.ERROR)  # shutdown chatter (heartbeats to a closing scheduler)
         return LocalCluster(  # type: ignore[no-untyped-call]  # distributed has no type hints
-            n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.WARNING
+            n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
         )
 
     return DaskTaskRunner(cluster_class=local_cluster)
