@@ -15,7 +15,8 @@ import argparse
 import os
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source-id", help="source id for inputs that do not name one (default: local)")
     p.add_argument("--batch-size", type=int, default=400, help="documents per atomic commit (default 400)")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="extraction processes")
+    p.add_argument("--runner", choices=("process", "dask"), default="process",
+                   help="where extraction runs: a local process pool (default) or Dask (NEWS_ETL_DASK_ADDRESS or 2 local workers)")
     p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
 
     p = add("fetch", "collect new articles from the feeds and sitemaps of a sources file")
@@ -87,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expire-days", type=float, default=30, help="keep snapshots (time travel) this many days (default 30)")
     p.add_argument("--grace-hours", type=float, default=24, help="delete released files only after this many hours (default 24)")
     p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
+
+    p = add("report", "write a self-contained HTML report (charts) from the warehouse; never starts Prefect")
+    p.add_argument("--out", help="output file (default DATA_DIR/reports/report.html)")
+    p.add_argument("--days", type=int, help="limit the per-day chart to the last N days with articles")
+    p.add_argument("--top", type=int, default=15, help="how many actors and places to chart (default 15)")
     return parser
 
 
@@ -156,10 +164,16 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
     _check_writable(paths)
     from flows.load_flow import load_flow
 
+    run_flow: Callable[..., dict[str, Any]] = load_flow
+    if settings.get("runner") == "dask":
+        from flows.dask_runner import run_on_dask  # noqa: PLC0415  # the optional `dask` extra, imported on demand
+
+        run_flow = run_on_dask
+    settings = {k: v for k, v in settings.items() if k != "runner"}
     run_id = new_run_id()
     try:
         with writer_lock(paths, wait=wait):
-            summary = load_flow(paths=inputs, data_dir=str(paths.data_dir), run_id=run_id, settings=settings)
+            summary = run_flow(paths=inputs, data_dir=str(paths.data_dir), run_id=run_id, settings=settings)
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
     finally:
@@ -170,6 +184,8 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
 def cmd_load(args: argparse.Namespace) -> int:
     paths = _paths(args)
     settings = {"batch_size": args.batch_size, "workers": args.workers, "source_id": args.source_id}
+    if args.runner != "process":
+        settings["runner"] = args.runner
     summary = _run_load(paths, [str(Path(p)) for p in args.paths], settings, wait=args.wait)
     print_summary(summary, paths)
     return EXIT_OK
@@ -281,16 +297,36 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import duckdb  # noqa: PLC0415  # lazy: read-only commands stay fast
+
+    from flows.report import write_report  # noqa: PLC0415  # lazy: read-only commands stay fast
+
+    try:
+        out = write_report(_paths(args), Path(args.out) if args.out else None, days=args.days, top=args.top)
+    except duckdb.Error as err:
+        raise CliError(f"report failed: {str(err).splitlines()[0]}") from err
+    except OSError as err:
+        raise CliError(f"cannot write the report: {err}") from err
+    print(f"report: {out}")
+    return EXIT_OK
+
+
 COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "sql": cmd_sql}
 COMMANDS.update({"search": cmd_search, "maintain": cmd_maintain})
+COMMANDS["report"] = cmd_report
+LONG_COMMANDS = {"run", "load", "fetch"}  # drawn with progress bars on a terminal (flows/progress.py)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from warehouse.lake import WarehouseError
 
+    from flows import progress  # noqa: PLC0415  # lazy, like the imports above
+
     try:
-        return COMMANDS[args.command](args)
+        with progress.session() if args.command in LONG_COMMANDS else nullcontext():
+            return COMMANDS[args.command](args)
     except CliError as err:
         print(f"news-etl: error: {err}", file=sys.stderr)
         return err.code

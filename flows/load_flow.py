@@ -18,7 +18,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows import resources
+from flows import progress, resources
+from flows.artifacts import publish_run_artifacts
 from flows.extract import process_slice
 from flows.inputs import InputUnit, discover, group_slices, plan_units
 from warehouse.lake import BatchCounts, commit_counts_total
@@ -98,6 +99,9 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
     started = time.monotonic()
     batches = plan_batches(paths, cfg)
     logger.info("run %s: %d batches planned from %d path(s)", run_id, len(batches), len(paths))
+    sizes = [sum(max(u.documents, 1) for sl in b for u in sl) for b in batches]  # for the progress bars
+    progress.start("extracting", sum(sizes), "documents")
+    progress.start("committing", sum(sizes), "documents")
     parts: list[BatchCounts] = []
     with resources.open_run(run_id, lake, cfg.workers) as res:
         res.writer.start_run(run_id, "load", {"paths": paths, **asdict(cfg)})
@@ -108,12 +112,14 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
             for no in range(len(batches)):
                 assert pending is not None
                 pending.result()
+                progress.advance("extracting", sizes[no])
                 pending = (
                     extract_batch.submit(run_id, no + 1, batches[no + 1], cfg.source_id)
                     if no + 1 < len(batches)
                     else None
                 )
                 parts.append(BatchCounts(**commit_batch(run_id, no)))
+                progress.advance("committing", sizes[no])
         except BaseException as err:
             totals = commit_counts_total(parts)
             res.writer.finish_run(run_id, "failed", {**totals, "batches": len(parts)}, f"{type(err).__name__}: {err}")
@@ -126,4 +132,5 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
         run_id, totals.get("inputs", 0), totals.get("articles_new", 0), totals.get("articles_updated", 0),
         totals.get("duplicates", 0), totals.get("rejects", 0), summary.seconds,
     )
+    publish_run_artifacts(data_dir, run_id, {"load": summary.seconds})
     return asdict(summary)

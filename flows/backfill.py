@@ -1,0 +1,88 @@
+"""The `backfill` deployment: load a given set of files (a WARC, a folder, jsonl...) or replay the
+raw HTTP archives of a date range, through the same load path as the nightly job.
+
+    paths=[...]                      load these files or folders
+    start=2026-03-01 end=2026-03-07  replay DATA_DIR/raw/<run_id>.warc.gz of the runs started on
+                                     those days (run ids begin with the UTC date: 20260301T...)
+
+Loading is idempotent: what is already stored counts as duplicates and changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.nightly import StepResult, asdict_step, publish_steps, run_load
+from warehouse.paths import LakePaths, resolve_data_dir
+
+_RAW_NAME = re.compile(r"^(\d{4})(\d{2})(\d{2})T.*\.warc(\.gz)?$")
+
+
+class BackfillError(ValueError):
+    pass
+
+
+def archives_between(raw_dir: Path, start: date, end: date) -> list[Path]:
+    """The raw WARC archives of the runs started between start and end (inclusive), by name."""
+    if end < start:
+        raise BackfillError(f"the backfill range ends ({end}) before it starts ({start})")
+    if not raw_dir.is_dir():
+        return []
+    found = []
+    for path in sorted(raw_dir.iterdir()):
+        m = _RAW_NAME.match(path.name)
+        if m and path.is_file():
+            day = date(int(m[1]), int(m[2]), int(m[3]))
+            if start <= day <= end:
+                found.append(path)
+    return found
+
+
+@task(name="backfill-load", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=60, timeout_seconds=6 * 3600)
+def backfill_load(data_dir: str, inputs: list[str], settings: dict[str, Any], runner: str) -> dict[str, Any]:
+    return run_load(data_dir, inputs, settings, runner)
+
+
+@flow(name="news-etl-backfill", log_prints=False)
+def backfill(  # noqa: PLR0917  # deployment parameters, always passed by name
+    paths: list[str] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    data_dir: str | None = None,
+    source_id: str | None = None,
+    batch_size: int = 400,
+    workers: int = 2,
+    runner: str = "process",
+) -> dict[str, Any]:
+    """Load `paths`, or replay the archived raw responses of the days `start`..`end`."""
+    logger = get_run_logger()
+    target = str(resolve_data_dir(data_dir))
+    if paths and (start or end):
+        raise BackfillError("give either paths or a date range (start, end), not both")
+    if paths:
+        inputs = [str(Path(p).expanduser().resolve()) for p in paths]
+        missing = [p for p in inputs if not Path(p).exists()]
+        if missing:
+            raise BackfillError(f"backfill input not found: {', '.join(missing)}")
+        what = f"{len(inputs)} path(s)"
+    elif start:
+        inputs = [str(p) for p in archives_between(LakePaths(Path(target)).raw_dir, start, end or start)]
+        what = f"{len(inputs)} raw archive(s) from {start} to {end or start}"
+    else:
+        raise BackfillError("give paths to load or a start date (and optionally an end date) to replay")
+    if not inputs:
+        logger.info("backfill: nothing to load (%s)", what)
+        step = asdict_step(StepResult("load", "skipped", detail=f"nothing to load: {what}"))
+    else:
+        logger.info("backfill: loading %s", what)
+        settings = {"batch_size": batch_size, "workers": workers, "source_id": source_id}
+        summary = backfill_load.submit(target, inputs, settings, runner).result()
+        step = asdict_step(StepResult("load", str(summary.get("status")), float(summary.get("seconds", 0.0)), what, summary))
+    publish_steps("backfill", [step], target)
+    return step

@@ -1,0 +1,41 @@
+"""The Dask task runner (prefect-dask, a local cluster of two worker processes) gives the same
+lake as the default process-pool runner."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES, Cli
+from tests.report_lake import write_jsonl
+
+pytestmark = pytest.mark.slow
+pytest.importorskip("prefect_dask", reason="the dask extra is not installed (pip install -e '.[dask]')")
+
+QUERIES = {
+    "articles": "select article_id, version, source_id, url, title, published_at, content_hash, word_count, body "
+    "from articles order by article_id",
+    "rejects": "select input_ref, reason, detail from rejects order by input_ref",
+    "removed": "select article_id, line_no, rule from removed order by all",
+    "runs": "select inputs, articles_new, articles_updated, duplicates, rejects, removed_lines, batches from runs",
+}
+
+
+def test_dask_runner_matches_the_default_runner(cli: Cli, tmp_path: Path) -> None:
+    jsonl = write_jsonl(tmp_path / "dated.jsonl")
+    inputs = [str(SAMPLES), str(jsonl)]
+    default = cli("load", *inputs, "--batch-size", "6")
+    assert default.code == 0, default.stderr
+    dask_cli = dataclasses.replace(cli, data_dir=tmp_path / "dask-data")
+    res = dask_cli("load", *inputs, "--batch-size", "6", "--runner", "dask")
+    assert res.code == 0, res.stderr
+    assert "news-etl-load-dask" in res.stderr  # it really ran the Dask flow
+    assert "Traceback" not in res.stderr
+    for name, query in QUERIES.items():
+        expected, got = cli.sql_json(query), dask_cli.sql_json(query)
+        assert got == expected, name
+    run = dask_cli.sql_json("select parameters, batches, articles_new from runs")[0]
+    assert '"runner": "dask"' in str(run["parameters"])
+    assert run["batches"] == 2 and run["articles_new"] == 11

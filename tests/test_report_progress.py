@@ -1,0 +1,33 @@
+"""Progress bars on stderr for long CLI work; stdout stays clean for machine-readable output."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from tests.conftest import SAMPLES, Cli
+
+pytestmark = pytest.mark.slow
+
+
+def test_progress_bars_on_stderr_and_clean_json_stdout(cli: Cli) -> None:
+    n = sum(1 for p in SAMPLES.iterdir() if p.is_file())
+    res = cli("load", str(SAMPLES), extra_env={"NEWS_ETL_PROGRESS": "1"})
+    assert res.code == 0, res.stderr
+    assert "extracting" in res.stderr and "committing" in res.stderr
+    assert f"{n}/{n}" in res.stderr  # the bars reached the end
+    assert "extracting" not in res.stdout and "\x1b[" not in res.stdout  # the summary table alone on stdout
+    assert "articles new" in res.stdout
+    # the run published its artifacts to the Prefect server: per-source counts of this run
+    run_id = res.stdout.split("run ", 1)[1].split()[0]
+    found = httpx.post(
+        cli.env["PREFECT_API_URL"] + "/artifacts/filter", json={"artifacts": {"key": {"any_": ["news-etl-sources"]}}}, timeout=30
+    ).json()
+    mine = [a for a in found if run_id in (a.get("description") or "")]
+    assert mine and json.loads(mine[0]["data"]) == [{"source_id": "local", "articles_new": n, "articles_updated": 0, "duplicate_refs": 0}]
+    js = cli("sql", "select count(*) as n from articles", "--format", "json", extra_env={"NEWS_ETL_PROGRESS": "1"})
+    assert json.loads(js.stdout) == [{"n": n}]
+    quiet = cli("load", str(SAMPLES))  # not a terminal: no bars
+    assert quiet.code == 0 and "committing" not in quiet.stderr

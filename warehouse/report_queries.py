@@ -1,0 +1,175 @@
+"""Read-only queries behind the run artifacts and the HTML report (`news-etl report`).
+
+Every SQL string of the report lives here; callers get plain Python rows. The connection is the
+locked-down reader of warehouse/reader.py (published catalog, READ_ONLY).
+
+Governorate of a figure (killed/arrested per governorate): the `admin1` of a place mentioned in
+the same sentence as the figure; failing that, the article's most-mentioned governorate; failing
+that, 'unknown'. Counts use `count_low` (the conservative end of a range); "arrested" includes
+`detained`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from warehouse.paths import LakePaths
+from warehouse.reader import connect_readonly
+
+# date of publication in UTC, whatever the session time zone
+_DAY = "CAST(timezone('UTC', published_at) AS DATE)"
+
+
+@dataclass
+class RunStats:
+    run_id: str
+    flow: str | None = None
+    status: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    per_source: list[dict[str, Any]] = field(default_factory=list)  # source_id, articles_new, articles_updated, duplicate_refs
+    rejects_by_reason: list[dict[str, Any]] = field(default_factory=list)  # reason, rejects
+    seconds: float | None = None
+
+
+@dataclass
+class ReportData:
+    totals: dict[str, int]
+    per_source_day: list[tuple[str, str, int]]  # source_id, day (ISO), articles
+    top_actors: list[tuple[str, str, int]]  # kind (person|org), canonical, articles
+    top_places: list[tuple[str, str | None, int]]  # canonical, admin1, articles
+    figures_by_governorate: list[tuple[str, str, int, int]]  # governorate, kind (killed|arrested), total, articles
+    runs: list[dict[str, Any]]
+    first_day: str | None
+    last_day: str | None
+
+
+RUN_COUNT_COLUMNS = (
+    "inputs", "articles_new", "articles_updated", "duplicates", "rejects",
+    "removed_lines", "mentions", "figures", "embeds", "batches",
+)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    return con.execute(sql, params or []).fetchall()
+
+
+def run_stats(paths: LakePaths, run_id: str) -> RunStats:
+    """Counts of one run: totals from `runs`, per source from the stored versions and inputs,
+    rejects by reason."""
+    con = connect_readonly(paths)
+    try:
+        stats = RunStats(run_id=run_id)
+        cols = ", ".join(RUN_COUNT_COLUMNS)
+        row = con.execute(
+            f"SELECT flow, status, {cols}, epoch(finished_at) - epoch(started_at) FROM runs WHERE run_id = ?", [run_id]
+        ).fetchone()
+        if row is not None:
+            stats.flow, stats.status = row[0], row[1]
+            stats.counts = {c: int(v or 0) for c, v in zip(RUN_COUNT_COLUMNS, row[2:-1], strict=True)}
+            stats.seconds = float(row[-1]) if row[-1] is not None else None
+        per_source = _rows(
+            con,
+            "WITH v AS (SELECT source_id, count(*) FILTER (WHERE version = 1) AS new, "
+            "count(*) FILTER (WHERE version > 1) AS updated FROM article_versions WHERE run_id = ? GROUP BY 1), "
+            "d AS (SELECT source_id, count(*) AS dups FROM article_inputs WHERE run_id = ? AND relation = 'duplicate' GROUP BY 1) "
+            "SELECT coalesce(v.source_id, d.source_id) AS s, coalesce(v.new, 0), coalesce(v.updated, 0), coalesce(d.dups, 0) "
+            "FROM v FULL OUTER JOIN d ON v.source_id = d.source_id ORDER BY 1",
+            [run_id, run_id],
+        )
+        stats.per_source = [
+            {"source_id": s, "articles_new": int(n), "articles_updated": int(u), "duplicate_refs": int(d)}
+            for s, n, u, d in per_source
+        ]
+        stats.rejects_by_reason = [
+            {"reason": r, "rejects": int(n)}
+            for r, n in _rows(con, "SELECT reason, count(*) FROM rejects WHERE run_id = ? GROUP BY 1 ORDER BY 2 DESC, 1", [run_id])
+        ]
+        return stats
+    finally:
+        con.close()
+
+
+def report_data(paths: LakePaths, *, days: int | None = None, top: int = 15) -> ReportData:
+    """Everything the HTML report draws. `days` limits the per-day chart to the last N days
+    that have articles (None: all)."""
+    con = connect_readonly(paths)
+    try:
+        totals_row = con.execute(
+            "SELECT (SELECT count(*) FROM articles), (SELECT count(DISTINCT source_id) FROM articles), "
+            "(SELECT count(*) FROM mentions), (SELECT count(*) FROM figures), (SELECT count(*) FROM rejects), "
+            "(SELECT count(*) FROM runs)"
+        ).fetchone()
+        assert totals_row is not None
+        totals = dict(zip(("articles", "sources", "mentions", "figures", "rejects", "runs"), (int(v) for v in totals_row), strict=True))
+        bounds = con.execute(f"SELECT min({_DAY}), max({_DAY}) FROM articles WHERE published_at IS NOT NULL").fetchone()
+        last = bounds[1] if bounds else None
+        where = "published_at IS NOT NULL"
+        params: list[Any] = []
+        if days is not None and last is not None:
+            where += f" AND {_DAY} > ?::DATE - ?::INTEGER"
+            params = [last, days]
+        per_day = [
+            (str(s), d.isoformat(), int(n))
+            for s, d, n in _rows(
+                con, f"SELECT source_id, {_DAY} AS day, count(*) FROM articles WHERE {where} GROUP BY 1, 2 ORDER BY 2, 1", params
+            )
+        ]
+        first_day = per_day[0][1] if per_day else None
+        actors = [
+            (str(k), str(c), int(n))
+            for k, c, n in _rows(
+                con,
+                "SELECT kind, canonical, count(DISTINCT article_id) AS n FROM mentions WHERE kind IN ('person', 'org') "
+                "GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT ?",
+                [top],
+            )
+        ]
+        places = [
+            (str(c), a, int(n))
+            for c, a, n in _rows(
+                con,
+                "SELECT canonical, any_value(admin1) AS admin1, count(DISTINCT article_id) AS n FROM mentions "
+                "WHERE kind = 'place' GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ?",
+                [top],
+            )
+        ]
+        figures = [
+            (str(g), str(k), int(t), int(n))
+            for g, k, t, n in _rows(
+                con,
+                """
+                WITH places AS (
+                    SELECT article_id, sentence, admin1 FROM mentions WHERE kind = 'place' AND admin1 IS NOT NULL
+                ), main_place AS (
+                    SELECT article_id, arg_max(admin1, n) AS admin1
+                    FROM (SELECT article_id, admin1, count(*) AS n FROM places GROUP BY 1, 2) GROUP BY 1
+                ), f AS (
+                    SELECT f.article_id, f.sentence, f.count_low,
+                           CASE WHEN f.kind = 'detained' THEN 'arrested' ELSE f.kind END AS kind
+                    FROM figures f WHERE f.kind IN ('killed', 'arrested', 'detained') AND f.count_low IS NOT NULL
+                ), located AS (
+                    SELECT f.*, coalesce(
+                        (SELECT min(p.admin1) FROM places p WHERE p.article_id = f.article_id AND p.sentence = f.sentence),
+                        (SELECT m.admin1 FROM main_place m WHERE m.article_id = f.article_id),
+                        'unknown') AS governorate
+                    FROM f
+                )
+                SELECT governorate, kind, sum(count_low), count(DISTINCT article_id)
+                FROM located GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2
+                """,
+            )
+        ]
+        runs = [
+            {"run_id": r, "flow": f, "status": s, "started_at": t.isoformat() if t else None, "inputs": int(i or 0),
+             "articles_new": int(a or 0), "rejects": int(x or 0)}
+            for r, f, s, t, i, a, x in _rows(
+                con,
+                "SELECT run_id, flow, status, started_at, inputs, articles_new, rejects FROM runs ORDER BY started_at DESC LIMIT 10",
+            )
+        ]
+        return ReportData(totals, per_day, actors, places, figures, runs, first_day, last.isoformat() if last else None)
+    finally:
+        con.close()
