@@ -51,6 +51,7 @@ def _place(name: str, admin1: str, sentence: str) -> Mention:
 def with_facts(result: DocumentResult) -> DocumentResult:
     """Known facts per dated article (by title)."""
     a = result.article
+    result.mentions, result.figures = [], []  # only the known facts below count
     if a is None or a.title is None:
         return result
     t = a.title
@@ -72,7 +73,8 @@ def with_facts(result: DocumentResult) -> DocumentResult:
 def build_report_lake(data_dir: Path, tmp: Path) -> LakePaths:
     paths = LakePaths(data_dir)
     jsonl = write_jsonl(tmp / "dated.jsonl")
-    units = tuple(plan_units(discover([str(ROOT / "samples"), str(jsonl)])))
+    seeds = sorted(str(p) for p in (ROOT / "samples").glob("*.txt"))  # the five seed articles
+    units = tuple(plan_units(discover([*seeds, str(jsonl)])))
     results = [with_facts(r) for r in process_slice(units)]
     with writer_lock(paths), LakeWriter(paths) as writer:
         writer.start_run(RUN_ID, "load", {"paths": ["samples", "dated.jsonl"]})
