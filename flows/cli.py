@@ -166,7 +166,7 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
 
     run_flow: Callable[..., dict[str, Any]] = load_flow
     if settings.get("runner") == "dask":
-        from flows.dask_runner import run_on_dask  # noqa: PLC0415  # the optional `dask` extra, imported on demand
+        from flows.dask_runner import run_on_dask  # the optional `dask` extra, imported on demand
 
         run_flow = run_on_dask
     settings = {k: v for k, v in settings.items() if k != "runner"}
@@ -212,19 +212,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: dict[str, Any], *, wait: bool) -> None:
     """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC (one writer lock
     for both). settings (config `fetch:`): batch_size, workers for loading the WARC."""
-    from flows import prefect_env  # noqa: PLC0415  # lazy: only fetch needs Prefect
+    from flows import prefect_env  # lazy: only fetch needs Prefect
 
     prefect_env.configure(paths.prefect_home)
-    from flows.sources import SourcesError, load_sources  # noqa: PLC0415  # lazy: only fetch needs Prefect
-    from warehouse.lake import WriterBusy, writer_lock  # noqa: PLC0415  # lazy: only fetch needs Prefect
+    from flows.sources import SourcesError, load_sources  # lazy: only fetch needs Prefect
+    from warehouse.lake import WriterBusy, writer_lock  # lazy: only fetch needs Prefect
 
     try:
         load_sources(sources, source)  # fail fast on a bad sources file, before Prefect starts
     except SourcesError as err:
         raise CliError(str(err)) from err
     _check_writable(paths)
-    from flows.fetch_flow import fetch_flow  # noqa: PLC0415  # lazy: only fetch needs Prefect
-    from flows.load_flow import load_flow  # noqa: PLC0415  # lazy: only fetch needs Prefect
+    from flows.fetch_flow import fetch_flow  # lazy: only fetch needs Prefect
+    from flows.load_flow import load_flow  # lazy: only fetch needs Prefect
 
     load_settings = {"workers": 1, **{k: v for k, v in settings.items() if k in ("batch_size", "workers")}}
     try:
@@ -251,10 +251,10 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    import duckdb  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
+    import duckdb  # lazy: read-only commands stay fast, Prefect loads only for writes
 
-    from flows.output import render  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
-    from warehouse.search import SearchUnavailable, search  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
+    from flows.output import render  # lazy: read-only commands stay fast, Prefect loads only for writes
+    from warehouse.search import SearchUnavailable, search  # lazy: read-only commands stay fast, Prefect loads only for writes
 
     if args.limit < 1:
         raise CliError("--limit must be at least 1", EXIT_USAGE)
@@ -271,14 +271,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_maintain(args: argparse.Namespace) -> int:
-    from flows import prefect_env  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
+    from flows import prefect_env  # lazy: read-only commands stay fast, Prefect loads only for writes
 
     paths = _paths(args)
     if not paths.catalog.exists():
         raise CliError(f"no warehouse at {paths.data_dir}: nothing to maintain")
     prefect_env.configure(paths.prefect_home)
-    from flows.maintenance_flow import maintenance_flow  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
-    from warehouse.lake import WriterBusy, writer_lock  # noqa: PLC0415  # lazy: read-only commands stay fast, Prefect loads only for writes
+    from flows.maintenance_flow import maintenance_flow  # lazy: read-only commands stay fast, Prefect loads only for writes
+    from warehouse.lake import WriterBusy, writer_lock  # lazy: read-only commands stay fast, Prefect loads only for writes
 
     run_id = new_run_id()
     try:
@@ -298,9 +298,9 @@ def cmd_maintain(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    import duckdb  # noqa: PLC0415  # lazy: read-only commands stay fast
+    import duckdb  # lazy: read-only commands stay fast
 
-    from flows.report import write_report  # noqa: PLC0415  # lazy: read-only commands stay fast
+    from flows.report import write_report  # lazy: read-only commands stay fast
 
     try:
         out = write_report(_paths(args), Path(args.out) if args.out else None, days=args.days, top=args.top)
@@ -320,9 +320,8 @@ LONG_COMMANDS = {"run", "load", "fetch"}  # drawn with progress bars on a termin
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from flows import progress  # lazy, like the imports above
     from warehouse.lake import WarehouseError
-
-    from flows import progress  # noqa: PLC0415  # lazy, like the imports above
 
     try:
         with progress.session() if args.command in LONG_COMMANDS else nullcontext():

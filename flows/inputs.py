@@ -192,7 +192,7 @@ def jsonl_record(record: Any, input_ref: str, default_source: str | None) -> Raw
 def _read_jsonl(unit: InputUnit, default_source: str | None) -> Iterator[RawDocument | Rejected]:
     path = Path(unit.path)
     if path.name.lower().endswith(".gz"):
-        fh: Any = gzip.open(path, "rb")
+        fh: Any = gzip.open(path, "rb")  # noqa: SIM115  # closed in the finally below
         lines: Iterable[bytes] = fh
     else:
         fh = open(path, "rb")  # noqa: SIM115  # closed below
@@ -215,7 +215,7 @@ def _read_jsonl(unit: InputUnit, default_source: str | None) -> Iterator[RawDocu
 
 
 def _read_warc(unit: InputUnit, default_source: str | None) -> Iterator[RawDocument | Rejected]:
-    from flows.warc import read_warc  # warcio is only needed for WARC input
+    from flows.warc import read_warc  # warcio is only needed for WARC input  # noqa: PLC0415  # warcio is only imported for WARC input
 
     yield from read_warc(Path(unit.path), default_source)
 

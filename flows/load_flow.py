@@ -90,7 +90,7 @@ def commit_batch(run_id: str, batch_no: int) -> dict[str, int]:
     return asdict(counts)
 
 
-@flow(name="news-etl-load", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=False)
+@flow(name="news-etl-load", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=False)  # type: ignore[arg-type]  # the runner generic is not inferred
 def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Load local files (.txt .html .htm .jsonl .warc .warc.gz) into the lake."""
     cfg = LoadSettings(**(settings or {}))

@@ -22,5 +22,14 @@ def configure(prefect_home: Path) -> None:
 def silence_shutdown_noise() -> None:
     """The temporary server logs tracebacks while shutting down ("Error flushing events"):
     they are not about the user's run, so they are hidden once the run is over."""
-    for name in ("prefect.events.clients", "prefect.server", "prefect._internal", "prefect.client", "uvicorn", "uvicorn.error", "prefect.events"):
+    noisy = (
+        "prefect.events.clients",
+        "prefect.events",
+        "prefect.server",
+        "prefect._internal",
+        "prefect.client",
+        "uvicorn",
+        "uvicorn.error",
+    )
+    for name in noisy:
         logging.getLogger(name).setLevel(logging.CRITICAL)

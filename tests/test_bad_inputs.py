@@ -22,7 +22,12 @@ def _write_bad_inputs(folder: Path) -> dict[str, str]:
     (folder / "no-text.html").write_text("<html><head><title>x</title></head><body><div></div></body></html>")
     (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
     (folder / "truncated.jsonl.gz").write_bytes(gzip.compress(b'{"text": "x"}\n' * 50)[:30])
-    good = {"url": "https://example.org/a/1", "title": "عنوان تجريبي", "text": "هذا نص خبر تجريبي طويل بما يكفي ليكون مقالا حقيقيا في الاختبار.", "source_id": "example"}
+    good = {
+        "url": "https://example.org/a/1",
+        "title": "عنوان تجريبي",
+        "text": "هذا نص خبر تجريبي طويل بما يكفي ليكون مقالا حقيقيا في الاختبار.",
+        "source_id": "example",
+    }
     lines = [
         json.dumps(good, ensure_ascii=False),
         "{not json",
