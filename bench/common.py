@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 ROOT = Path(__file__).resolve().parent.parent
 ENV_CORPORA = "NEWS_ETL_CORPORA"
 
@@ -176,13 +178,11 @@ class PrefectServer:
         }
 
     def __enter__(self) -> PrefectServer:
-        import httpx
-
         self.home.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.env()}
         env.pop("PREFECT_API_URL")
         prefect = Path(sys.executable).with_name("prefect")
-        log = open(self.home / "server.log", "wb")  # noqa: SIM115  # lives as long as the server
+        log = open(self.home / "server.log", "wb")  # lives as long as the server
         self.proc = subprocess.Popen(
             [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(self.port), "--no-ui", "--analytics-off"],
             env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -16,6 +16,8 @@ import math
 import time
 from pathlib import Path
 
+import trafilatura
+
 from bench.common import (
     PeakRss,
     PrefectServer,
@@ -46,8 +48,6 @@ def prepare(src: Path, dest: Path, min_docs: int) -> tuple[list[bytes], int]:
 
 def bare_loop(blobs: list[bytes], repeats: int) -> tuple[float, int]:
     """Single process, default settings: what a user gets from trafilatura alone."""
-    import trafilatura
-
     extracted = 0
     start = time.perf_counter()
     for _ in range(repeats):

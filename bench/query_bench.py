@@ -15,13 +15,17 @@ import time
 from pathlib import Path
 
 from bench.common import fmt_mb, header, load_avg, run_cli, timed, workdir
+from warehouse.lake import LakeWriter
+from warehouse.paths import LakePaths
+from warehouse.reader import connect_readonly
 
-VOCAB = (
-    "قال مصدر محلي إن قوات الأمن اعتقلت عددا من الشبان في ريف المدينة خلال حملة مداهمات "
-    "واسعة شملت قرى عدة شمال شرقي سوريا وأفادت مصادر طبية بمقتل مدنيين وإصابة آخرين جراء "
-    "القصف المدفعي على الأحياء السكنية بينما أعلنت الإدارة الذاتية عن فتح تحقيق في الحادثة "
-    "وطالبت منظمات حقوقية بالإفراج عن المعتقلين وتأمين ممرات إنسانية للعائلات النازحة"
-).split()
+_SENTENCE = (
+    "قال مصدر محلي إن قوات الأمن اعتقلت عددا من الشبان في ريف المدينة خلال حملة مداهمات واسعة شملت قرى "
+    "عدة شمال شرقي سوريا وأفادت مصادر طبية بمقتل مدنيين وإصابة آخرين جراء القصف المدفعي على الأحياء "
+    "السكنية بينما أعلنت الإدارة الذاتية عن فتح تحقيق في الحادثة وطالبت منظمات حقوقية بالإفراج عن "
+    "المعتقلين وتأمين ممرات إنسانية للعائلات النازحة"
+)
+VOCAB = _SENTENCE.split()
 RARE = "تلكوجر"  # in one article of 1,000: the needle for the search query
 WORDS = 50
 
@@ -31,7 +35,10 @@ QUERIES = {
         "FROM articles GROUP BY ALL ORDER BY ALL"
     ),
     "search (ILIKE on body_search)": f"SELECT count(*) FROM articles WHERE body_search ILIKE '%{RARE}%'",
-    "search + fetch rows": f"SELECT article_id, title, published_at FROM articles WHERE body_search ILIKE '%{RARE}%' ORDER BY published_at DESC LIMIT 50",
+    "search + fetch rows": (
+        f"SELECT article_id, title, published_at FROM articles WHERE body_search ILIKE '%{RARE}%' "
+        "ORDER BY published_at DESC LIMIT 50"
+    ),
     "one-month scan (aggregate)": (
         "SELECT source_id, count(*), avg(word_count) FROM articles WHERE pub_year = 2024 AND pub_month = 6 GROUP BY 1"
     ),
@@ -40,9 +47,6 @@ QUERIES = {
 
 
 def build(data_dir: Path, n: int) -> None:
-    from warehouse.lake import LakeWriter
-    from warehouse.paths import LakePaths
-
     vocab = "[" + ", ".join("'" + w + "'" for w in VOCAB) + "]"
     words = (
         f"array_to_string(list_transform(range({WORDS}), x -> {vocab}[1 + (hash(i * 131 + x) % {len(VOCAB)})::INTEGER]), ' ')"
@@ -73,9 +77,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     header(f"Queries on a synthetic lake of {args.articles:,} articles")
-    from warehouse.paths import LakePaths
-    from warehouse.reader import connect_readonly
-
     with workdir("query") as tmp:
         data = Path(tmp) / "data"
         print(f"building the lake, load avg {load_avg()} ...", flush=True)
