@@ -197,6 +197,8 @@ COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "sql": cmd_sql
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import duckdb
+
     from warehouse.lake import WarehouseError
 
     try:
@@ -206,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.code
     except WarehouseError as err:
         print(f"news-etl: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except (OSError, duckdb.IOException) as err:  # a full disk or a read-only file system mid-run
+        print(f"news-etl: error: cannot write the warehouse: {str(err).splitlines()[0]}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("news-etl: interrupted", file=sys.stderr)
