@@ -66,8 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  first:  wall {first.wall:6.1f} s, flow {f1:6.1f} s: {info1['articles_new']} new, {info1['rejects']} rejects")
     print(f"  second: wall {second.wall:6.1f} s, flow {f2:6.1f} s: {info2['articles_new']} new,"
           f" {info2['duplicates']} duplicates, {info2['rejects']} rejects")
-    beyond = (second.wall - startup) / max(first.wall - startup, 1e-9)
-    print(f"second/first: {second.wall / first.wall:.0%} of wall time; {beyond:.0%} beyond the fixed start-up;"
+    if first.wall - startup > 1.0:
+        beyond = f"{(second.wall - startup) / (first.wall - startup):.0%} beyond the fixed start-up"
+    else:
+        beyond = "the first run was not longer than the start-up (machine too busy to separate them)"
+    print(f"second/first: {second.wall / first.wall:.0%} of wall time; {beyond};"
           f" {f2 / f1:.0%} of flow time (target <= 5% beyond start-up)")
     return 0
 
