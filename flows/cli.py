@@ -320,6 +320,8 @@ LONG_COMMANDS = {"run", "load", "fetch"}  # drawn with progress bars on a termin
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import duckdb
+
     from flows import progress  # lazy, like the imports above
     from warehouse.lake import WarehouseError
 
@@ -331,6 +333,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.code
     except WarehouseError as err:
         print(f"news-etl: error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    except (OSError, duckdb.IOException) as err:  # a full disk or a read-only file system mid-run
+        print(f"news-etl: error: cannot write the warehouse: {str(err).splitlines()[0]}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("news-etl: interrupted", file=sys.stderr)

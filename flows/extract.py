@@ -6,6 +6,7 @@ that document; the slice always returns one result per input.
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 
 from flows.inputs import InputUnit, Rejected, read_unit
@@ -18,6 +19,7 @@ def process_slice(
 ) -> list[DocumentResult]:
     results: list[DocumentResult] = []
     for unit in units:
+        before = len(results)
         for item in read_unit(unit, default_source):
             if isinstance(item, Rejected):
                 results.append(DocumentResult.rejected(item.input_ref, item.reason, item.detail))
@@ -28,4 +30,29 @@ def process_slice(
                 where = traceback.extract_tb(err.__traceback__)[-1]
                 detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
                 results.append(DocumentResult.rejected(item.input_ref, "transform_error", detail[:500]))
-    return results
+        if len(results) == before:  # a container that held no document still leaves one trace
+            results.append(DocumentResult.rejected(unit.path, *_nothing_read(unit)))
+    return [_text_refs(r) for r in results]
+
+
+def _text_refs(result: DocumentResult) -> DocumentResult:
+    """A file name that is not valid UTF-8 (Linux allows any bytes) is kept readable and
+    storable: its undecodable bytes are written as \\xNN in input_ref."""
+    ref = result.input_ref
+    try:
+        ref.encode("utf-8")
+        return result
+    except UnicodeEncodeError:
+        ref = ref.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    result.input_ref = ref
+    if result.reject is not None:
+        result.reject = dataclasses.replace(result.reject, input_ref=ref)
+    if result.article is not None:
+        result.article = dataclasses.replace(result.article, input_ref=ref)
+    return result
+
+
+def _nothing_read(unit: InputUnit) -> tuple[str, str]:
+    if unit.kind == "warc":
+        return "bad_warc", "the file holds no HTML response record with status 200 (empty, or not a WARC file)"
+    return "empty", "the file holds no document"

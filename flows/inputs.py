@@ -154,6 +154,10 @@ def _str_field(record: dict[str, Any], name: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise TypeError(f"field {name!r} must be a string, got {type(value).__name__}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:  # JSON allows "\ud800"; no UTF-8 store does
+        raise TypeError(f"field {name!r} holds a lone surrogate at {err.start}: not valid Unicode text") from None
     return value
 
 

@@ -7,6 +7,7 @@ query cannot COPY ... TO a file, ATTACH another database or install anything.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,9 +48,25 @@ def connect_readonly(paths: LakePaths, *, extensions: tuple[str, ...] = ()) -> d
     return con
 
 
+_EXPLAIN = re.compile(r"^\s*explain(\s+analyze)?\s+", re.IGNORECASE)
+
+
+def check_read_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Only SELECT-type statements (and EXPLAIN of one) may run. The lake's folders must stay
+    readable for the query, so DuckDB's allowed_directories alone would still let a COPY ... TO
+    or an ATTACH of the writer's catalog write inside them."""
+    for statement in con.extract_statements(sql):
+        kind = statement.type
+        if kind == duckdb.StatementType.EXPLAIN:
+            check_read_only(con, _EXPLAIN.sub("", statement.query, count=1))
+        elif kind != duckdb.StatementType.SELECT:
+            raise WarehouseError(f"only read queries are allowed (SELECT, WITH, EXPLAIN, ...), not {kind.name}")
+
+
 def run_query(paths: LakePaths, sql: str) -> QueryResult:
     con = connect_readonly(paths)
     try:
+        check_read_only(con, sql)
         cursor = con.execute(sql)
         columns = [d[0] for d in cursor.description or []]
         return QueryResult(columns, cursor.fetchall())
