@@ -17,6 +17,7 @@ from tests.prefect_server import PrefectServer
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLES = ROOT / "samples"
+SEEDS = sorted(SAMPLES.glob("*.txt"))  # the five seed articles (samples/ also holds HTML pages)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, Cli
+from tests.conftest import SEEDS, Cli
 from tests.report_lake import write_jsonl
 
 pytestmark = pytest.mark.slow
@@ -25,7 +25,7 @@ QUERIES = {
 
 def test_dask_runner_matches_the_default_runner(cli: Cli, tmp_path: Path) -> None:
     jsonl = write_jsonl(tmp_path / "dated.jsonl")
-    inputs = [str(SAMPLES), str(jsonl)]
+    inputs = [*(str(p) for p in SEEDS), str(jsonl)]
     default = cli("load", *inputs, "--batch-size", "6")
     assert default.code == 0, default.stderr
     dask_cli = dataclasses.replace(cli, data_dir=tmp_path / "dask-data")

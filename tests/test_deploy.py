@@ -133,7 +133,7 @@ def test_nightly_deployment_runs_to_completed_with_artifacts(deployed: dict[str,
     assert run["state"]["type"] == "COMPLETED", run["state"]
 
     # the lake really has the samples
-    n_samples = sum(1 for p in SAMPLES.iterdir() if p.is_file())
+    n_samples = sum(1 for p in SAMPLES.rglob("*") if p.is_file())
     result = run_query(LakePaths(data_dir), "select count(*) from articles")
     assert result.rows[0][0] == n_samples
 
@@ -160,7 +160,7 @@ def test_two_runs_never_overlap_and_backfill_is_idempotent(deployed: dict[str, A
     assert [r["state"]["type"] for r in runs] == ["COMPLETED", "COMPLETED"], [r["state"] for r in runs]
     spans = sorted((datetime.fromisoformat(r["start_time"]), datetime.fromisoformat(r["end_time"])) for r in runs)
     assert spans[0][1] <= spans[1][0], f"the two runs overlapped: {spans}"  # the worker could run 2; the limit is 1
-    n_samples = sum(1 for p in SAMPLES.iterdir() if p.is_file())
+    n_samples = sum(1 for p in SAMPLES.rglob("*") if p.is_file())
     lake = LakePaths(data_dir)
     loads = run_query(lake, "select articles_new, duplicates from runs where flow = 'load' order by started_at").rows
     assert len(loads) >= 2 and loads[-1] == (0, n_samples)  # the second backfill stored nothing new

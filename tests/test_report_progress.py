@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_progress_bars_on_stderr_and_clean_json_stdout(cli: Cli) -> None:
-    n = sum(1 for p in SAMPLES.iterdir() if p.is_file())
+    n = sum(1 for p in SAMPLES.rglob("*") if p.is_file())
     res = cli("load", str(SAMPLES), extra_env={"NEWS_ETL_PROGRESS": "1"})
     assert res.code == 0, res.stderr
     assert "extracting" in res.stderr and "committing" in res.stderr
