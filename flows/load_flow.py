@@ -11,12 +11,12 @@ import time
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import progress, resources
 from flows.artifacts import publish_run_artifacts
@@ -62,14 +62,29 @@ def plan_batches(paths: list[str], settings: LoadSettings) -> list[list[Slice]]:
     return batches
 
 
+def queue_batch(run_id: str, batch_no: int, slices: list[Slice], source_id: str | None) -> None:
+    """Hand a batch's slices to the process pool now, without waiting: queued behind the batch
+    being extracted, they start the moment a worker finishes its last slice of that batch."""
+    res = resources.get(run_id)
+    if res.pool is None:
+        return
+    futures = [res.pool.submit(process_slice, sl, source_id) for sl in slices]
+    with res.lock:
+        res.queued[batch_no] = futures
+
+
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=0)
 def extract_batch(run_id: str, batch_no: int, slices: list[Slice], source_id: str | None) -> int:
-    """Transform one batch in the process pool; results wait in the run's resources."""
+    """Transform one batch in the process pool (slices queued by `queue_batch`, or queued here);
+    results wait in the run's resources."""
     res = resources.get(run_id)
     if res.pool is None:
         results = [r for sl in slices for r in process_slice(sl, source_id)]
     else:
-        futures = [res.pool.submit(process_slice, sl, source_id) for sl in slices]
+        with res.lock:
+            futures = res.queued.pop(batch_no, None)
+        if futures is None:
+            futures = [res.pool.submit(process_slice, sl, source_id) for sl in slices]
         results = [r for fut in futures for r in fut.result()]
     with res.lock:
         res.extracted[batch_no] = results
@@ -90,7 +105,7 @@ def commit_batch(run_id: str, batch_no: int) -> dict[str, int]:
     return asdict(counts)
 
 
-@flow(name="news-etl-load", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=False)
+@flow(name="news-etl-load", task_runner=cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=2)), log_prints=False)
 def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Load local files (.txt .html .htm .jsonl .warc .warc.gz) into the lake."""
     cfg = LoadSettings(**(settings or {}))
@@ -108,9 +123,12 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
         try:
             pending: PrefectFuture[int] | Future[int] | None = None
             if batches:
+                queue_batch(run_id, 0, batches[0], cfg.source_id)
                 pending = extract_batch.submit(run_id, 0, batches[0], cfg.source_id)
             for no in range(len(batches)):
                 assert pending is not None
+                if no + 1 < len(batches):  # keep both workers busy across the batch boundary
+                    queue_batch(run_id, no + 1, batches[no + 1], cfg.source_id)
                 pending.result()
                 progress.advance("extracting", sizes[no])
                 pending = (

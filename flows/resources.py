@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -26,6 +26,8 @@ class RunResources:
     pool: ProcessPoolExecutor | None
     workers: int
     extracted: dict[int, list[DocumentResult]] = field(default_factory=dict)
+    # pool futures of a batch's slices, submitted ahead so the workers never idle between batches
+    queued: dict[int, list[Future[list[DocumentResult]]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
