@@ -29,3 +29,16 @@ def process_slice(
                 detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
                 results.append(DocumentResult.rejected(item.input_ref, "transform_error", detail[:500]))
     return results
+
+
+def process_slice_counted(
+    units: tuple[InputUnit, ...], default_source: str | None = None, options: TransformOptions | None = None
+) -> tuple[list[DocumentResult], list[int]]:
+    """`process_slice` plus how many results each unit gave (for the input ledger)."""
+    results: list[DocumentResult] = []
+    counts: list[int] = []
+    for unit in units:
+        got = process_slice((unit,), default_source, options)
+        results.extend(got)
+        counts.append(len(got))
+    return results, counts
