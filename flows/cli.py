@@ -61,12 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="config file (env NEWS_ETL_CONFIG; default config/news-etl.yaml)")
     p.add_argument("--source", help="limit fetching to one source id")
     p.add_argument("--no-fetch", action="store_true", help="skip fetching even if the config lists sources")
+    p.add_argument("--full", action="store_true", help="re-read every input, even files unchanged since they were loaded")
     p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
 
     p = add("load", "load local files or folders (.txt .html .htm .jsonl .warc .warc.gz)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--source-id", help="source id for inputs that do not name one (default: local)")
     p.add_argument("--batch-size", type=int, default=400, help="documents per atomic commit (default 400)")
+    p.add_argument("--full", action="store_true", help="re-read every input, even files unchanged since they were loaded")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="extraction processes")
     p.add_argument("--runner", choices=("process", "dask"), default="process",
                    help="where extraction runs: a local process pool (default) or Dask (NEWS_ETL_DASK_ADDRESS or 2 local workers)")
@@ -186,6 +188,8 @@ def cmd_load(args: argparse.Namespace) -> int:
     settings = {"batch_size": args.batch_size, "workers": args.workers, "source_id": args.source_id}
     if args.runner != "process":
         settings["runner"] = args.runner
+    if args.full:
+        settings["full"] = True
     summary = _run_load(paths, [str(Path(p)) for p in args.paths], settings, wait=args.wait)
     print_summary(summary, paths)
     return EXIT_OK
@@ -204,7 +208,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not config.inputs:
         print("nothing to load: the config lists no inputs")
         return EXIT_OK
-    summary = _run_load(paths, config.inputs, config.load, wait=args.wait)
+    load = {**config.load, "full": True} if args.full else config.load
+    summary = _run_load(paths, config.inputs, load, wait=args.wait)
     print_summary(summary, paths, first_query_hint=True)
     return EXIT_OK
 

@@ -56,3 +56,16 @@ def _nothing_read(unit: InputUnit) -> tuple[str, str]:
     if unit.kind == "warc":
         return "bad_warc", "the file holds no HTML response record with status 200 (empty, or not a WARC file)"
     return "empty", "the file holds no document"
+
+
+def process_slice_counted(
+    units: tuple[InputUnit, ...], default_source: str | None = None, options: TransformOptions | None = None
+) -> tuple[list[DocumentResult], list[int]]:
+    """`process_slice` plus how many results each unit gave (for the input ledger)."""
+    results: list[DocumentResult] = []
+    counts: list[int] = []
+    for unit in units:
+        got = process_slice((unit,), default_source, options)
+        results.extend(got)
+        counts.append(len(got))
+    return results, counts

@@ -7,21 +7,23 @@ documents) and exchange run ids and batch numbers, not article bodies.
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import progress, resources
 from flows.artifacts import publish_run_artifacts
-from flows.extract import process_slice
+from flows.extract import process_slice_counted
 from flows.inputs import InputUnit, discover, group_slices, plan_units
+from transforms.records import DocumentResult
 from warehouse.lake import BatchCounts, commit_counts_total
 from warehouse.paths import LakePaths
 
@@ -34,6 +36,7 @@ class LoadSettings:
     docs_per_slice: int = 25  # documents per worker call
     workers: int = 2  # extraction processes (1 = in the flow process)
     source_id: str | None = None  # default source for inputs that do not name one
+    full: bool = False  # re-read every input, even files the input ledger says are unchanged
 
 
 @dataclass
@@ -46,34 +49,122 @@ class LoadSummary:
     message: str | None = None
 
 
-def plan_batches(paths: list[str], settings: LoadSettings) -> list[list[Slice]]:
-    files = discover(paths)
-    batches: list[list[Slice]] = []
+@dataclass
+class LoadPlan:
+    batches: list[list[Slice]]
+    stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # ledger key -> (size, mtime_ns)
+    skipped_files: int = 0  # unchanged since the ledger's last record: not read
+    skipped_documents: int = 0  # their documents, counted as duplicates
+
+
+def ledger_key(path: str) -> str:
+    """Absolute path as text the lake can store (bytes that are not UTF-8 as \\xNN escapes)."""
+    return os.path.abspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def plan_load(paths: list[str], settings: LoadSettings, ledger: dict[str, tuple[int, int, int]] | None = None) -> LoadPlan:
+    """Batches of slices to read; with a ledger, files whose (path, size, mtime_ns) match their
+    latest ledger row are left out before anything reads them."""
+    plan = LoadPlan([])
+    files: list[Path] = []
+    for path in discover(paths):
+        try:
+            st = path.stat()
+        except OSError:
+            files.append(path)  # the reader reports it as unreadable
+            continue
+        key = ledger_key(str(path))
+        plan.stats[key] = (st.st_size, st.st_mtime_ns)
+        seen = (ledger or {}).get(key)
+        if seen is not None and seen[:2] == (st.st_size, st.st_mtime_ns):
+            plan.skipped_files += 1
+            plan.skipped_documents += seen[2]
+            continue
+        files.append(path)
     current: list[Slice] = []
     size = 0
     for sl in group_slices(plan_units(files), settings.docs_per_slice):
         current.append(sl)
         size += sum(max(u.documents, 1) for u in sl)
         if size >= settings.batch_size:
-            batches.append(current)
+            plan.batches.append(current)
             current, size = [], 0
     if current:
-        batches.append(current)
-    return batches
+        plan.batches.append(current)
+    return plan
+
+
+def plan_batches(paths: list[str], settings: LoadSettings) -> list[list[Slice]]:
+    return plan_load(paths, settings).batches
+
+
+def queue_batch(run_id: str, batch_no: int, slices: list[Slice], source_id: str | None) -> None:
+    """Hand a batch's slices to the process pool now, without waiting: queued behind the batch
+    being extracted, they start the moment a worker finishes its last slice of that batch."""
+    res = resources.get(run_id)
+    if res.pool is None:
+        return
+    futures = [res.pool.submit(process_slice_counted, sl, source_id) for sl in slices]
+    with res.lock:
+        res.queued[batch_no] = futures
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=0)
 def extract_batch(run_id: str, batch_no: int, slices: list[Slice], source_id: str | None) -> int:
-    """Transform one batch in the process pool; results wait in the run's resources."""
+    """Transform one batch in the process pool (slices queued by `queue_batch`, or queued here);
+    results wait in the run's resources."""
     res = resources.get(run_id)
     if res.pool is None:
-        results = [r for sl in slices for r in process_slice(sl, source_id)]
+        done = [process_slice_counted(sl, source_id) for sl in slices]
     else:
-        futures = [res.pool.submit(process_slice, sl, source_id) for sl in slices]
-        results = [r for fut in futures for r in fut.result()]
+        with res.lock:
+            futures = res.queued.pop(batch_no, None)
+        if futures is None:
+            futures = [res.pool.submit(process_slice_counted, sl, source_id) for sl in slices]
+        done = [fut.result() for fut in futures]
+    results: list[DocumentResult] = []
+    outcomes: list[tuple[InputUnit, int, str | None, str | None]] = []
+    for sl, (got, counts) in zip(slices, done, strict=True):
+        at = 0
+        for unit, n in zip(sl, counts, strict=True):
+            one = got[at] if n == 1 and unit.kind != "jsonl" else None
+            outcomes.append((
+                unit,
+                n,
+                one.article.article_id if one is not None and one.article is not None else None,
+                one.reject.reason if one is not None and one.reject is not None else None,
+            ))
+            at += n
+        results.extend(got)
     with res.lock:
         res.extracted[batch_no] = results
+        res.unit_outcomes[batch_no] = outcomes
     return len(results)
+
+
+def ledger_rows(
+    outcomes: list[tuple[InputUnit, int, str | None, str | None]],
+    batch_no: int,
+    last_batch: dict[str, int],
+    file_docs: dict[str, int],
+    stats: dict[str, tuple[int, int]],
+) -> list[dict[str, Any]]:
+    """input_ledger rows for the files this batch finishes reading (a jsonl file split over
+    several batches is recorded with its last one, so a run killed halfway re-reads it)."""
+    rows: list[dict[str, Any]] = []
+    for unit, n, article, reason in outcomes:
+        file_docs[unit.path] = file_docs.get(unit.path, 0) + n
+        key = ledger_key(unit.path)
+        if last_batch.get(unit.path) != batch_no or key not in stats or reason == "unreadable":
+            continue
+        if any(r["input_ref"] == unit.path for r in rows):
+            rows = [r for r in rows if r["input_ref"] != unit.path]
+        size, mtime_ns = stats[key]
+        rows.append({
+            "path": key, "input_ref": unit.path, "kind": unit.kind, "size": size, "mtime_ns": mtime_ns,
+            "documents": file_docs[unit.path], "article_id": article, "reject_reason": reason,
+        })
+    return rows
 
 
 @task(name="commit-batch", cache_policy=NO_CACHE, retries=0)
@@ -82,7 +173,8 @@ def commit_batch(run_id: str, batch_no: int) -> dict[str, int]:
     res = resources.get(run_id)
     with res.lock:
         results = res.extracted.pop(batch_no)
-    counts = res.writer.commit_batch(run_id, results, batch_no)
+        ledger = res.ledger_rows.pop(batch_no, [])
+    counts = res.writer.commit_batch(run_id, results, batch_no, ledger)
     get_run_logger().info(
         "batch %d committed: %d inputs -> %d new, %d updated, %d duplicates, %d rejects",
         batch_no, counts.inputs, counts.articles_new, counts.articles_updated, counts.duplicates, counts.rejects,
@@ -90,27 +182,36 @@ def commit_batch(run_id: str, batch_no: int) -> dict[str, int]:
     return asdict(counts)
 
 
-@flow(name="news-etl-load", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=False)  # type: ignore[arg-type]  # the runner generic is not inferred
+@flow(name="news-etl-load", task_runner=cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=2)), log_prints=False)
 def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Load local files (.txt .html .htm .jsonl .warc .warc.gz) into the lake."""
     cfg = LoadSettings(**(settings or {}))
     lake = LakePaths(data_dir=Path(data_dir))
     logger = get_run_logger()
     started = time.monotonic()
-    batches = plan_batches(paths, cfg)
-    logger.info("run %s: %d batches planned from %d path(s)", run_id, len(batches), len(paths))
-    sizes = [sum(max(u.documents, 1) for sl in b for u in sl) for b in batches]  # for the progress bars
-    progress.start("extracting", sum(sizes), "documents")
-    progress.start("committing", sum(sizes), "documents")
     parts: list[BatchCounts] = []
     with resources.open_run(run_id, lake, cfg.workers) as res:
+        plan = plan_load(paths, cfg, None if cfg.full else res.writer.ledger())
+        batches = plan.batches
+        logger.info(
+            "run %s: %d batches planned from %d path(s); %d unchanged file(s) skipped (%d documents)",
+            run_id, len(batches), len(paths), plan.skipped_files, plan.skipped_documents,
+        )
+        sizes = [sum(max(u.documents, 1) for sl in b for u in sl) for b in batches]  # for the progress bars
+        progress.start("extracting", sum(sizes), "documents")
+        progress.start("committing", sum(sizes), "documents")
+        last_batch = {u.path: no for no, b in enumerate(batches) for sl in b for u in sl}
+        file_docs: dict[str, int] = {}
         res.writer.start_run(run_id, "load", {"paths": paths, **asdict(cfg)})
         try:
             pending: PrefectFuture[int] | Future[int] | None = None
             if batches:
+                queue_batch(run_id, 0, batches[0], cfg.source_id)
                 pending = extract_batch.submit(run_id, 0, batches[0], cfg.source_id)
             for no in range(len(batches)):
                 assert pending is not None
+                if no + 1 < len(batches):  # keep both workers busy across the batch boundary
+                    queue_batch(run_id, no + 1, batches[no + 1], cfg.source_id)
                 pending.result()
                 progress.advance("extracting", sizes[no])
                 pending = (
@@ -118,14 +219,26 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
                     if no + 1 < len(batches)
                     else None
                 )
+                with res.lock:
+                    outcomes = res.unit_outcomes.pop(no, [])
+                    res.ledger_rows[no] = ledger_rows(outcomes, no, last_batch, file_docs, plan.stats)
                 parts.append(BatchCounts(**commit_batch(run_id, no)))
                 progress.advance("committing", sizes[no])
         except BaseException as err:
             totals = commit_counts_total(parts)
             res.writer.finish_run(run_id, "failed", {**totals, "batches": len(parts)}, f"{type(err).__name__}: {err}")
             raise
-        totals = commit_counts_total(parts)
-        res.writer.finish_run(run_id, "completed", {**totals, "batches": len(parts)})
+        totals = {**dict.fromkeys(BatchCounts.__slots__, 0), **commit_counts_total(parts)}
+        message = None
+        if plan.skipped_files:  # unchanged inputs: not read, counted as duplicates of themselves
+            for key in ("inputs", "duplicates"):
+                totals[key] = totals.get(key, 0) + plan.skipped_documents
+            message = (
+                f"{plan.skipped_files} unchanged input file(s) skipped ({plan.skipped_documents} documents, "
+                "counted as duplicates); pass --full to re-read them"
+            )
+        totals["skipped_unchanged"] = plan.skipped_documents
+        res.writer.finish_run(run_id, "completed", {**totals, "batches": len(parts)}, message, search=bool(parts))
     summary = LoadSummary(run_id, "completed", totals, time.monotonic() - started, len(parts))
     logger.info(
         "run %s completed: %d inputs, %d new, %d updated, %d duplicates, %d rejects in %.1fs",

@@ -10,10 +10,12 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+from flows.inputs import InputUnit
 from transforms.records import DocumentResult
 from warehouse.lake import LakeWriter
 from warehouse.paths import LakePaths
@@ -26,6 +28,11 @@ class RunResources:
     pool: ProcessPoolExecutor | None
     workers: int
     extracted: dict[int, list[DocumentResult]] = field(default_factory=dict)
+    # pool futures of a batch's slices, submitted ahead so the workers never idle between batches
+    queued: dict[int, list[Future[tuple[list[DocumentResult], list[int]]]]] = field(default_factory=dict)
+    # per batch: (unit, results it gave, article id or reject reason of a one-document unit)
+    unit_outcomes: dict[int, list[tuple[InputUnit, int, str | None, str | None]]] = field(default_factory=dict)
+    ledger_rows: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # input_ledger rows per batch
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 

@@ -9,6 +9,9 @@ import lxml.html
 import trafilatura
 from lxml.etree import ParserError
 from trafilatura.settings import Document
+from trafilatura.utils import load_html
+
+from transforms.page_meta import page_meta
 
 _STATUS = re.compile(r"(?:twitter|x)\.com/\w+/status(?:es)?/\d+", re.IGNORECASE)
 
@@ -31,40 +34,47 @@ class HtmlExtraction:
 def extract_html(html: str, url: str | None = None) -> HtmlExtraction | None:
     """Main text of an HTML page, or None when the page has no extractable text.
 
-    Uses the same settings as a bare `trafilatura.extract` call for the main text so that our
-    quality never falls below it; comments are excluded (they are not the article)."""
+    The page is parsed once (trafilatura's own loader, so the main text sees the same tree as a
+    bare `trafilatura.extract` call); the metadata we store, the captions and the tweet links are
+    read from that tree first (transforms/page_meta.py, cheap sources only), then trafilatura
+    extracts the main text from it without its own metadata pass (it works on a copy, so the
+    tree is never changed under us). Comments are excluded (they are not the article)."""
+    tree = parse_tree(html)
+    if tree is None:
+        return None
+    meta = page_meta(tree, url)
+    captions, tweets = figure_captions(tree), tweet_status_urls(tree)
     doc = trafilatura.bare_extraction(
-        html,
-        url=url,
+        tree,
+        url=url or meta.url,
         include_comments=False,
         include_tables=True,
-        with_metadata=True,
-        # structured dates only: the extensive search guesses (a caption's "2020" became 2020-01-01)
-        date_extraction_params={"extensive_search": False, "original_date": True},
+        with_metadata=False,
     )
     if not isinstance(doc, Document) or not (doc.text or "").strip():
         return None
-    tree = parse_tree(html)
     return HtmlExtraction(
         text=doc.text or "",
-        title=doc.title or None,
-        author=doc.author or None,
-        date=doc.date or None,
-        sitename=doc.sitename or None,
-        categories=tuple(doc.categories or ()),
-        description=doc.description or None,
-        language=doc.language or None,
-        url=doc.url or url,
-        captions=figure_captions(tree),
-        tweet_urls=tweet_status_urls(tree),
+        title=meta.title,
+        author=meta.author,
+        date=meta.date,
+        sitename=meta.sitename,
+        categories=meta.categories,
+        description=meta.description,
+        language=meta.language,
+        url=meta.url or url,
+        captions=captions,
+        tweet_urls=tweets,
     )
 
 
 def parse_tree(html: str) -> lxml.html.HtmlElement | None:
+    """The page as trafilatura parses it (encoding repair, dubious-HTML checks), or None."""
     try:
-        return lxml.html.fromstring(html)
-    except (ParserError, ValueError):
+        tree = load_html(html)
+    except (ParserError, ValueError, TypeError):
         return None
+    return tree if isinstance(tree, lxml.html.HtmlElement) else None
 
 
 def figure_captions(tree: lxml.html.HtmlElement | None) -> tuple[str, ...]:

@@ -191,11 +191,15 @@ class LakeWriter:
         self.con.execute("COMMIT")
         self.publish()
 
-    def finish_run(self, run_id: str, status: str, counts: dict[str, int], message: str | None = None) -> None:
-        """Record the run's end and counts; the full-text index is rebuilt first (a failure there
-        is noted in the run's message, the data committed stays committed)."""
+    def finish_run(
+        self, run_id: str, status: str, counts: dict[str, int], message: str | None = None, *, search: bool = True
+    ) -> None:
+        """Record the run's end and counts; the full-text index is rebuilt first unless `search`
+        is False (nothing was committed) (a failure there is noted in the run's message, the data
+        committed stays committed)."""
         try:
-            self.refresh_search()
+            if search:
+                self.refresh_search()
         except (duckdb.Error, OSError) as err:
             note = f"search index not rebuilt: {str(err).splitlines()[0]}"
             message = f"{message}; {note}" if message else note
@@ -246,13 +250,29 @@ class LakeWriter:
             self.con.unregister("batch_keys")
         return by_id, by_hash, known
 
-    def commit_batch(self, run_id: str, results: list[DocumentResult], batch_no: int = 0) -> BatchCounts:
-        """One atomic DuckLake commit for the whole batch: either all of it is visible or none."""
+    def ledger(self) -> dict[str, tuple[int, int, int]]:
+        """Latest (size, mtime_ns, documents) per input file path recorded by earlier runs."""
+        rows = self.con.execute(
+            "SELECT path, arg_max(size, recorded_at), arg_max(mtime_ns, recorded_at), "
+            "arg_max(documents, recorded_at) FROM input_ledger GROUP BY path"
+        ).fetchall()
+        return {str(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+
+    def commit_batch(
+        self,
+        run_id: str,
+        results: list[DocumentResult],
+        batch_no: int = 0,
+        ledger: list[dict[str, Any]] | None = None,
+    ) -> BatchCounts:
+        """One atomic DuckLake commit for the whole batch: either all of it is visible or none.
+        `ledger` rows (input_ledger: files read whole by this batch) land in the same commit."""
         now = utcnow()
         by_id, by_hash, known = self._lookup(results)
         plan = plan_batch(
             results, run_id=run_id, now=now, stored_by_id=by_id, stored_by_hash=by_hash, known_inputs=known
         )
+        plan.rows["input_ledger"].extend({**row, "run_id": run_id, "recorded_at": now} for row in ledger or ())
         self._cluster(plan, run_id)
         self.con.execute("BEGIN")
         try:

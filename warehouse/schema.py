@@ -233,3 +233,21 @@ TABLES["article_lsh"] = pa.schema(
 )
 # rows of these tables belong to the latest version of an article and are replaced with it
 NEARDUP_TABLES = ("article_minhash", "article_lsh")
+
+# -- incremental loads: one row per local input file each time a run read it whole (a jsonl or
+# WARC file counts as one input file). A later run skips a file whose (path, size, mtime_ns)
+# match its latest row, before reading it, and counts its `documents` as duplicates.
+TABLES["input_ledger"] = pa.schema(
+    [
+        pa.field("path", pa.string(), nullable=False),  # absolute path of the file
+        pa.field("input_ref", pa.string(), nullable=False),  # the path as given (prefix of input_ref)
+        pa.field("kind", pa.string(), nullable=False),  # txt | html | jsonl | warc | unsupported
+        pa.field("size", pa.int64(), nullable=False),
+        pa.field("mtime_ns", pa.int64(), nullable=False),
+        pa.field("documents", pa.int64(), nullable=False),  # results the file gave (lines, records)
+        pa.field("article_id", pa.string()),  # one-document files: the article it became
+        pa.field("reject_reason", pa.string()),  # one-document files: why it was rejected
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("recorded_at", TS, nullable=False),
+    ]
+)
