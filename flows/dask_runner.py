@@ -1,7 +1,7 @@
 """The load flow with the CPU-bound extract on Dask (prefect-dask), for growing past one machine.
 
-Same planning (flows.load_flow.plan_batches), same worker function (flows.extract.process_slice)
-and the same single writer (warehouse.lake.LakeWriter, one atomic commit per batch) as the
+Same planning (flows.load_flow.plan_load, input ledger included), same worker function
+(flows.extract.process_slice_counted) and the same single writer (warehouse.lake.LakeWriter, one atomic commit per batch) as the
 default runner; only where a slice is transformed changes: a Dask worker instead of a local
 process pool. By default a LocalCluster of two worker processes is started for the run; set
 NEWS_ETL_DASK_ADDRESS=tcp://scheduler:8786 to use an existing cluster (its workers need this
@@ -26,8 +26,8 @@ from prefect.futures import PrefectFuture
 
 from flows import progress
 from flows.artifacts import publish_run_artifacts
-from flows.extract import process_slice
-from flows.load_flow import LoadSettings, LoadSummary, Slice, plan_batches
+from flows.extract import process_slice_counted
+from flows.load_flow import LoadSettings, LoadSummary, Slice, ledger_rows, plan_load, run_totals, slice_outcomes
 from transforms.records import DocumentResult
 from warehouse.lake import BatchCounts, LakeWriter, commit_counts_total
 from warehouse.paths import LakePaths
@@ -64,12 +64,12 @@ def task_runner(workers: int = LOCAL_WORKERS) -> Any:
 
 
 @task(name="extract-slice", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)  # a lost worker: the slice runs again
-def extract_slice(sl: Slice, source_id: str | None) -> list[DocumentResult]:
+def extract_slice(sl: Slice, source_id: str | None) -> tuple[list[DocumentResult], list[int]]:
     """Transform one slice of inputs on a Dask worker (reads the files there)."""
-    return process_slice(sl, source_id)
+    return process_slice_counted(sl, source_id)
 
 
-def _submit(batch: list[Slice], source_id: str | None) -> list[PrefectFuture[list[DocumentResult]]]:
+def _submit(batch: list[Slice], source_id: str | None) -> list[PrefectFuture[tuple[list[DocumentResult], list[int]]]]:
     return [extract_slice.submit(sl, source_id) for sl in batch]
 
 
@@ -88,21 +88,28 @@ def load_flow_dask(paths: list[str], data_dir: str, run_id: str, settings: dict[
     lake = LakePaths(data_dir=Path(data_dir))
     logger = get_run_logger()
     started = time.monotonic()
-    batches = plan_batches(paths, cfg)
-    logger.info("run %s: %d batches planned from %d path(s), extracting on Dask", run_id, len(batches), len(paths))
-    sizes = [sum(max(u.documents, 1) for sl in b for u in sl) for b in batches]
-    progress.start("extracting", sum(sizes), "documents")
-    progress.start("committing", sum(sizes), "documents")
     parts: list[BatchCounts] = []
     with LakeWriter(lake) as writer:
+        plan = plan_load(paths, cfg, None if cfg.full else writer.ledger())
+        batches = plan.batches
+        logger.info(
+            "run %s: %d batches planned from %d path(s), extracting on Dask; %d unchanged file(s) skipped (%d documents)",
+            run_id, len(batches), len(paths), plan.skipped_files, plan.skipped_documents,
+        )
+        sizes = [sum(max(u.documents, 1) for sl in b for u in sl) for b in batches]
+        progress.start("extracting", sum(sizes), "documents")
+        progress.start("committing", sum(sizes), "documents")
+        last_batch = {u.path: no for no, b in enumerate(batches) for sl in b for u in sl}
+        file_docs: dict[str, int] = {}
         writer.start_run(run_id, "load", {"paths": paths, "runner": "dask", **asdict(cfg)})
         try:
             pending = _submit(batches[0], cfg.source_id) if batches else []
             for no in range(len(batches)):
-                results = [r for fut in pending for r in fut.result()]
+                results, outcomes = slice_outcomes(batches[no], [fut.result() for fut in pending])
                 progress.advance("extracting", sizes[no])
                 pending = _submit(batches[no + 1], cfg.source_id) if no + 1 < len(batches) else []
-                counts = writer.commit_batch(run_id, results, no)
+                ledger = ledger_rows(outcomes, no, last_batch, file_docs, plan.stats)
+                counts = writer.commit_batch(run_id, results, no, ledger)
                 parts.append(counts)
                 progress.advance("committing", sizes[no])
                 logger.info(
@@ -113,8 +120,8 @@ def load_flow_dask(paths: list[str], data_dir: str, run_id: str, settings: dict[
             totals = commit_counts_total(parts)
             writer.finish_run(run_id, "failed", {**totals, "batches": len(parts)}, f"{type(err).__name__}: {err}")
             raise
-        totals = commit_counts_total(parts)
-        writer.finish_run(run_id, "completed", {**totals, "batches": len(parts)})
+        totals, message = run_totals(parts, plan)
+        writer.finish_run(run_id, "completed", {**totals, "batches": len(parts)}, message, search=bool(parts))
     summary = LoadSummary(run_id, "completed", totals, time.monotonic() - started, len(parts))
     logger.info(
         "run %s completed on Dask: %d inputs, %d new, %d updated, %d duplicates, %d rejects in %.1fs",

@@ -122,8 +122,22 @@ def extract_batch(run_id: str, batch_no: int, slices: list[Slice], source_id: st
         if futures is None:
             futures = [res.pool.submit(process_slice_counted, sl, source_id) for sl in slices]
         done = [fut.result() for fut in futures]
+    results, outcomes = slice_outcomes(slices, done)
+    with res.lock:
+        res.extracted[batch_no] = results
+        res.unit_outcomes[batch_no] = outcomes
+    return len(results)
+
+
+Outcome = tuple[InputUnit, int, str | None, str | None]  # unit, results, article id or reject reason of a one-document unit
+
+
+def slice_outcomes(
+    slices: list[Slice], done: list[tuple[list[DocumentResult], list[int]]]
+) -> tuple[list[DocumentResult], list[Outcome]]:
+    """Flatten `process_slice_counted` answers into the batch's results and one outcome per unit."""
     results: list[DocumentResult] = []
-    outcomes: list[tuple[InputUnit, int, str | None, str | None]] = []
+    outcomes: list[Outcome] = []
     for sl, (got, counts) in zip(slices, done, strict=True):
         at = 0
         for unit, n in zip(sl, counts, strict=True):
@@ -136,14 +150,11 @@ def extract_batch(run_id: str, batch_no: int, slices: list[Slice], source_id: st
             ))
             at += n
         results.extend(got)
-    with res.lock:
-        res.extracted[batch_no] = results
-        res.unit_outcomes[batch_no] = outcomes
-    return len(results)
+    return results, outcomes
 
 
 def ledger_rows(
-    outcomes: list[tuple[InputUnit, int, str | None, str | None]],
+    outcomes: list[Outcome],
     batch_no: int,
     last_batch: dict[str, int],
     file_docs: dict[str, int],
@@ -165,6 +176,21 @@ def ledger_rows(
             "documents": file_docs[unit.path], "article_id": article, "reject_reason": reason,
         })
     return rows
+
+
+def run_totals(parts: list[BatchCounts], plan: LoadPlan) -> tuple[dict[str, int], str | None]:
+    """A run's counts; unchanged inputs that were not read count as duplicates of themselves."""
+    totals = {**dict.fromkeys(BatchCounts.__slots__, 0), **commit_counts_total(parts)}
+    message = None
+    if plan.skipped_files:
+        for key in ("inputs", "duplicates"):
+            totals[key] = totals.get(key, 0) + plan.skipped_documents
+        message = (
+            f"{plan.skipped_files} unchanged input file(s) skipped ({plan.skipped_documents} documents, "
+            "counted as duplicates); pass --full to re-read them"
+        )
+    totals["skipped_unchanged"] = plan.skipped_documents
+    return totals, message
 
 
 @task(name="commit-batch", cache_policy=NO_CACHE, retries=0)
@@ -228,16 +254,7 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
             totals = commit_counts_total(parts)
             res.writer.finish_run(run_id, "failed", {**totals, "batches": len(parts)}, f"{type(err).__name__}: {err}")
             raise
-        totals = {**dict.fromkeys(BatchCounts.__slots__, 0), **commit_counts_total(parts)}
-        message = None
-        if plan.skipped_files:  # unchanged inputs: not read, counted as duplicates of themselves
-            for key in ("inputs", "duplicates"):
-                totals[key] = totals.get(key, 0) + plan.skipped_documents
-            message = (
-                f"{plan.skipped_files} unchanged input file(s) skipped ({plan.skipped_documents} documents, "
-                "counted as duplicates); pass --full to re-read them"
-            )
-        totals["skipped_unchanged"] = plan.skipped_documents
+        totals, message = run_totals(parts, plan)
         res.writer.finish_run(run_id, "completed", {**totals, "batches": len(parts)}, message, search=bool(parts))
     summary = LoadSummary(run_id, "completed", totals, time.monotonic() - started, len(parts))
     logger.info(

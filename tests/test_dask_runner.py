@@ -19,6 +19,7 @@ QUERIES = {
     "from articles order by article_id",
     "rejects": "select input_ref, reason, detail from rejects order by input_ref",
     "removed": "select article_id, line_no, rule from removed order by all",
+    "input_ledger": "select input_ref, kind, size, mtime_ns, documents, article_id, reject_reason from input_ledger order by all",
     "runs": "select inputs, articles_new, articles_updated, duplicates, rejects, removed_lines, batches from runs",
 }
 
@@ -39,3 +40,14 @@ def test_dask_runner_matches_the_default_runner(cli: Cli, tmp_path: Path) -> Non
     run = dask_cli.sql_json("select parameters, batches, articles_new from runs")[0]
     assert '"runner": "dask"' in str(run["parameters"])
     assert run["batches"] == 2 and run["articles_new"] == 11
+
+    # the input ledger works the same on Dask: a second run over unchanged files reads nothing
+    again = dask_cli("load", *inputs, "--batch-size", "6", "--runner", "dask")
+    assert again.code == 0, again.stderr
+    second = dask_cli.sql_json("select inputs, duplicates, batches, message from runs order by started_at desc limit 1")[0]
+    assert second["batches"] == 0 and second["inputs"] == second["duplicates"] == run_inputs(dask_cli)
+    assert "unchanged input file(s) skipped" in str(second["message"])
+
+
+def run_inputs(cli: Cli) -> int:
+    return int(cli.sql_json("select inputs from runs order by started_at limit 1")[0]["inputs"])

@@ -34,7 +34,7 @@ def test_writer_migrates_an_old_lake(tmp_path: Path) -> None:
     # turn it back into a version-1 lake: no marts, no signatures, version 1 only
     with writer_lock(paths), LakeWriter(paths) as w:
         w.con.execute("BEGIN")
-        for view in ("mart_articles_daily", "mart_mentions_weekly", "mart_figures_monthly"):
+        for view in ("mart_articles_daily", "mart_mentions_weekly", "mart_figures_monthly", "figure_governorates"):
             w.con.execute(f"DROP VIEW {view}")
         w.con.execute("DELETE FROM article_minhash")
         w.con.execute("DELETE FROM article_lsh")
@@ -47,6 +47,7 @@ def test_writer_migrates_an_old_lake(tmp_path: Path) -> None:
         pass  # opening the lake applies pending migrations and publishes
     assert rows(paths, "SELECT max(schema_version) FROM schema_info") == [(LATEST_VERSION,)]
     assert rows(paths, "SELECT count(*) FROM mart_articles_daily")[0][0] > 0
+    assert rows(paths, "SELECT count(*) FROM figure_governorates") == rows(paths, "SELECT count(*) FROM figures")
     assert rows(paths, "SELECT count(*) FROM article_minhash") == rows(paths, "SELECT count(*) FROM articles")
 
 

@@ -3,11 +3,17 @@ every reader of the published catalog sees them. Created and updated by migratio
 
     mart_articles_daily     articles per source per publication day
     mart_mentions_weekly    mentions per actor/place (kind, canonical, admin1) per ISO week
+    figure_governorates     every figure with its governorate and where that came from
     mart_figures_monthly    figures (killed, arrested, ...) per governorate (admin1) per month
 
-Articles without a publication date fall in day/week/month NULL. A figure's governorate is the
-admin1 of the nearest place mention (by character offset) in the same article; 'unknown' when the
-article names no place with a governorate.
+Articles without a publication date fall in day/week/month NULL.
+
+A figure's governorate, one rule for the marts, the HTML report and the docs (docs/facts.md):
+1. the places named in the figure's own sentence, if they all lie in one governorate
+   (governorate_from = 'sentence');
+2. otherwise the article's main governorate: the admin1 with the most place mentions in the
+   article, ties broken by the one named first (governorate_from = 'article');
+3. otherwise 'unknown' (governorate_from = 'none').
 """
 
 from __future__ import annotations
@@ -33,27 +39,50 @@ MART_VIEWS: dict[str, str] = {
         JOIN articles AS a ON a.article_id = m.article_id
         GROUP BY ALL
     """,
-    "mart_figures_monthly": """
+    "figure_governorates": """
         WITH f AS (
             SELECT row_number() OVER () AS fid, * FROM figures
         ),
-        nearest AS (
-            SELECT f.fid, arg_min(m.admin1, abs(m.start - coalesce(f.start, 0))) AS admin1
+        places AS (
+            SELECT article_id, sentence, admin1, start
+            FROM mentions
+            WHERE kind = 'place' AND admin1 IS NOT NULL
+        ),
+        in_sentence AS (
+            SELECT f.fid, min(p.admin1) AS admin1
             FROM f
-            JOIN mentions AS m
-              ON m.article_id = f.article_id AND m.kind = 'place' AND m.admin1 IS NOT NULL
+            JOIN places AS p ON p.article_id = f.article_id AND p.sentence = f.sentence
             GROUP BY f.fid
+            HAVING count(DISTINCT p.admin1) = 1
+        ),
+        main_place AS (
+            SELECT article_id, first(admin1 ORDER BY n DESC, first_at, admin1) AS admin1
+            FROM (
+                SELECT article_id, admin1, count(*) AS n, min(start) AS first_at
+                FROM places
+                GROUP BY ALL
+            )
+            GROUP BY article_id
         )
-        SELECT CAST(date_trunc('month', a.published_at) AS DATE) AS month,
-               coalesce(n.admin1, 'unknown') AS admin1,
-               f.kind,
-               count(*) AS figures,
-               count(DISTINCT f.article_id) AS articles,
-               sum(f.count_low) AS count_low,
-               sum(f.count_high) AS count_high
+        SELECT f.* EXCLUDE (fid),
+               coalesce(s.admin1, mp.admin1, 'unknown') AS governorate,
+               CASE WHEN s.admin1 IS NOT NULL THEN 'sentence'
+                    WHEN mp.admin1 IS NOT NULL THEN 'article'
+                    ELSE 'none' END AS governorate_from
         FROM f
-        JOIN articles AS a ON a.article_id = f.article_id
-        LEFT JOIN nearest AS n ON n.fid = f.fid
+        LEFT JOIN in_sentence AS s ON s.fid = f.fid
+        LEFT JOIN main_place AS mp ON mp.article_id = f.article_id
+    """,
+    "mart_figures_monthly": """
+        SELECT CAST(date_trunc('month', a.published_at) AS DATE) AS month,
+               g.governorate AS admin1,
+               g.kind,
+               count(*) AS figures,
+               count(DISTINCT g.article_id) AS articles,
+               sum(g.count_low) AS count_low,
+               sum(g.count_high) AS count_high
+        FROM figure_governorates AS g
+        JOIN articles AS a ON a.article_id = g.article_id
         GROUP BY ALL
     """,
 }

@@ -7,6 +7,7 @@ run killed during a migration leaves the lake at the previous version and the ne
 
     2  near-duplicate signatures (article_minhash, article_lsh) back-filled for stored articles;
        the BI marts (warehouse/marts.py)
+    3  figure_governorates view: one governorate rule for the marts, the report and the docs
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS: list[Migration] = [
     Migration(2, "near-duplicate signatures back-filled; BI marts", _v2),
+    Migration(3, "figure_governorates view; mart_figures_monthly uses it", create_marts),
 ]
 
 LATEST_VERSION = max([SCHEMA_VERSION, *(m.version for m in MIGRATIONS)])

@@ -3,9 +3,8 @@
 Every SQL string of the report lives here; callers get plain Python rows. The connection is the
 locked-down reader of warehouse/reader.py (published catalog, READ_ONLY).
 
-Governorate of a figure (killed/arrested per governorate): the `admin1` of a place mentioned in
-the same sentence as the figure; failing that, the article's most-mentioned governorate; failing
-that, 'unknown'. Counts use `count_low` (the conservative end of a range); "arrested" includes
+Governorate of a figure (killed/arrested per governorate): the `figure_governorates` view
+(warehouse/marts.py), the same rule as the marts and docs/facts.md. Counts use `count_low` (the conservative end of a range); "arrested" includes
 `detained`.
 """
 
@@ -141,24 +140,12 @@ def report_data(paths: LakePaths, *, days: int | None = None, top: int = 15) -> 
             for g, k, t, n in _rows(
                 con,
                 """
-                WITH places AS (
-                    SELECT article_id, sentence, admin1 FROM mentions WHERE kind = 'place' AND admin1 IS NOT NULL
-                ), main_place AS (
-                    SELECT article_id, arg_max(admin1, n) AS admin1
-                    FROM (SELECT article_id, admin1, count(*) AS n FROM places GROUP BY 1, 2) GROUP BY 1
-                ), f AS (
-                    SELECT f.article_id, f.sentence, f.count_low,
-                           CASE WHEN f.kind = 'detained' THEN 'arrested' ELSE f.kind END AS kind
-                    FROM figures f WHERE f.kind IN ('killed', 'arrested', 'detained') AND f.count_low IS NOT NULL
-                ), located AS (
-                    SELECT f.*, coalesce(
-                        (SELECT min(p.admin1) FROM places p WHERE p.article_id = f.article_id AND p.sentence = f.sentence),
-                        (SELECT m.admin1 FROM main_place m WHERE m.article_id = f.article_id),
-                        'unknown') AS governorate
-                    FROM f
-                )
-                SELECT governorate, kind, sum(count_low), count(DISTINCT article_id)
-                FROM located GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2
+                SELECT governorate,
+                       CASE WHEN kind = 'detained' THEN 'arrested' ELSE kind END AS kind,
+                       sum(count_low), count(DISTINCT article_id)
+                FROM figure_governorates
+                WHERE kind IN ('killed', 'arrested', 'detained') AND count_low IS NOT NULL
+                GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2
                 """,
             )
         ]
