@@ -5,6 +5,7 @@
     news-etl fetch --sources F [--source ID]    collect from feeds and sitemaps
     news-etl sql "QUERY" [--format table|csv|json]
     --data-dir DIR (or NEWS_ETL_DATA_DIR; default ./data) before or after the command
+    NEWS_ETL_CATALOG=postgres:<dsn>             the lake's catalog in PostgreSQL (default: a local file)
 
 Read-only commands never import Prefect, so they answer fast.
 """
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from warehouse.catalog import CatalogError, catalog_from_env
 from warehouse.paths import ENV_DATA_DIR, LakePaths, resolve_data_dir
 
 EXIT_OK = 0
@@ -104,7 +106,11 @@ def _paths(args: argparse.Namespace) -> LakePaths:
     data_dir = resolve_data_dir(getattr(args, "data_dir", None))
     if data_dir.exists() and not data_dir.is_dir():
         raise CliError(f"the data directory {data_dir} is not a directory")
-    return LakePaths(data_dir)
+    try:
+        catalog = catalog_from_env()
+    except CatalogError as err:
+        raise CliError(str(err), EXIT_USAGE) from err
+    return LakePaths(data_dir, catalog)
 
 
 def _check_writable(paths: LakePaths) -> None:
@@ -157,7 +163,7 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
 
     prefect_env.configure(paths.prefect_home)
     from flows.inputs import InputError, discover
-    from warehouse.lake import WriterBusy, writer_lock
+    from warehouse.lake import WriterBusy, check_catalog, writer_lock
 
     try:
         discover(inputs)  # fail fast on a missing PATH, before Prefect starts
@@ -175,6 +181,7 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
     run_id = new_run_id()
     try:
         with writer_lock(paths, wait=wait):
+            check_catalog(paths)  # an unreachable PostgreSQL catalog: one line, before the flow starts
             summary = run_flow(paths=inputs, data_dir=str(paths.data_dir), run_id=run_id, settings=settings)
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
@@ -221,7 +228,7 @@ def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: dic
 
     prefect_env.configure(paths.prefect_home)
     from flows.sources import SourcesError, load_sources  # lazy: only fetch needs Prefect
-    from warehouse.lake import WriterBusy, writer_lock  # lazy: only fetch needs Prefect
+    from warehouse.lake import WriterBusy, check_catalog, writer_lock  # lazy: only fetch needs Prefect
 
     try:
         load_sources(sources, source)  # fail fast on a bad sources file, before Prefect starts
@@ -234,6 +241,7 @@ def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: dic
     load_settings = {"workers": 1, **{k: v for k, v in settings.items() if k in ("batch_size", "workers")}}
     try:
         with writer_lock(paths, wait=wait):
+            check_catalog(paths)
             fetched = fetch_flow(sources_file=str(Path(sources).resolve()), data_dir=str(paths.data_dir), run_id=new_run_id(), only=source)
             counts = fetched["counts"]
             print(f"\nfetch {fetched['run_id']}: {fetched['sources']} source(s) in {fetched['seconds']:.1f}s")
@@ -279,15 +287,16 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     from flows import prefect_env  # lazy: read-only commands stay fast, Prefect loads only for writes
 
     paths = _paths(args)
-    if not paths.catalog.exists():
+    if paths.catalog_setting.is_local and not paths.catalog.exists():
         raise CliError(f"no warehouse at {paths.data_dir}: nothing to maintain")
     prefect_env.configure(paths.prefect_home)
     from flows.maintenance_flow import maintenance_flow  # lazy: read-only commands stay fast, Prefect loads only for writes
-    from warehouse.lake import WriterBusy, writer_lock  # lazy: read-only commands stay fast, Prefect loads only for writes
+    from warehouse.lake import WriterBusy, check_catalog, writer_lock  # lazy: read-only commands stay fast
 
     run_id = new_run_id()
     try:
         with writer_lock(paths, wait=args.wait):
+            check_catalog(paths)
             result = maintenance_flow(
                 data_dir=str(paths.data_dir), run_id=run_id, expire_days=args.expire_days, grace_hours=args.grace_hours
             )

@@ -52,6 +52,11 @@ def load_config(explicit: str | None = None) -> RunConfig:
         raise ConfigError(f"cannot read config {path}: {err}") from err
     if not isinstance(data, dict):
         raise ConfigError(f"config {path} must be a mapping of settings")
+    if "catalog" in data:  # every command must see the same catalog; only `run` reads this file
+        raise ConfigError(
+            f"'catalog' in {path} is not read from the config file: set the environment variable "
+            "NEWS_ETL_CATALOG instead (see docs/operations.md)"
+        )
     base = path.resolve().parent
 
     def rel(value: Any) -> str:

@@ -122,7 +122,7 @@ def maintenance_step(data_dir: str) -> dict[str, Any]:
         logger.warning("maintenance skipped: flows/maintenance_flow.py has no maintenance_flow")
         return asdict_step(StepResult("maintenance", "skipped", detail="no maintenance_flow in flows/maintenance_flow.py"))
     paths = LakePaths(Path(data_dir))
-    if not paths.catalog.exists():
+    if paths.catalog_setting.is_local and not paths.catalog.exists():
         logger.info("maintenance skipped: no warehouse at %s yet", data_dir)
         return asdict_step(StepResult("maintenance", "skipped", detail="no warehouse yet"))
     from flows.cli import new_run_id  # noqa: PLC0415  # same run ids as the CLI

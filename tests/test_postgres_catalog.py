@@ -1,35 +1,35 @@
 """The lake's DuckLake catalog in a real PostgreSQL server (started here from Debian's postgresql
-package), with the data files as Parquet on disk: the writer's commits, idempotency and a second,
-independent reader (another machine) all work through the shared catalog.
+package), configured the way a user does it: NEWS_ETL_CATALOG=postgres:<dsn> for the real CLI.
+Loads, idempotency, `news-etl sql`/`search`/`report`/`maintain` and the reader's lock-down all
+work through the shared catalog, with the data files as Parquet on disk.
 
 The postgres extension is loaded offline from the PyPI wheel duckdb-extension-postgres_scanner
-(1.5.5, matching duckdb). Skips, with the reason, where PostgreSQL or that wheel is missing.
+(1.5.5, matching duckdb). The PostgreSQL tests skip, with the reason, where PostgreSQL or that
+wheel is missing; the tests of bad settings need neither.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import glob
+import itertools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from flows.extract import process_slice
-from flows.inputs import discover, plan_units
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, Cli
 from tests.prefect_server import free_port
-from transforms.records import DocumentResult
-from warehouse.extensions import connect_memory, load_extension
-from warehouse.lake import LAKE, LakeWriter
+from warehouse.catalog import ENV_CATALOG, Catalog, CatalogError, parse_catalog, redact
+from warehouse.lake import WarehouseError
 from warehouse.paths import LakePaths
-from warehouse.schema import quote_ident, quote_literal
-
-pytestmark = pytest.mark.slow
+from warehouse.reader import check_read_only, connect_readonly
 
 
 def _pg_bin(name: str) -> str | None:
@@ -68,6 +68,9 @@ class Postgres:
         return res.stdout.strip()
 
 
+_DATABASES = itertools.count(1)
+
+
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Postgres]:
     initdb, pg_ctl, psql = _pg_bin("initdb"), _pg_bin("pg_ctl"), _pg_bin("psql")
@@ -99,64 +102,157 @@ def postgres() -> Iterator[Postgres]:
         shutil.rmtree(home, ignore_errors=True)
 
 
-class PostgresCatalogWriter(LakeWriter):
-    """LakeWriter with the catalog in PostgreSQL: the same schema, commits and runs; nothing to
-    publish (readers attach the transactional catalog directly)."""
-
-    def __init__(self, paths: LakePaths, dsn: str) -> None:
-        self.paths = paths
-        paths.files.mkdir(parents=True, exist_ok=True)
-        self.con = connect_memory()
-        load_extension(self.con, "ducklake")
-        load_extension(self.con, "postgres_scanner")
-        self.con.execute(
-            f"ATTACH {quote_literal('ducklake:postgres:' + dsn)} AS {LAKE} "
-            f"(DATA_PATH {quote_literal(str(paths.files) + os.sep)}, DATA_INLINING_ROW_LIMIT 0)"
-        )
-        self.con.execute(f"USE {LAKE}")
-        self.ensure_schema()
-
-    def publish(self) -> None:
-        return None
+@pytest.fixture
+def lake_db(postgres: Postgres) -> Postgres:
+    """A fresh PostgreSQL database for one test's catalog (NEWS_ETL_CATALOG=postgres:<its dsn>)."""
+    name = f"lake{next(_DATABASES)}"
+    postgres.sql(f"CREATE DATABASE {name}")
+    return dataclasses.replace(postgres, dbname=name)
 
 
-def sample_results() -> list[DocumentResult]:
-    return process_slice(tuple(plan_units(discover([str(SAMPLES)]))))
+def _counts(stdout: str) -> dict[str, int]:
+    """The run summary the CLI prints ("  articles new      9")."""
+    return {m[1]: int(m[2]) for m in re.finditer(r"^  ([a-z ]+?)\s{2,}(\d+)$", stdout, re.MULTILINE)}
 
 
-def test_ducklake_catalog_in_postgresql(postgres: Postgres, tmp_path: Path) -> None:
-    paths = LakePaths(tmp_path / "data")
-    results = sample_results()
-    n = len(results)
-    with PostgresCatalogWriter(paths, postgres.dsn()) as writer:
-        writer.start_run("run-1", "load", {"catalog": "postgres"})
-        first = writer.commit_batch("run-1", results, 0)
-        writer.finish_run("run-1", "completed", dataclasses.asdict(first))
-    assert first.articles_new == n
+@pytest.mark.slow
+def test_cli_with_catalog_in_postgresql(lake_db: Postgres, cli: Cli, tmp_path: Path) -> None:
+    setting = "postgres:" + lake_db.dsn()
+    pg = Cli(data_dir=cli.data_dir, env={**cli.env, ENV_CATALOG: setting})
+    first = pg("load", str(SAMPLES))
+    assert first.code == 0, first.stderr
+    n = _counts(first.stdout)["articles new"]
+    assert n > 0
 
     # the catalog lives in PostgreSQL: DuckLake's metadata tables hold our tables and snapshots
-    tables = set(postgres.sql("SELECT table_name FROM ducklake_table").split())
-    assert {"articles", "mentions", "runs", "rejects"} <= tables
-    assert int(postgres.sql("SELECT count(*) FROM ducklake_snapshot")) >= 3
-    # the data is in Parquet files on disk, hive-partitioned like the local lake
-    parquet = list(paths.table_files("articles").rglob("*.parquet"))
+    assert {"articles", "mentions", "runs", "rejects"} <= set(lake_db.sql("SELECT table_name FROM ducklake_table").split())
+    assert int(lake_db.sql("SELECT count(*) FROM ducklake_snapshot")) >= 3
+    # no DuckDB catalog file and no published copy; the data is in Parquet files on disk
+    lake = LakePaths(cli.data_dir)
+    assert not lake.catalog.exists() and not lake.published_catalog.exists()
+    parquet = list(lake.table_files("articles").rglob("*.parquet"))
     assert parquet and all("source_id=" in str(p) and "pub_year=" in str(p) for p in parquet)
 
-    # a second writer (another process or machine) sees the stored articles: same inputs -> duplicates
-    with PostgresCatalogWriter(paths, postgres.dsn()) as writer:
-        again = writer.commit_batch("run-2", sample_results(), 0)
-    assert (again.articles_new, again.duplicates) == (0, n)
+    # `news-etl sql` reads the PostgreSQL catalog directly
+    rows = pg.sql_json("select count(*) as n, count(distinct content_hash) as h from articles")
+    assert rows == [{"n": n, "h": n}]
+    runs = pg.sql_json("select status, articles_new from runs")
+    assert runs == [{"status": "completed", "articles_new": n}]
+    # ... and the local-catalog default sees no warehouse in the same data directory
+    assert cli("sql", "select 1").code == 1
 
-    # an independent read-only client attaches the same catalog
-    con = connect_memory()
-    load_extension(con, "ducklake")
-    load_extension(con, "postgres_scanner")
-    con.execute(
-        f"ATTACH {quote_literal('ducklake:postgres:' + postgres.dsn())} AS reader "
-        f"(READ_ONLY, DATA_PATH {quote_literal(str(paths.files) + os.sep)})"
-    )
-    row = con.execute(f"SELECT count(*), count(DISTINCT content_hash) FROM reader.{quote_ident('articles')}").fetchone()
-    assert row == (n, n)
-    status = con.execute("SELECT status, articles_new FROM reader.runs WHERE run_id = 'run-1'").fetchone()
-    assert status == ("completed", n)
-    con.close()
+    # the same inputs again: only duplicates (the second writer finds the stored articles)
+    second = pg("load", str(SAMPLES))
+    assert second.code == 0, second.stderr
+    again = _counts(second.stdout)
+    assert (again["articles new"], again["articles updated"], again["duplicates"]) == (0, 0, n)
+    assert pg.sql_json("select count(*) as n from articles") == [{"n": n}]
+
+    # search (lake/search.duckdb, rebuilt by the writer) and the report work too
+    hits = pg("search", "التحالف", "--format", "json")
+    assert hits.code == 0 and '"article_id"' in hits.stdout, hits.stderr
+    report = pg("report", "--out", str(tmp_path / "report.html"))
+    assert report.code == 0 and (tmp_path / "report.html").stat().st_size > 0, report.stderr
+
+    # maintenance: compaction, expiry of every old snapshot and deletion of the released files
+    maintained = pg("maintain", "--expire-days", "0", "--grace-hours", "0")
+    assert maintained.code == 0, maintained.stderr
+    assert "snapshots expired" in maintained.stdout
+    assert pg.sql_json("select count(*) as n from articles") == [{"n": n}]
+    assert all(p.exists() for p in lake.table_files("articles").rglob("*.parquet"))
+
+    # the reader stays read-only and locked down
+    leak = tmp_path / "leak.csv"
+    inside = lake.files / "leak.csv"
+    for query in (
+        f"copy (select * from articles) to '{leak}'",
+        f"copy (select * from articles) to '{inside}'",
+        f"attach '{tmp_path / 'other.db'}' as other",
+        "delete from articles",
+        "set enable_external_access = true",
+        f"select * from postgres_scan('{lake_db.dsn()}', 'public', 'ducklake_snapshot')",
+        "select * from postgres_query('__ducklake_metadata_lake', 'select 1')",
+        "with q as (select * from query('select 1')) select * from q",
+    ):
+        res = pg("sql", query)
+        assert res.code == 1, query
+        assert res.stderr.startswith("news-etl: error:") and "Traceback" not in res.stderr, res.stderr
+    assert not leak.exists() and not inside.exists() and not (tmp_path / "other.db").exists()
+
+
+@pytest.mark.slow
+def test_reader_lockdown_with_postgresql_catalog(lake_db: Postgres, cli: Cli, tmp_path: Path) -> None:
+    """Below the CLI's statement check: the engine itself refuses file writes outside the lake and
+    attaching other databases, while the lake's tables still read through the postgres catalog."""
+    setting = "postgres:" + lake_db.dsn()
+    pg = Cli(data_dir=cli.data_dir, env={**cli.env, ENV_CATALOG: setting})
+    assert pg("load", str(SAMPLES / "001_cb6402e5e5e5f342.txt")).code == 0
+    paths = LakePaths(cli.data_dir, parse_catalog(setting))
+    con = connect_readonly(paths)
+    try:
+        assert con.execute("select count(*) from articles").fetchone() == (1,)
+        assert con.execute("select count(*) from ducklake_snapshots('lake')").fetchone()[0] >= 3  # type: ignore[index]
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(f"copy (select 1) to '{tmp_path / 'leak.csv'}'")
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(f"attach '{tmp_path / 'other.db'}' as other")
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(f"attach '{lake_db.dsn()}' as other (type postgres)")
+        with pytest.raises(duckdb.Error, match="read-only"):
+            con.execute("insert into runs (run_id, flow, started_at, status) values ('x', 'x', now(), 'x')")
+        with pytest.raises(duckdb.Error):
+            con.execute("set lock_configuration = false")
+        with pytest.raises(WarehouseError, match="postgres_scan"):
+            check_read_only(con, "select * from postgres_scan('host=x', 'public', 't')", remote_catalog=True)
+    finally:
+        con.close()
+    assert not (tmp_path / "leak.csv").exists() and not (tmp_path / "other.db").exists()
+
+
+@pytest.mark.slow
+def test_unreachable_postgresql_catalog_is_one_line_without_password(cli_offline: Cli) -> None:
+    if not HAVE_WHEEL:
+        pytest.skip("duckdb-extension-postgres_scanner is not installed (pip install -e '.[postgres]')")
+    setting = f"postgres:dbname=lake host=127.0.0.1 port={free_port()} user=news_etl password=s3cr3t connect_timeout=5"
+    for args in (("sql", "select 1"), ("load", str(SAMPLES)), ("maintain",)):
+        res = cli_offline(*args, extra_env={ENV_CATALOG: setting})
+        assert res.code == 1, (args, res.stderr)
+        assert "cannot open the PostgreSQL catalog" in res.stderr and "password=***" in res.stderr, res.stderr
+        assert "s3cr3t" not in res.stderr + res.stdout and "Traceback" not in res.stderr
+        assert res.stderr.strip().count("\n") == 0, res.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("mysql://etl:s3cr3t@db/lake", "must be empty (the local DuckDB catalog) or 'postgres:<connection string>', not 'mysql'"),
+        ("dbname=lake host=db", "not 'dbname=lake host=db'"),
+        ("postgres:", "needs a connection string"),
+    ],
+)
+def test_bad_catalog_setting_is_a_usage_error(cli_offline: Cli, value: str, expected: str) -> None:
+    res = cli_offline("sql", "select 1", extra_env={ENV_CATALOG: value})
+    assert res.code == 2, res.stderr
+    assert res.stderr.startswith("news-etl: error: NEWS_ETL_CATALOG") and expected in res.stderr, res.stderr
+    assert "s3cr3t" not in res.stderr and "Traceback" not in res.stderr
+
+
+def test_catalog_in_config_file_points_to_the_environment(cli_offline: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "news-etl.yaml"
+    config.write_text("inputs: []\ncatalog: postgres:dbname=lake\n", encoding="utf-8")
+    res = cli_offline("run", "--config", str(config))
+    assert res.code == 1 and "set the environment variable NEWS_ETL_CATALOG" in res.stderr, res.stderr
+
+
+def test_catalog_setting_parsing() -> None:
+    assert parse_catalog(None) == parse_catalog("  ") == Catalog()
+    assert parse_catalog(" postgres:dbname=lake host=db ") == Catalog("postgres", "dbname=lake host=db")
+    assert parse_catalog("postgres:postgresql://etl@db/lake").dsn == "postgresql://etl@db/lake"
+    with pytest.raises(CatalogError):
+        parse_catalog("sqlite:/tmp/lake.sqlite")
+    assert redact("host=db password=s3cr3t user=etl") == "host=db password=*** user=etl"
+    assert redact("password = 'a b\\' c' user=etl") == "password = *** user=etl"
+    assert redact("postgresql://etl:s3cr3t@db:5432/lake") == "postgresql://etl:***@db:5432/lake"
+    assert redact("postgresql://db/lake?user=etl&password=s3cr3t") == "postgresql://db/lake?user=etl&password=***"
+    assert "s3cr3t" not in Catalog("postgres", "host=db password=s3cr3t").describe()
+    assert LakePaths(Path("/d"), Catalog()).catalog_setting.is_local

@@ -4,6 +4,10 @@ Layout under the data directory (see warehouse/paths.py):
     lake/catalog.ducklake    DuckLake catalog (DuckDB file), opened by the single writer only
     lake/published.ducklake  copy of the catalog after the last commit; readers attach this
     lake/files/main/<table>/source_id=<s>/pub_year=<y>/pub_month=<m>/*.parquet
+
+With NEWS_ETL_CATALOG=postgres:<dsn> (warehouse/catalog.py) the catalog is a PostgreSQL
+database instead: the writer and the readers attach it directly (readers READ_ONLY), there is no
+published copy, and the data files stay in lake/files/.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterable, Iterator
@@ -26,6 +31,7 @@ import pyarrow as pa
 from transforms import neardup
 from transforms.records import DocumentResult
 from warehouse.batch import Plan, StoredArticle, plan_batch
+from warehouse.catalog import POSTGRES_PREFIX, redact
 from warehouse.extensions import connect_memory, load_extension
 from warehouse.migrations import LATEST_VERSION, current_version, migrate
 from warehouse.paths import LakePaths
@@ -84,7 +90,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def attach_sql(catalog: Path, files: Path, *, read_only: bool) -> str:
+def attach_sql(catalog: Path | str, files: Path, *, read_only: bool) -> str:
+    """ATTACH of the lake; `catalog` is a DuckDB catalog file or 'postgres:<dsn>'."""
     options = [f"DATA_PATH {quote_literal(str(files) + os.sep)}"]
     if read_only:
         options.append("READ_ONLY")
@@ -93,10 +100,96 @@ def attach_sql(catalog: Path, files: Path, *, read_only: bool) -> str:
     return f"ATTACH {quote_literal('ducklake:' + str(catalog))} AS {LAKE} ({', '.join(options)})"
 
 
+def catalog_location(paths: LakePaths, *, read_only: bool) -> str:
+    """What to attach: the writer's catalog file or the readers' published copy, or the
+    PostgreSQL catalog (the same for both)."""
+    setting = paths.catalog_setting
+    if setting.is_local:
+        return str(paths.published_catalog if read_only else paths.catalog)
+    return POSTGRES_PREFIX + setting.dsn
+
+
+def attach_lake(con: duckdb.DuckDBPyConnection, paths: LakePaths, *, read_only: bool) -> None:
+    """Load the extensions the catalog needs, attach the lake as `lake` and USE it; a failure is
+    a one-line WarehouseError (never showing a password of the connection string)."""
+    load_extension(con, "ducklake")
+    if not paths.catalog_setting.is_local:
+        _load_postgres(con)
+    try:
+        con.execute(attach_sql(catalog_location(paths, read_only=read_only), paths.files, read_only=read_only))
+    except duckdb.Error as err:  # PostgreSQL: not chained, DuckDB's message repeats the connection string
+        raise WarehouseError(_attach_failure(paths, err, read_only=read_only)) from (
+            err if paths.catalog_setting.is_local else None
+        )
+    con.execute(f"USE {LAKE}")
+
+
+def check_catalog(paths: LakePaths) -> None:
+    """Fail fast, before a flow starts, when the PostgreSQL catalog cannot be reached (a plain
+    READ_ONLY connection: nothing is created). Nothing to check for the local catalog."""
+    setting = paths.catalog_setting
+    if setting.is_local:
+        return
+    con = connect_memory()
+    try:
+        _load_postgres(con)
+        try:
+            con.execute(f"ATTACH {quote_literal(setting.dsn)} AS catalog_check (TYPE postgres, READ_ONLY)")
+            con.execute("SELECT 1 FROM postgres_query('catalog_check', 'SELECT 1')").fetchall()
+        except duckdb.Error as err:
+            raise WarehouseError(_attach_failure(paths, err, read_only=False)) from None
+    finally:
+        con.close()
+
+
+def _load_postgres(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        load_extension(con, "postgres_scanner")
+    except (ImportError, RuntimeError) as err:
+        raise WarehouseError(
+            "the PostgreSQL catalog needs the duckdb-extension-postgres_scanner wheel matching duckdb "
+            f"(pip install -e '.[postgres]'): {str(err).splitlines()[0]}"
+        ) from err
+
+
+def where_is(paths: LakePaths) -> str:
+    """'at DATA_DIR' or 'in the PostgreSQL catalog (dsn without password)', for messages."""
+    setting = paths.catalog_setting
+    return f"at {paths.data_dir}" if setting.is_local else f"in {setting.describe()}"
+
+
+def _attach_failure(paths: LakePaths, err: duckdb.Error, *, read_only: bool) -> str:
+    setting = paths.catalog_setting
+    text = str(err).strip()
+    if setting.is_local:
+        what = f"the published warehouse {paths.published_catalog}" if read_only else f"the warehouse catalog {paths.catalog}"
+        return f"cannot open {what}: {redact(text.splitlines()[0] if text else type(err).__name__)}"
+    if read_only and "creating a new DuckLake is explicitly disabled" in text:
+        return (
+            f"no warehouse in {setting.describe()}: run `news-etl run` or `news-etl load PATH` "
+            "with this NEWS_ETL_CATALOG first"
+        )
+    stored = re.search(r'does not match existing data path in the catalog "([^"]*)"', text)
+    if stored:
+        return (
+            f"{setting.describe()} keeps this lake's data files in {stored.group(1)}, not in {paths.files}{os.sep}: "
+            "use the same data directory (--data-dir / NEWS_ETL_DATA_DIR) on every machine"
+        )
+    marker = 'Unable to connect to Postgres at "'
+    if marker in text:  # the extension repeats the whole connection string: keep libpq's reason
+        rest = text[text.index(marker) + len(marker):]
+        text = rest.split('": ', 1)[1] if '": ' in rest else rest
+    elif "ERROR:" in text:
+        text = "PostgreSQL says: " + text.rsplit("ERROR:", 1)[1].strip()
+    reason = " ".join(text.split())  # one line (libpq's hints come on a second line)
+    return f"cannot open {setting.describe()}: {redact(reason)}"
+
+
 @contextmanager
 def writer_lock(paths: LakePaths, *, wait: bool = False) -> Iterator[None]:
     """Only one process writes the lake. A second one fails at once with a clear message, or
-    waits for the first one when asked to."""
+    waits for the first one when asked to. The lock file is in the local data directory, so it
+    guards one machine (with a PostgreSQL catalog too: see docs/operations.md)."""
     try:
         paths.lake_dir.mkdir(parents=True, exist_ok=True)
         handle: IO[str] = open(paths.writer_lock, "a+", encoding="utf-8")  # noqa: SIM115  # held for the whole block
@@ -129,12 +222,11 @@ class LakeWriter:
         paths.files.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(paths)
         self.con = connect_memory()
-        load_extension(self.con, "ducklake")
         try:
-            self.con.execute(attach_sql(paths.catalog, paths.files, read_only=False))
-        except duckdb.Error as err:
-            raise WarehouseError(f"cannot open the warehouse catalog {paths.catalog}: {err}") from err
-        self.con.execute(f"USE {LAKE}")
+            attach_lake(self.con, paths, read_only=False)
+        except BaseException:
+            self.con.close()
+            raise
         self.ensure_schema()
 
     def close(self) -> None:
@@ -167,7 +259,7 @@ class LakeWriter:
         version = current_version(self.con)
         if version > LATEST_VERSION:
             raise WarehouseError(
-                f"the warehouse at {self.paths.data_dir} has schema version {version}, newer than this "
+                f"the warehouse {where_is(self.paths)} has schema version {version}, newer than this "
                 f"news-etl understands ({LATEST_VERSION}): upgrade news-etl"
             )
         migrate(self.con)
@@ -360,7 +452,10 @@ class LakeWriter:
         """Checkpoint the catalog and atomically replace the readers' copy with it.
 
         Data files are immutable in DuckLake, so the copy stays valid as long as maintenance
-        only deletes files older than the published snapshot."""
+        only deletes files older than the published snapshot. Nothing to do with a PostgreSQL
+        catalog: readers attach it directly and see every commit."""
+        if not self.paths.catalog_setting.is_local:
+            return
         self.con.execute(f"CHECKPOINT {quote_ident(META)}")
         target = self.paths.published_catalog
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")

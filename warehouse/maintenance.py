@@ -13,6 +13,10 @@ Run by the single writer (`news-etl maintain`, flows/maintenance_flow.py), in th
    mid-commit) older than `grace`. Before deleting, every candidate is checked against the files
    the published catalog references; if any is still referenced nothing is deleted.
    `grace` protects readers that opened the previous published copy and are still scanning.
+
+With the catalog in PostgreSQL there is no published copy: the publish steps do nothing, readers
+see every commit at once, and the check in 6. is made against the files the catalog itself
+references; `grace` protects readers still scanning an older snapshot.
 """
 
 from __future__ import annotations
@@ -23,9 +27,9 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.lake import LAKE, LakeWriter, WarehouseError
+from warehouse.lake import LAKE, META, LakeWriter, WarehouseError
 from warehouse.paths import LakePaths
-from warehouse.schema import quote_literal
+from warehouse.schema import quote_ident, quote_literal
 
 DEFAULT_EXPIRE_OLDER_THAN = timedelta(days=30)
 DEFAULT_GRACE = timedelta(days=1)
@@ -65,21 +69,33 @@ def published_files(paths: LakePaths) -> set[str]:
         return set()
     con = duckdb.connect(str(paths.published_catalog), read_only=True)
     try:
-        row = con.execute("SELECT value FROM ducklake_metadata WHERE key = 'data_path'").fetchone()
-        data_path = str(row[0]) if row else str(paths.files) + "/"
-        rows = con.execute(
-            """
-            SELECT f.path, f.path_is_relative, t.path, t.path_is_relative, s.path, s.path_is_relative
-            FROM (SELECT table_id, path, path_is_relative FROM ducklake_data_file
-                  UNION ALL SELECT table_id, path, path_is_relative FROM ducklake_delete_file) AS f
-            JOIN (SELECT DISTINCT table_id, schema_id, path, path_is_relative FROM ducklake_table) AS t
-              ON t.table_id = f.table_id
-            JOIN (SELECT DISTINCT schema_id, path, path_is_relative FROM ducklake_schema) AS s
-              ON s.schema_id = t.schema_id
-            """
-        ).fetchall()
+        return _referenced_files(con, paths, prefix="")
     finally:
         con.close()
+
+
+def referenced_files(writer: LakeWriter) -> set[str]:
+    """The files the readers' catalog references: the published copy, or with a PostgreSQL
+    catalog the catalog itself (read through the writer's connection)."""
+    if writer.paths.catalog_setting.is_local:
+        return published_files(writer.paths)
+    return _referenced_files(writer.con, writer.paths, prefix=f"{quote_ident(META)}.")
+
+
+def _referenced_files(con: duckdb.DuckDBPyConnection, paths: LakePaths, *, prefix: str) -> set[str]:
+    row = con.execute(f"SELECT value FROM {prefix}ducklake_metadata WHERE key = 'data_path'").fetchone()
+    data_path = str(row[0]) if row else str(paths.files) + "/"
+    rows = con.execute(
+        f"""
+        SELECT f.path, f.path_is_relative, t.path, t.path_is_relative, s.path, s.path_is_relative
+        FROM (SELECT table_id, path, path_is_relative FROM {prefix}ducklake_data_file
+              UNION ALL SELECT table_id, path, path_is_relative FROM {prefix}ducklake_delete_file) AS f
+        JOIN (SELECT DISTINCT table_id, schema_id, path, path_is_relative FROM {prefix}ducklake_table) AS t
+          ON t.table_id = f.table_id
+        JOIN (SELECT DISTINCT schema_id, path, path_is_relative FROM {prefix}ducklake_schema) AS s
+          ON s.schema_id = t.schema_id
+        """
+    ).fetchall()
     out = set()
     for fpath, frel, tpath, trel, spath, srel in rows:
         if not frel:
@@ -110,7 +126,7 @@ def run_maintenance(
     report.snapshots_expired = len(expired)
     writer.publish()
 
-    referenced = published_files(writer.paths)
+    referenced = referenced_files(writer)
     scheduled = {
         str(Path(r[0]))
         for r in con.execute(
@@ -127,7 +143,7 @@ def run_maintenance(
     if still_read:
         report.files_kept_for_readers = still_read
         raise WarehouseError(
-            f"maintenance stopped before deleting {len(still_read)} file(s) the published catalog still "
+            f"maintenance stopped before deleting {len(still_read)} file(s) the readers' catalog still "
             f"references (first: {still_read[0]}); nothing was deleted"
         )
     if scheduled:

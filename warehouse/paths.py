@@ -1,10 +1,12 @@
-"""Every path inside the data directory, in one place."""
+"""Every path inside the data directory, in one place (and where the catalog lives)."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from warehouse.catalog import Catalog, catalog_from_env
 
 DEFAULT_DATA_DIR = "data"
 ENV_DATA_DIR = "NEWS_ETL_DATA_DIR"
@@ -18,6 +20,8 @@ def resolve_data_dir(value: str | os.PathLike[str] | None = None) -> Path:
 @dataclass(frozen=True, slots=True)
 class LakePaths:
     data_dir: Path
+    # NEWS_ETL_CATALOG (warehouse/catalog.py): the local DuckDB file below, or PostgreSQL
+    catalog_setting: Catalog = field(default_factory=catalog_from_env)
 
     @property
     def lake_dir(self) -> Path:
@@ -25,12 +29,14 @@ class LakePaths:
 
     @property
     def catalog(self) -> Path:
-        """The writer's DuckLake catalog (a DuckDB file): only the one writer opens it."""
+        """The writer's DuckLake catalog (a DuckDB file): only the one writer opens it. Unused
+        when the catalog is in PostgreSQL (`catalog_setting`)."""
         return self.lake_dir / "catalog.ducklake"
 
     @property
     def published_catalog(self) -> Path:
-        """A read-only copy of the catalog, swapped atomically after every commit; readers use it."""
+        """A read-only copy of the catalog, swapped atomically after every commit; readers use it.
+        Unused when the catalog is in PostgreSQL: readers attach that one directly."""
         return self.lake_dir / "published.ducklake"
 
     @property

@@ -1,11 +1,11 @@
 """Read-only queries behind the run artifacts and the HTML report (`news-etl report`).
 
 Every SQL string of the report lives here; callers get plain Python rows. The connection is the
-locked-down reader of warehouse/reader.py (published catalog, READ_ONLY).
+locked-down reader of warehouse/reader.py (published catalog or the PostgreSQL catalog, READ_ONLY).
 
 Governorate of a figure (killed/arrested per governorate): the `figure_governorates` view
-(warehouse/marts.py), the same rule as the marts and docs/facts.md. Counts use `count_low` (the conservative end of a range); "arrested" includes
-`detained`.
+(warehouse/marts.py), the same rule as the marts and docs/facts.md. Counts use `count_low` (the
+conservative end of a range); "arrested" includes `detained`.
 """
 
 from __future__ import annotations
