@@ -38,18 +38,24 @@ def process_slice(
 def _text_refs(result: DocumentResult) -> DocumentResult:
     """A file name that is not valid UTF-8 (Linux allows any bytes) is kept readable and
     storable: its undecodable bytes are written as \\xNN in input_ref."""
-    ref = result.input_ref
-    try:
-        ref.encode("utf-8")
+    ref = text_ref(result.input_ref)
+    if ref == result.input_ref:
         return result
-    except UnicodeEncodeError:
-        ref = ref.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     result.input_ref = ref
     if result.reject is not None:
         result.reject = dataclasses.replace(result.reject, input_ref=ref)
     if result.article is not None:
         result.article = dataclasses.replace(result.article, input_ref=ref)
     return result
+
+
+def text_ref(ref: str) -> str:
+    """`ref` as storable UTF-8 text: bytes of a file name that are not UTF-8 become \\xNN."""
+    try:
+        ref.encode("utf-8")
+        return ref
+    except UnicodeEncodeError:
+        return ref.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _nothing_read(unit: InputUnit) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import progress, resources
 from flows.artifacts import publish_run_artifacts
-from flows.extract import process_slice_counted
+from flows.extract import process_slice_counted, text_ref
 from flows.inputs import InputUnit, discover, group_slices, plan_units
 from transforms.records import DocumentResult
 from warehouse.lake import BatchCounts, commit_counts_total
@@ -59,7 +59,7 @@ class LoadPlan:
 
 def ledger_key(path: str) -> str:
     """Absolute path as text the lake can store (bytes that are not UTF-8 as \\xNN escapes)."""
-    return os.path.abspath(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text_ref(os.path.abspath(path))
 
 
 def plan_load(paths: list[str], settings: LoadSettings, ledger: dict[str, tuple[int, int, int]] | None = None) -> LoadPlan:
@@ -168,11 +168,10 @@ def ledger_rows(
         key = ledger_key(unit.path)
         if last_batch.get(unit.path) != batch_no or key not in stats or reason == "unreadable":
             continue
-        if any(r["input_ref"] == unit.path for r in rows):
-            rows = [r for r in rows if r["input_ref"] != unit.path]
+        rows = [r for r in rows if r["path"] != key]
         size, mtime_ns = stats[key]
         rows.append({
-            "path": key, "input_ref": unit.path, "kind": unit.kind, "size": size, "mtime_ns": mtime_ns,
+            "path": key, "input_ref": text_ref(unit.path), "kind": unit.kind, "size": size, "mtime_ns": mtime_ns,
             "documents": file_docs[unit.path], "article_id": article, "reject_reason": reason,
         })
     return rows
