@@ -57,7 +57,7 @@ class PeopleRules:
     role_firsts: frozenset[str]
     role_words: frozenset[str]  # words of roles: "المتحدث" ends a name
     known_firsts: frozenset[str]
-    triggers: frozenset[str] = frozenset()  # titles and first words of roles: where a candidate can start
+    triggers: frozenset[str]  # titles and first words of roles: where a candidate can start
 
 
 def skeleton(name: str) -> str:
