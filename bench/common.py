@@ -81,11 +81,21 @@ def _rss_of(pid: int) -> int:
 
 
 def _children(pid: int) -> list[int]:
+    """Child processes of every thread of `pid`. /proc/PID/task/PID/children lists only the main
+    thread's: a process pool whose forkserver was started from a worker thread (Prefect's task
+    runner) would be missed with its workers."""
+    out: list[int] = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as fh:
-            return [int(x) for x in fh.read().split()]
+        tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        return []
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as fh:
+                out.extend(int(x) for x in fh.read().split())
+        except OSError:
+            continue
+    return out
 
 
 def tree_rss(pid: int) -> int:

@@ -137,14 +137,19 @@ def reads_as_content(line: str) -> bool:
 
 
 def match_line_rule(line: str, rules: RuleSet) -> LineRule | None:
-    key = search_form(line.strip())
-    content = reads_as_content(line)
-    return next((r for r in rules.line if (not r.guard or not content) and r.pattern.search(key)), None)
+    return _line_rule(search_form(line.strip()), reads_as_content(line), rules)
 
 
 def match_block_rule(line: str, rules: RuleSet) -> BlockRule | None:
-    key = search_form(line.strip())
-    content = reads_as_content(line)
+    return _block_rule(search_form(line.strip()), reads_as_content(line), rules)
+
+
+def _line_rule(key: str, content: bool, rules: RuleSet) -> LineRule | None:
+    """`match_line_rule` for a line whose search form and guard are already known."""
+    return next((r for r in rules.line if (not r.guard or not content) and r.pattern.search(key)), None)
+
+
+def _block_rule(key: str, content: bool, rules: RuleSet) -> BlockRule | None:
     return next((b for b in rules.block if (not b.guard or not content) and b.pattern.search(key)), None)
 
 
@@ -158,22 +163,23 @@ def clean_document(lines: list[str], rules: RuleSet) -> CleanResult:
     for no, stripped in numbered:
         if no in tweets.taken:
             continue
+        key, content = search_form(stripped), reads_as_content(stripped)  # once per line, for every rule
         if in_block is not None:
             words = len(stripped.split())
-            own_rule = match_line_rule(stripped, rules)
-            if own_rule is None and match_block_rule(stripped, rules) is None and (
+            own_rule = _line_rule(key, content, rules)
+            if own_rule is None and _block_rule(key, content, rules) is None and (
                 words <= in_block.max_words and not _PARAGRAPH_END.search(stripped)
             ):
                 result.removed.append(Removed(no, stripped, in_block.name))
                 continue
             if own_rule is None:
                 in_block = None
-        block = match_block_rule(stripped, rules)
+        block = _block_rule(key, content, rules)
         if block is not None:
             in_block = block
             result.removed.append(Removed(no, stripped, block.name))
             continue
-        rule = match_line_rule(stripped, rules)
+        rule = _line_rule(key, content, rules)
         if rule is not None:
             result.removed.append(Removed(no, stripped, rule.name))
             if rule.embed == "short_link":

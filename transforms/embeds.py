@@ -72,7 +72,7 @@ def extract_tweets(lines: Sequence[tuple[int, str]]) -> TweetResult:
                 Embed("tweet", url=line, author="@" + status["handle"], posted_at=snowflake_time(int(status["id"])))
             )
             continue
-        attribution = _ATTRIBUTION.match(line)
+        attribution = _ATTRIBUTION.match(line) if "(@" in line else None  # the regex needs "(@"
         if not attribution:
             continue
         posted = _posted(attribution["date"])

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from transforms.records import Precision
 
 _ARABIC = re.compile("[\u0600-\u06ff]")
-_LATIN = re.compile("[A-Za-z]")
 _SENTENCE_END = re.compile(r"[.!؟?]\s*$")
 
 
@@ -21,9 +20,15 @@ def looks_like_headline(line: str) -> bool:
     return not (_SENTENCE_END.search(line) and len(words) > 12)
 
 
+_ASCII_LETTERS = bytes(range(ord("A"), ord("Z") + 1)) + bytes(range(ord("a"), ord("z") + 1))
+
+
 def detect_language(text: str) -> str:
     arabic = len(_ARABIC.findall(text))
-    latin = len(_LATIN.findall(text))
+    # the count of [A-Za-z] characters, without a (slow) regex scan: in UTF-8 an ASCII byte is only
+    # ever an ASCII character (surrogatepass: any str encodes)
+    data = text.encode("utf-8", "surrogatepass")
+    latin = len(data) - len(data.translate(None, _ASCII_LETTERS))
     if arabic == 0 and latin == 0:
         return "und"
     return "ar" if arabic >= latin else "en"

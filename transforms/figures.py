@@ -18,7 +18,7 @@ import yaml
 
 from transforms.numbers_ar import Quantity, apply_qualifier, qualifier_after, quantity_at
 from transforms.records import Figure
-from transforms.sentences import Span, Token, bases, sf, tokenize
+from transforms.sentences import Span, Token, bases, sf, tokenize, trigger_flags
 
 Phrase = tuple[str, ...]
 MAX_GAP = 3  # words allowed between an "after" trigger and a count that has its noun
@@ -245,6 +245,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
 
 def extract_figures(sentences: list[Span]) -> list[Figure]:
     out: list[Figure] = []
-    for s in sentences:
-        out.extend(figures_in_sentence(s))
+    for s, hit in zip(sentences, trigger_flags(sentences, figure_rules().first_words), strict=True):
+        if hit:  # a sentence without a trigger word has no figure
+            out.extend(figures_in_sentence(s))
     return out

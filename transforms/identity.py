@@ -6,14 +6,16 @@ import hashlib
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-_WS = re.compile(r"\s+")
+# whitespace runs that collapsing \s+ to " " changes: every run but a lone " " (same result as
+# substituting every run, without rewriting each single space)
+_WS_TO_FIX = re.compile(r"\s(?:(?<=[^\S ])\s*|\s+)")
 _SLUG_BAD = re.compile(r"[^a-z0-9_-]+")
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|amp)$")
 
 
 def content_hash(body_search: str) -> str:
     """Hash of the normalised body with whitespace collapsed: equal for exact duplicates."""
-    return hashlib.sha256(_WS.sub(" ", body_search).strip().encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(_WS_TO_FIX.sub(" ", body_search).strip().encode("utf-8")).hexdigest()[:32]
 
 
 def canonical_url(url: str) -> str:

@@ -26,6 +26,14 @@ _PERSIAN_MAP = {"\u06cc": "\u064a", "\u06a9": "\u0643", "\u06be": "\u0647"}
 _TATWEEL_IN_WORD = re.compile(f"(?<=[{_ARABIC_LETTER}])\u0640+(?=[{_ARABIC_LETTER}])")
 _ZWNJ_IN_ARABIC = re.compile(f"(?<=[{_ARABIC_LETTER}])\u200c(?=[{_ARABIC_LETTER}])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# The runs _SPACES would change: one that starts with a space other than " " (then the whole
+# run), or " " followed by more spaces. Substituting only those gives the same text without
+# rewriting every single space; a leading character class lets the regex engine scan fast.
+_SPACES_TO_FIX = re.compile(
+    r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+    r"(?:(?<=[\t\u00a0\u2000-\u200a\u202f\u205f\u3000])[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]*"
+    r"|[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+)"
+)
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
@@ -55,21 +63,35 @@ _SEARCH_MAP = str.maketrans(
 )
 
 
+# str.translate with a dict looks every character up (slow for Arabic text). _SEARCH_MAP maps
+# one character to at most one and no replacement is itself a key, so chained str.replace
+# calls (fast scans, a no-op when the character is absent) give the same text; the controls
+# are only deleted, which one regex substitution does.
+_CONTROL_CHARS = re.compile("[" + "".join(chr(c) for c in _CONTROLS) + "]")
+_SEARCH_PAIRS = tuple((chr(c), r or "") for c, r in _SEARCH_MAP.items())
+
+
 def safe_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.translate(_CONTROLS)
-    text = _ZWNJ_IN_ARABIC.sub("", text)
-    text = _PERSIAN_IN_ARABIC.sub(lambda m: _PERSIAN_MAP[m.group(0)], text)
-    text = _TATWEEL_IN_WORD.sub("", text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    text = _CONTROL_CHARS.sub("", text)  # text.translate(_CONTROLS)
+    if "\u200c" in text:
+        text = _ZWNJ_IN_ARABIC.sub("", text)
+    if "\u06cc" in text or "\u06a9" in text or "\u06be" in text:
+        text = _PERSIAN_IN_ARABIC.sub(lambda m: _PERSIAN_MAP[m.group(0)], text)
+    if "\u0640" in text:
+        text = _TATWEEL_IN_WORD.sub("", text)
+    # _SPACES never spans a line break, so the whole text at once is the same as line by line
+    lines = [line.strip() for line in _SPACES_TO_FIX.sub(" ", text).split("\n")]
+    text = "\n".join(lines)
+    return (_BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text).strip()
 
 
 def search_form(text: str) -> str:
     """Matching form. Keeps the length-independent structure (lines) but not offsets of `body`."""
     text = _DIACRITICS.sub("", text)
-    text = text.translate(_SEARCH_MAP)
+    for ch, repl in _SEARCH_PAIRS:  # text.translate(_SEARCH_MAP)
+        text = text.replace(ch, repl)
     return text.lower()
 
 

@@ -16,7 +16,18 @@ from typing import Any
 import yaml
 
 from transforms.records import Mention
-from transforms.sentences import Span, Token, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf, tokenize
+from transforms.sentences import (
+    Span,
+    Token,
+    bases,
+    clitic_regex,
+    first_words,
+    prefiltered_matches,
+    sentence_at,
+    sf,
+    tokenize,
+    trigger_flags,
+)
 
 MIN_WORDS = 2
 MAX_WORDS = 5
@@ -46,6 +57,7 @@ class PeopleRules:
     role_firsts: frozenset[str]
     role_words: frozenset[str]  # words of roles: "المتحدث" ends a name
     known_firsts: frozenset[str]
+    triggers: frozenset[str]  # titles and first words of roles: where a candidate can start
 
 
 def skeleton(name: str) -> str:
@@ -71,8 +83,9 @@ def build_people_rules(data: dict[str, Any]) -> PeopleRules:
             known[skeleton(str(form))] = canonical
             forms.append(sf(str(form)))
     roles = tuple(sorted({tuple(sf(str(r)).split()) for r in data.get("roles") or []}, key=lambda r: -len(r)))
+    titles = words("titles")
     return PeopleRules(
-        titles=words("titles"),
+        titles=titles,
         title_fillers=words("title_fillers"),
         roles=roles,
         stop=words("stop"),
@@ -84,6 +97,7 @@ def build_people_rules(data: dict[str, Any]) -> PeopleRules:
         role_firsts=frozenset(r[0] for r in roles),
         known_firsts=first_words(forms),
         role_words=frozenset(w for r in roles for w in r if len(w) > 3 and w != "باسم") | words("role_words"),
+        triggers=titles | frozenset(r[0] for r in roles),
     )
 
 
@@ -221,8 +235,9 @@ def extract_people(
     for org in orgs or []:
         blocked.update(org.surface.replace('"', " ").split())
     found: list[tuple[_Found, str | None]] = []  # (span, org canonical when a signature is an org)
-    for s in sentences:
-        found.extend((f, None) for f in _candidates(s, r, blocked))
+    for s, hit in zip(sentences, trigger_flags(sentences, r.triggers), strict=True):
+        if hit:  # a sentence without a title or a role has no candidate
+            found.extend((f, None) for f in _candidates(s, r, blocked))
     if r.known_pattern is not None:
         for m in prefiltered_matches(text, r.known_pattern, r.known_firsts):
             found.append((_Found(m.start("name"), m.end("name"), m.group("name")), None))

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import NamedTuple
 
 from transforms.normalize import search_form
@@ -83,7 +84,8 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 def clear_token_cache() -> None:
     """Forget the tokens of the last article (called once per article by extract_facts)."""
     _tokenize.cache_clear()
-    _word_runs.cache_clear()
+    _vocabulary.cache_clear()
+    _sentence_words.cache_clear()
 
 
 @lru_cache(maxsize=2048)
@@ -166,18 +168,62 @@ def first_words(forms: Iterable[str]) -> frozenset[str]:
 
 
 @lru_cache(maxsize=2)
-def _word_runs(text: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """Start and bare forms of every word of a text (shared by the alias and gazetteer passes)."""
-    return tuple((w.start(), bases(w.group(0))) for w in _WORD_RUN.finditer(text))
+def _sentence_words(texts: tuple[str, ...]) -> tuple[tuple[list[str], ...], frozenset[str]]:
+    """The token texts of every sentence (as `tokenize` gives them) and all of them as one set."""
+    words = tuple(_TOKEN.findall(t) for t in texts)
+    return words, frozenset().union(*words)
+
+
+def trigger_flags(sentences: list[Span], triggers: frozenset[str]) -> list[bool]:
+    """For each sentence, whether one of its tokens has a bare form (see `bases`) in `triggers`.
+    A sentence without one cannot start a rule keyed on those words, so it need not be
+    tokenized. Each distinct word of the article is looked at once."""
+    words, vocabulary = _sentence_words(tuple(s.text for s in sentences))
+    hit = {w for w in vocabulary if not triggers.isdisjoint(bases(w))}
+    if not hit:
+        return [False] * len(words)
+    return [not hit.isdisjoint(ws) for ws in words]
+
+
+@lru_cache(maxsize=2)
+def _vocabulary(text: str) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """Every distinct word run of a text with its bare forms, and the union of those forms:
+    built once per article, shared by the alias and gazetteer passes."""
+    distinct = set(_WORD_RUN.findall(text))
+    forms = dict(zip(distinct, map(bases, distinct), strict=True))
+    return forms, frozenset(chain.from_iterable(forms.values()))
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"  # what `\w` matches in a str pattern
+
+
+def word_starts(text: str, word: str) -> list[int]:
+    """Starts of the whole-word occurrences of `word` (a run of word characters) in `text`: where
+    `_WORD_RUN.finditer(text)` yields exactly `word`."""
+    out = []
+    n, size = len(text), len(word)
+    i = text.find(word)
+    while i >= 0:
+        j = i + size
+        if (i == 0 or not _is_word_char(text[i - 1])) and (j == n or not _is_word_char(text[j])):
+            out.append(i)
+        i = text.find(word, j)  # one starting inside this one follows a word character: not whole
+    return out
 
 
 def prefiltered_matches(text: str, pattern: re.Pattern[str], firsts: frozenset[str]) -> list[re.Match[str]]:
     """`pattern.finditer(text)` for a clitic_regex, tried only at words whose bare form starts a
     phrase: the same matches, far faster for patterns with hundreds of alternatives."""
     out: list[re.Match[str]] = []
+    forms, all_forms = _vocabulary(text)
+    hits = firsts.intersection(all_forms)
+    if not hits:
+        return out
+    words = [w for w, bs in forms.items() if not hits.isdisjoint(bs)]
     done = 0
-    for w_start, w_bases in _word_runs(text):
-        if w_start < done or firsts.isdisjoint(w_bases):
+    for w_start in sorted(i for w in words for i in word_starts(text, w)):
+        if w_start < done:
             continue
         m = pattern.match(text, w_start)
         start = w_start
