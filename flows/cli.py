@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=400, help="documents per atomic commit (default 400)")
     p.add_argument("--full", action="store_true", help="re-read every input, even files unchanged since they were loaded")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="extraction processes")
+    p.add_argument("--html-fallback", action="store_true",
+                   help="HTML: also run trafilatura's readability/jusText comparison (about 1.5x slower; config load.html_fallback)")
     p.add_argument("--runner", choices=("process", "dask"), default="process",
                    help="where extraction runs: a local process pool (default) or Dask (NEWS_ETL_DASK_ADDRESS or 2 local workers)")
     p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
@@ -197,6 +199,8 @@ def cmd_load(args: argparse.Namespace) -> int:
         settings["runner"] = args.runner
     if args.full:
         settings["full"] = True
+    if args.html_fallback:
+        settings["html_fallback"] = True
     summary = _run_load(paths, [str(Path(p)) for p in args.paths], settings, wait=args.wait)
     print_summary(summary, paths)
     return EXIT_OK

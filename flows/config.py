@@ -2,7 +2,7 @@
 
     inputs: [../samples]          # local files/folders loaded by `news-etl run`
     sources: sources.yaml         # feeds and sitemaps collected by `news-etl run` (optional)
-    load:                          # batch_size, docs_per_slice, workers, source_id
+    load:                          # batch_size, docs_per_slice, workers, source_id, html_fallback
       batch_size: 400
 """
 

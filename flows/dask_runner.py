@@ -28,6 +28,7 @@ from flows import progress
 from flows.artifacts import publish_run_artifacts
 from flows.extract import process_slice_counted
 from flows.load_flow import LoadSettings, LoadSummary, Slice, ledger_rows, plan_load, run_totals, slice_outcomes
+from transforms.pipeline import TransformOptions
 from transforms.records import DocumentResult
 from warehouse.lake import BatchCounts, LakeWriter, commit_counts_total
 from warehouse.paths import LakePaths
@@ -64,13 +65,17 @@ def task_runner(workers: int = LOCAL_WORKERS) -> Any:
 
 
 @task(name="extract-slice", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)  # a lost worker: the slice runs again
-def extract_slice(sl: Slice, source_id: str | None) -> tuple[list[DocumentResult], list[int]]:
+def extract_slice(
+    sl: Slice, source_id: str | None, options: TransformOptions | None = None
+) -> tuple[list[DocumentResult], list[int]]:
     """Transform one slice of inputs on a Dask worker (reads the files there)."""
-    return process_slice_counted(sl, source_id)
+    return process_slice_counted(sl, source_id, options)
 
 
-def _submit(batch: list[Slice], source_id: str | None) -> list[PrefectFuture[tuple[list[DocumentResult], list[int]]]]:
-    return [extract_slice.submit(sl, source_id) for sl in batch]
+def _submit(
+    batch: list[Slice], source_id: str | None, options: TransformOptions | None = None
+) -> list[PrefectFuture[tuple[list[DocumentResult], list[int]]]]:
+    return [extract_slice.submit(sl, source_id, options) for sl in batch]
 
 
 def run_on_dask(paths: list[str], data_dir: str, run_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -103,11 +108,11 @@ def load_flow_dask(paths: list[str], data_dir: str, run_id: str, settings: dict[
         file_docs: dict[str, int] = {}
         writer.start_run(run_id, "load", {"paths": paths, "runner": "dask", **asdict(cfg)})
         try:
-            pending = _submit(batches[0], cfg.source_id) if batches else []
+            pending = _submit(batches[0], cfg.source_id, cfg.transform_options) if batches else []
             for no in range(len(batches)):
                 results, outcomes = slice_outcomes(batches[no], [fut.result() for fut in pending])
                 progress.advance("extracting", sizes[no])
-                pending = _submit(batches[no + 1], cfg.source_id) if no + 1 < len(batches) else []
+                pending = _submit(batches[no + 1], cfg.source_id, cfg.transform_options) if no + 1 < len(batches) else []
                 ledger = ledger_rows(outcomes, no, last_batch, file_docs, plan.stats)
                 counts = writer.commit_batch(run_id, results, no, ledger)
                 parts.append(counts)

@@ -8,7 +8,9 @@ import json
 
 import pytest
 
+from flows.load_flow import LoadSettings
 from tests.golden.harness import GOLDEN, Case, cases, snapshot
+from transforms.pipeline import TransformOptions
 
 CASES = cases()
 
@@ -31,3 +33,18 @@ def test_golden(case: Case) -> None:
     assert actual["article"] == expected["article"]
     assert actual["embeds"] == expected["embeds"]
     assert actual["removed"] == expected["removed"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.media_type == "html"], ids=lambda c: c.name)
+def test_html_golden_holds_with_trafilatura_fallback_on(case: Case) -> None:
+    """The default skips trafilatura's readability/jusText comparison (fast mode, measured in
+    docs/performance.md); on our Arabic pages the slower comparison must not find another text."""
+    expected = json.loads((GOLDEN / f"{case.name}.json").read_text("utf-8"))
+    actual = json.loads(json.dumps(snapshot(case, TransformOptions(html_fallback=True)), ensure_ascii=False))
+    assert actual["article"] == expected["article"]
+    assert actual["removed"] == expected["removed"]
+
+
+def test_html_fallback_setting_reaches_the_transform() -> None:
+    assert LoadSettings(html_fallback=True).transform_options == TransformOptions(html_fallback=True)
+    assert LoadSettings().transform_options.html_fallback is False

@@ -30,6 +30,7 @@ MIN_BODY_CHARS = 40
 class TransformOptions:
     default_source_id: str = "local"
     min_body_chars: int = MIN_BODY_CHARS
+    html_fallback: bool = False  # trafilatura's readability/jusText comparison (slower; see extract_html)
 
 
 def transform_document(raw: RawDocument, options: TransformOptions | None = None) -> DocumentResult:
@@ -45,7 +46,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
     section: str | None = None
     url = raw.url
     if raw.media_type == "html":
-        extraction = extract_html(decoded.text, raw.url)
+        extraction = extract_html(decoded.text, raw.url, fallback=opts.html_fallback)
         if extraction is None:
             return DocumentResult.rejected(raw.input_ref, "no_text", "the HTML page has no extractable main text")
         text = extraction.text

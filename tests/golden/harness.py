@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from transforms.pipeline import transform_document
+from transforms.pipeline import TransformOptions, transform_document
 from transforms.records import RawDocument
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -35,13 +35,13 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def snapshot(case: Case) -> dict[str, Any]:
+def snapshot(case: Case, options: TransformOptions | None = None) -> dict[str, Any]:
     raw = RawDocument(
         input_ref=str(case.path.relative_to(ROOT)),
         content=case.path.read_bytes(),
         media_type="html" if case.media_type == "html" else "text",
     )
-    result = transform_document(raw)
+    result = transform_document(raw, options)
     if result.article is None:
         assert result.reject is not None
         return {"reject": {"reason": result.reject.reason, "detail": result.reject.detail}}
