@@ -402,10 +402,11 @@ class LakeWriter:
         if not versions:
             return
         sigs = [(str(r["article_id"]), neardup.signature(str(r["body_search"]))) for r in versions]
+        bands = {sig: neardup.band_buckets(sig) for _, sig in sigs}  # hashed once per signature
         buckets = pa.table(
             {
-                "band": pa.array([b for _, s in sigs for b, _ in neardup.band_buckets(s)], pa.int32()),
-                "bucket": pa.array([k for _, s in sigs for _, k in neardup.band_buckets(s)], pa.int64()),
+                "band": pa.array([b for _, s in sigs for b, _ in bands[s]], pa.int32()),
+                "bucket": pa.array([k for _, s in sigs for _, k in bands[s]], pa.int64()),
             }
         )
         ids = pa.table({"article_id": sorted({a for a, _ in sigs})})
@@ -439,7 +440,7 @@ class LakeWriter:
             )
             plan.rows["article_lsh"].extend(
                 {"article_id": article_id, "band": band, "bucket": bucket, "run_id": run_id}
-                for band, bucket in neardup.band_buckets(sig)
+                for band, bucket in bands[sig]
             )
 
     # -- publishing -------------------------------------------------------------------------
