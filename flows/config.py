@@ -23,6 +23,29 @@ class ConfigError(ValueError):
     pass
 
 
+# the settings `load:` may hold, with their types (flows.load_flow.LoadSettings; `full` is a flag)
+LOAD_KEYS: dict[str, type] = {
+    "batch_size": int, "docs_per_slice": int, "workers": int, "source_id": str, "html_fallback": bool,
+}
+
+
+def check_load_settings(load: Any, where: Path) -> dict[str, Any]:
+    """`load:` as a dict of known keys with values of the right type, or a ConfigError naming the key."""
+    if not isinstance(load, dict):
+        raise ConfigError(f"'load' in {where} must be a mapping of settings")
+    for key, value in load.items():
+        kind = LOAD_KEYS.get(str(key))
+        if kind is None:
+            raise ConfigError(f"unknown setting 'load.{key}' in {where}; known: {', '.join(sorted(LOAD_KEYS))}")
+        if value is None and key == "source_id":
+            continue
+        ok = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+        if not ok or (kind is int and value < 1):
+            want = {int: "a whole number >= 1", bool: "true or false", str: "a string"}[kind]
+            raise ConfigError(f"'load.{key}' in {where} must be {want}, not {value!r}")
+    return dict(load)
+
+
 @dataclass
 class RunConfig:
     path: Path | None
@@ -71,6 +94,6 @@ def load_config(explicit: str | None = None) -> RunConfig:
         path=path,
         inputs=[rel(i) for i in inputs],
         sources=rel(sources) if sources else None,
-        load=dict(data.get("load") or {}),
+        load=check_load_settings(data.get("load") or {}, path),
         fetch=dict(data.get("fetch") or {}),
     )
