@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.conftest import ROOT
 from tests.test_warehouse_helpers import arabic_body, doc, load, perturb, rows
 from transforms import neardup
 from warehouse.paths import LakePaths
@@ -66,3 +67,26 @@ def test_near_duplicates_within_one_batch(tmp_path: Path) -> None:
     load(paths, [[a, b]])
     clusters = dict(rows(paths, "SELECT source_id, cluster_id FROM articles"))
     assert clusters == {"a": a.article.article_id, "b": a.article.article_id}  # type: ignore[union-attr]
+
+
+def test_signature_equals_datasketch_minhash() -> None:
+    """Stored signatures must stay comparable: our computation gives datasketch's own values."""
+    from datasketch import MinHash
+
+    texts = ["", "كلمة", "قتل ثلاثة مدنيين في قصف", arabic_body(7, 400), "a b c d e f " * 50, "x" * 10, "!!! ???"]
+    for text in texts:
+        mh = MinHash(num_perm=neardup.NUM_PERM, seed=neardup.SEED)
+        sh = neardup.shingles(text)
+        if sh:
+            mh.update_batch([s.encode("utf-8") for s in sh])
+        assert neardup.signature(text) == tuple(int(v) for v in mh.hashvalues), text[:20]
+
+
+def test_reading_commands_do_not_import_datasketch() -> None:
+    """datasketch pulls in scipy (~0.5 s): `news-etl sql` must not pay for it."""
+    import subprocess
+    import sys
+
+    code = "import sys, flows.cli, warehouse.lake, warehouse.reader; print('scipy' in sys.modules, 'datasketch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    assert out.split() == ["False", "False"]

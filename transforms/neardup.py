@@ -10,13 +10,13 @@ SaudiNewsNet corpus with `bench/neardup_threshold.py` (see docs/warehouse.md).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 128
 BANDS = 32  # 32 bands x 4 rows: pairs at Jaccard 0.5 are candidates with probability ~0.87
@@ -40,13 +40,39 @@ def shingles(text: str, k: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
 
 
+# The values of datasketch's MinHash(num_perm=NUM_PERM, seed=SEED) (scheme affine32, sha1_hash32),
+# computed here: importing datasketch pulls in scipy (~0.5 s), which every command paid before, so
+# only its permutations are taken from it, once, on the first signature. Tested equal to datasketch.
+_EMPTY: Signature = (2**32 - 1,) * NUM_PERM
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+@functools.cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    from datasketch import MinHash  # noqa: PLC0415  # on first use: datasketch imports scipy (~0.5 s)
+
+    a, b = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+
+
 def signature(text: str, k: int = SHINGLE_WORDS) -> Signature:
     """MinHash signature (NUM_PERM 32-bit values) of a text's shingles. Empty text -> all max."""
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED)
     sh = shingles(text, k)
-    if sh:
-        mh.update_batch([s.encode("utf-8") for s in sh])
-    return tuple(int(v) for v in mh.hashvalues)
+    if not sh:
+        return _EMPTY
+    perm_a, perm_b = _permutations()
+    sha1 = hashlib.sha1
+    hv = np.fromiter(
+        (int.from_bytes(sha1(s.encode("utf-8")).digest()[:4], "little") for s in sh), dtype=np.uint32, count=len(sh)
+    ).reshape(-1, 1)
+    s1, m1, s2, m2, s3 = _FMIX32  # MurmurHash3's finaliser, as datasketch pre-mixes (uint32 arithmetic wraps)
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    hv = hv ^ (hv >> s3)
+    values: list[int] = (hv * perm_a + perm_b).min(axis=0).tolist()
+    return tuple(values)
 
 
 def similarity(a: Signature, b: Signature) -> float:
