@@ -57,6 +57,24 @@ def figs(text: str) -> set[tuple[str, int | None, int | None, str | None]]:
         # "لقي ... حتفه/مصرعه": killed only with the confirming word
         ("ولقي خمسة أشخاص حتفهم بانفجار لغم", {("killed", 5, 5, "exact")}),
         ("لقي طفلان مصرعهما غرقاً", {("killed", 2, 2, "exact")}),
+        # an indefinite singular in the accusative right after the trigger is one
+        ("واعتقلت دورية للأسايش شاباً في حي غويران", set()),  # the subject stands between: no guess
+        ("اعتقلت الدورية أمس شاباً من الحي", set()),
+        ("اعتقلت شاباً من أبناء الحي", {("arrested", 1, 1, "exact")}),
+        ("أعدم التنظيم رجلاً في الميادين", set()),  # subject between trigger and noun
+        ("إعدام رجلاً", {("killed", 1, 1, "exact")}),
+        # counted nouns joined by و add up
+        ("أدى القصف إلى إصابة امرأة وطفلين", {("injured", 3, 3, "exact")}),
+        ("مقتل عنصرين وقيادي في التنظيم", {("killed", 3, 3, "exact")}),
+        ("مقتل شاب ووالدته", {("killed", 1, 1, "exact")}),  # not a counted noun: not added
+        # the count before a plural verb ("subject_first") when none follows it
+        ("وذكر المرصد أن 9 عناصر من التنظيم قتلوا في الاشتباكات", {("killed", 9, 9, "exact")}),
+        ("وأفاد أن خمسة مدنيين أصيبوا بجروح", {("injured", 5, 5, "exact")}),
+        ("أكد 3 شهود أن عناصر قتلوا في الاشتباك", set()),  # the nearest counted noun has no count
+        ("عنصران من التنظيم لقيا حتفهما", {("killed", 2, 2, "exact")}),
+        ("وقالت الوكالة إن 4 مواطنين قتلوا في التفجير", {("killed", 4, 4, "exact")}),  # a count beats a dual reading
+        ("إن 57 مدنياً بينهم 12 طفلاً و6 نساء قتلوا", {("killed", 57, 57, "exact")}),  # the total, not the breakdown
+        ("إن 11 شخصاً قتلوا و32 أصيبوا بجروح", {("killed", 11, 11, "exact")}),  # another trigger stops the look back
         # clitics on the trigger
         ("تسببت بمقتل مدني", {("killed", 1, 1, "exact")}),
         ("وأفادت الوكالة باعتقال 8 أشخاص", {("arrested", 8, 8, "exact")}),

@@ -5,6 +5,11 @@ words are data (transforms/data/figures.ar.yaml, numbers.ar.yaml).
 Precision first: a digit count needs a counted noun after it (so dates, ages, durations and ids
 are never figures); one figure per kind and sentence (the first), because a second one in the
 same sentence is nearly always a breakdown of the first ("على عنصرين ... في الأولى على شخص").
+
+Three more shapes: an indefinite singular noun in the accusative right after the trigger is one
+("اعتقلت شاباً"); counted nouns joined by و add up ("إصابة امرأة وطفلين" = 3); and a plural verb
+listed under `subject_first` takes the count of the counted noun shortly before it when none
+follows ("9 عناصر من التنظيم قتلوا").
 """
 
 from __future__ import annotations
@@ -28,10 +33,12 @@ MAX_GAP = 3  # words allowed between an "after" trigger and a count that has its
 class FigureRules:
     after: dict[str, tuple[Phrase, ...]]
     before: dict[str, tuple[Phrase, ...]]
+    subject_first: dict[str, frozenset[Phrase]]  # "after" verbs whose count may stand before them
     self_singular: dict[str, tuple[Phrase, ...]]
     self_dual: dict[str, tuple[Phrase, ...]]
     fillers: frozenset[str]
     singular: frozenset[str]
+    singular_acc: frozenset[str]  # the singular with accusative tanween ("شاباً"): one when alone
     dual: frozenset[str]
     plural: frozenset[str]
     others: frozenset[str]
@@ -61,13 +68,18 @@ def figure_rules() -> FigureRules:
         sg[kind] = _phrases([x for s in spec.get("self") or [] for x in s.get("singular") or []])
         du[kind] = _phrases([x for s in spec.get("self") or [] for x in s.get("dual") or []])
     nouns = data.get("nouns") or []
+    singular = frozenset(sf(n["singular"]) for n in nouns)
     return FigureRules(
         after=after,
         before=before,
+        subject_first={
+            kind: frozenset(_phrases(spec.get("subject_first"))) for kind, spec in (data.get("kinds") or {}).items()
+        },
         self_singular=sg,
         self_dual=du,
         fillers=frozenset(sf(x) for x in data.get("fillers") or []),
-        singular=frozenset(sf(n["singular"]) for n in nouns),
+        singular=singular,
+        singular_acc=frozenset(sf(x) for n in nouns for x in n.get("plural") or [] if sf(x) == sf(n["singular"]) + "ا"),
         dual=frozenset(sf(x) for n in nouns for x in n.get("dual") or []),
         plural=frozenset(sf(x) for n in nouns for x in n.get("plural") or []),
         others=frozenset(sf(x) for x in data.get("others") or []),
@@ -134,10 +146,10 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
                 return _with_post(q, tokens, nxt + 1 if has_noun else nxt)
             return None
         if word in rules.dual:
-            return 2, 2, "exact", k  # a dual is a count wherever it stands in the window
+            return _joined(tokens, 2, k, rules)  # a dual is a count wherever it stands in the window
         if only_fillers:
-            if word in rules.singular:
-                return 1, 1, "exact", k
+            if word in rules.singular or word in rules.singular_acc:
+                return _joined(tokens, 1, k, rules)
             if word in rules.dual:
                 return 2, 2, "exact", k
             if word in rules.others:
@@ -145,6 +157,45 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
         if word not in rules.fillers:
             gap += 1
         k += 1
+    return None
+
+
+def _joined(tokens: list[Token], n: int, k: int, rules: FigureRules) -> tuple[int, int, str, int]:
+    """An exact count n ending at token k, plus the single or dual counted nouns joined to it by و
+    ("امرأة وطفلين": 1 + 2)."""
+    while k + 1 < len(tokens):
+        word = tokens[k + 1].text
+        if len(word) < 3 or word[0] != "و":
+            break
+        rest = word[1:]
+        add = 1 if rest in rules.singular or rest in rules.singular_acc else 2 if rest in rules.dual else 0
+        if not add:
+            break
+        n, k = n + add, k + 1
+    return n, n, "exact", k
+
+
+_BREAKDOWN = frozenset({"بينهم", "بينهن", "منهم", "منهن"})  # "57 مدنيا بينهم 12 طفلا و6 نساء قتلوا"
+
+
+def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules) -> tuple[int | None, int | None, str, int] | None:
+    """The count of the counted noun standing up to four words before the verb at i: the nearest
+    counted noun decides (with no count before it, there is none); a breakdown after بينهم/منهم
+    gives way to the total before it."""
+    for n in range(i - 1, max(-1, i - 6), -1):
+        word = tokens[n].text
+        if not any(ch.isalnum() for ch in word) or not rules.first_words.isdisjoint(bases(word)):
+            return None  # punctuation, or another trigger: "11 شخصا قتلوا و32 أصيبوا" is not 11 injured
+        if not _is_noun(word, rules):
+            continue
+        q = _quantity_before(tokens, n)
+        if q is None:
+            return (2, 2, "exact", n) if word in rules.dual else None
+        for b in range(q.first - 1, max(-1, q.first - 8), -1):
+            if tokens[b].text in _BREAKDOWN:
+                return _count_before_verb(tokens, b + 1, rules) if b > 0 else None
+        low, high = apply_qualifier(q)
+        return low, high, q.qualifier, q.first
     return None
 
 
@@ -240,6 +291,12 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                     low, high, qualifier, last = count
                     add(kind, low, high, qualifier, i, last)
                     break
+                if phrase in rules.subject_first[kind]:
+                    back = _count_before_verb(tokens, i, rules)
+                    if back is not None:
+                        low, high, qualifier, first = back
+                        add(kind, low, high, qualifier, first, e)
+                        break
     return sorted(found.values(), key=lambda f: (f.start or 0, f.kind))
 
 
