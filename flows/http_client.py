@@ -7,7 +7,10 @@
   honouring Retry-After; other 4xx are final;
 * redirects followed by hand, only to http(s) URLs inside `allowed_domains`, loops detected;
 * private, loopback, link-local and reserved addresses refused unless the source sets
-  `allow_private_addresses: true`;
+  `allow_private_addresses: true`: the host's addresses are checked before the request, and the
+  address actually connected to is checked again before the response is read or archived (a name
+  that resolves differently the second time - DNS rebinding - is caught there; the request itself
+  has been sent by then, its answer is dropped);
 * bodies larger than `max_bytes` refused (by Content-Length, or while streaming); pages whose
   content type is not HTML refused before the body is read.
 
@@ -132,6 +135,13 @@ def _blocked_address(ip: str) -> bool:
         addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved
         or addr.is_multicast or addr.is_unspecified
     )
+
+
+def _peer_address(resp: httpx.Response) -> str | None:
+    """The IP address the response came from (httpcore's network stream), when it says."""
+    stream = resp.extensions.get("network_stream")
+    addr = stream.get_extra_info("server_addr") if stream is not None else None
+    return str(addr[0]) if isinstance(addr, tuple) and addr else None
 
 
 class Fetcher:
@@ -334,6 +344,11 @@ class Fetcher:
         self.requests += 1
         fetched_at = datetime.now(UTC)
         async with self._client.stream("GET", url, headers=headers) as resp:
+            peer = _peer_address(resp)
+            if not self.source.allow_private_addresses and peer is not None and _blocked_address(peer):
+                host = urlsplit(url).hostname
+                detail = f"{host} was reached at {peer}, a private or reserved address (its name resolved differently when checked)"
+                raise _Refused("refused", "private_address", detail)
             result.status = resp.status_code
             result.headers = {k.lower(): v for k, v in resp.headers.items()}
             result.fetched_at = fetched_at

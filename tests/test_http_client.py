@@ -143,6 +143,22 @@ def test_private_addresses_are_refused_unless_allowed(server: SiteServer) -> Non
     assert res.reason == "private_address"
 
 
+def test_address_connected_to_is_checked_again(server: SiteServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DNS rebinding: the name passes the check before the request (here: the check is made to
+    answer "fine", as a public first answer would) but the connection lands on 127.0.0.1. The
+    answer is dropped: refused, nothing archived, no body."""
+
+    async def public(self: Fetcher, host: str, port: int) -> str | None:
+        return None
+
+    monkeypatch.setattr(Fetcher, "_address_problem", public)
+    records: list[ResponseRecord] = []
+    [res] = fetch_all(source(server, private=False), [(server.url("/news/1.html"), "page")], records)
+    assert res.outcome == "refused" and res.reason == "private_address", res
+    assert "127.0.0.1" in (res.error or "") and res.body is None
+    assert records == []
+
+
 def test_robots_disallow_is_honoured(server: SiteServer) -> None:
     [res] = fetch_all(source(server), [(server.url("/private/secret.html"), "page")])
     assert res.outcome == "refused" and res.reason == "robots_disallowed"
