@@ -13,7 +13,7 @@
         allowed_domains: [enabbaladi.net]   # the host or any subdomain of it
         allow_private_addresses: false      # true: intranet sources and tests on 127.0.0.1
         limits: {max_pages: 200, delay: 2.0}
-        extraction: {}               # per-source extraction rules (passed through, see docs)
+        extraction: {}               # reserved: must be empty (per-source rules are transforms/rules/sources/<id>.yaml)
 
 Validation errors are collected and reported together, one line per problem.
 """
@@ -163,6 +163,12 @@ def _source(raw: Any, index: int, defaults: Limits, problems: list[str]) -> Sour
     extraction = raw.get("extraction") or {}
     if not isinstance(extraction, dict):
         problems.append(f"{where}.extraction: must be a mapping")
+        extraction = {}
+    elif extraction:  # a setting that silently does nothing would be worse than an error
+        problems.append(
+            f"{where}.extraction: per-source extraction rules are read from transforms/rules/sources/{sid}.yaml "
+            "(docs/extraction.md), not from the sources file; leave this key empty or remove it"
+        )
         extraction = {}
     source = Source(
         id=sid,

@@ -29,13 +29,13 @@ def test_defaults_and_overrides() -> None:
         "defaults": {"delay": 0, "user_agent": "x/1"},
         "sources": [
             {"id": "a", "feeds": ["https://www.a.org/feed"], "limits": {"delay": 3, "max_bytes": 10}},
-            {"id": "b", "sitemaps": ["http://b.org/sitemap.xml"], "allow_private_addresses": True, "extraction": {"drop": ["x"]}},
+            {"id": "b", "sitemaps": ["http://b.org/sitemap.xml"], "allow_private_addresses": True, "extraction": {}},
         ],
     }
     a, b = parse_sources(data)
     assert a.limits.delay == 3.0 and a.limits.max_bytes == 10 and a.limits.user_agent == "x/1"
     assert a.allowed_domains == ("a.org",) and a.allows_host("news.a.org")  # default: the feed hosts
-    assert b.limits.delay == 0.0 and b.allow_private_addresses and b.extraction == {"drop": ["x"]}
+    assert b.limits.delay == 0.0 and b.allow_private_addresses and b.extraction == {}
     assert a.name == "a" and a.language == "ar"
     assert Limits().retries == 3
 
@@ -62,6 +62,7 @@ def test_only_one_source(tmp_path: Path) -> None:
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "colour": "red"}]}, "unknown key 'colour'"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"]}, {"id": "a", "feeds": ["https://a.org/g"]}]}, "used twice"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "allow_private_addresses": "yes"}]}, "true or false"),
+        ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "extraction": {"drop": ["x"]}}]}, "transforms/rules/sources/a.yaml"),
     ],
 )
 def test_invalid_sources_are_reported(data: object, message: str) -> None:
