@@ -5,8 +5,10 @@ read-only connection `news-etl sql` uses.
     python -m bench.query_bench [--articles 1000000] [--keep DIR]
 
 Needs no corpus: the articles are generated (12 sources x 36 months, ~50 Arabic words each).
-The FTS index is built as the end of a run builds it (warehouse.search.build_search_index); its
-build time, size and peak RSS of this process are printed.
+The FTS index is built in full as the first run builds it (warehouse.search.build_search_index);
+its build time, size and peak RSS of this process are printed. Then a nightly run's share is
+added (`--nightly` new articles, 500 by default) and the index brought up to date as the end of
+a run does it (warehouse.search.refresh_search_index: an update, not a rebuild), also timed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from bench.common import PeakRss, fmt_mb, header, load_avg, run_cli, timed, work
 from warehouse.lake import LakeWriter
 from warehouse.paths import LakePaths
 from warehouse.reader import connect_readonly
-from warehouse.search import build_search_index, search, search_path
+from warehouse.search import build_search_index, refresh_search_index, search, search_path
 
 _SENTENCE = (
     "قال مصدر محلي إن قوات الأمن اعتقلت عددا من الشبان في ريف المدينة خلال حملة مداهمات واسعة شملت قرى "
@@ -51,7 +53,7 @@ QUERIES = {
 }
 
 
-def build(data_dir: Path, n: int) -> None:
+def build(data_dir: Path, n: int, start: int = 0) -> None:
     vocab = "[" + ", ".join("'" + w + "'" for w in VOCAB) + "]"
     words = (
         f"array_to_string(list_transform(range({WORDS}), x -> {vocab}[1 + (hash(i * 131 + x) % {len(VOCAB)})::INTEGER]), ' ')"
@@ -67,7 +69,7 @@ def build(data_dir: Path, n: int) -> None:
                md5(body)[:32] AS content_hash, md5(i::VARCHAR)[:20] AS cluster_id, 'url:https://example.org/' || i AS identity,
                'synthetic' AS extractor, 'bench' AS run_id, now() AS ingested_at, y AS pub_year, m AS pub_month
         FROM (SELECT i, 2023 + ((i // 12) % 36) // 12 AS y, 1 + ((i // 12) % 36) % 12 AS m, {words} AS body
-              FROM range({n}) t(i))
+              FROM range({start}, {start + n}) t(i))
     """
     with LakeWriter(LakePaths(data_dir)) as writer:
         writer.con.execute("BEGIN")
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--nightly", type=int, default=500, help="articles added before the index update")
     args = parser.parse_args(argv)
     header(f"Queries on a synthetic lake of {args.articles:,} articles")
     with workdir("query") as tmp:
@@ -96,6 +99,15 @@ def main(argv: list[str] | None = None) -> int:
             indexed = build_search_index(writer.con, paths)
         print(f"  indexed {indexed:,} articles in {t.seconds:.1f} s: {fmt_mb(search_path(paths).stat().st_size)},"
               f" peak RSS {fmt_mb(rss.peak)}")
+        print(f"adding {args.nightly:,} articles and updating the search index, load avg {load_avg()} ...", flush=True)
+        build(data, args.nightly, start=args.articles)
+        with timed() as t, PeakRss() as rss, LakeWriter(paths) as writer:
+            refresh = refresh_search_index(writer.con, paths)
+        print(f"  {refresh.mode}: {refresh.added:,} articles added in {t.seconds:.1f} s (index of {refresh.indexed:,}):"
+              f" {fmt_mb(search_path(paths).stat().st_size)}, peak RSS {fmt_mb(rss.peak)}")
+        with timed() as t, LakeWriter(paths) as writer:
+            again = refresh_search_index(writer.con, paths)
+        print(f"  {again.mode}: nothing to add, checked in {t.seconds:.1f} s")
         times, hits = [], 0
         for _ in range(args.repeat):
             start = time.perf_counter()

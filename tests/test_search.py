@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 
+import warehouse.search as search_module
 from tests.conftest import Cli
-from tests.test_warehouse_helpers import doc, load
+from tests.test_warehouse_helpers import arabic_body, doc, load
+from warehouse.lake import LakeWriter, writer_lock
 from warehouse.paths import LakePaths
-from warehouse.search import SearchUnavailable, search
+from warehouse.search import SearchUnavailable, search, search_path
 
 FILLER = "وقالت مصادر محلية إن الوضع في المنطقة ما زال متوترا منذ أسابيع وسط انتشار أمني واسع."
 SHELLING = "قصف مدفعي استهدف قرية في ريف دير الزور الشرقي صباح اليوم. " + FILLER
@@ -63,3 +67,72 @@ def test_cli_search(lake: LakePaths, tmp_path: Path) -> None:
     assert table.code == 0 and "نازحون جدد" in table.stdout
     missing = Cli(data_dir=tmp_path / "empty", env={})("search", "قصف")
     assert missing.code == 1 and "no search index" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def _index_state(path: Path) -> dict[str, Any]:
+    """The fts tables of an index file keyed by article and term (docids/termids are internal)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        fts = "fts_main_docs"
+        return {
+            "docs": sorted(con.execute(f"SELECT name, len FROM {fts}.docs").fetchall()),
+            "dict": sorted(con.execute(f"SELECT term, df FROM {fts}.dict").fetchall()),
+            "terms": sorted(con.execute(
+                f"SELECT d.name, f.field, t.term, count(*) FROM {fts}.terms AS x JOIN {fts}.docs AS d USING (docid) "
+                f"JOIN {fts}.dict AS t USING (termid) JOIN {fts}.fields AS f USING (fieldid) GROUP BY ALL"
+            ).fetchall()),
+            "stats": con.execute(f"SELECT num_docs, avgdl FROM {fts}.stats").fetchall(),
+            "rows": sorted(con.execute("SELECT article_id, version, title, title_search, body_search FROM docs").fetchall()),
+        }
+    finally:
+        con.close()
+
+
+QUERIES = ("قصف", "دير الزور", "مخيم الهول", "قوات سوريا الديمقراطية", "اعتقال مقاتلين", "الرقة ليلا", "دمشق")
+
+
+def _scores(paths: LakePaths) -> dict[str, list[tuple[str, float]]]:
+    return {q: sorted((h.article_id, round(h.score, 9)) for h in search(paths, q, limit=1000)) for q in QUERIES}
+
+
+def test_an_updated_index_equals_a_full_build(lake: LakePaths, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search_module, "REBUILD_FRACTION", 10.0)  # update even when most articles change
+    load(lake, [[doc(f"a{i}.txt", arabic_body(i), url=f"https://x.example/a{i}", title=f"خبر {i}") for i in range(12)]], "run-2")
+    load(lake, [[
+        doc("more.txt", "مداهمة جديدة في الرقة ليلا. " + FILLER, url="https://x.example/more"),
+        # a new version of an article already indexed: its old postings must go
+        doc("shelling-2.txt", "قصف جديد على ريف دير الزور ومخيم الهول. " + FILLER, url="https://x.example/shelling",
+            title="قصف متجدد"),
+        doc("a3-v2.txt", arabic_body(103), url="https://x.example/a3"),
+    ]], "run-3")
+    index = search_path(lake)
+    with duckdb.connect(str(index), read_only=True) as con:
+        assert con.execute("SELECT updates FROM index_meta").fetchall() == [(2,)]  # both runs updated it
+    updated, updated_scores = _index_state(Path(index)), _scores(lake)
+    assert any(h.url == "https://x.example/more" for h in search(lake, "الرقة"))
+    assert [h.title for h in search(lake, "متجدد")] == ["قصف متجدد"]
+
+    with writer_lock(lake), LakeWriter(lake) as writer:
+        assert writer.refresh_search().mode == "unchanged"
+        refreshed = writer.refresh_search(full=True)
+    assert refreshed.mode == "full" and refreshed.indexed == 3 + 12 + 1
+    assert _index_state(Path(index)) == updated
+    assert _scores(lake) == updated_scores
+
+
+def test_much_change_or_an_older_index_means_a_full_build(lake: LakePaths) -> None:
+    with writer_lock(lake), LakeWriter(lake) as writer:
+        with duckdb.connect(str(search_path(lake))) as con:
+            con.execute("UPDATE index_meta SET format = 1")
+        assert writer.refresh_search().mode == "full"  # an index of another format is rebuilt
+        assert writer.refresh_search().mode == "unchanged"
+        with duckdb.connect(str(search_path(lake))) as con:
+            con.execute("DROP TABLE index_meta")  # as written by news-etl before 2026-12-03
+        assert writer.refresh_search().mode == "full"
+        search_path(lake).write_bytes(b"not a database")
+        assert writer.refresh_search().mode == "full"
+        assert [h.url for h in search(lake, "دمشق")] == ["https://x.example/other"]
+    # 3 articles indexed, 2 new ones: more than REBUILD_FRACTION changed
+    load(lake, [[doc(f"b{i}.txt", arabic_body(50 + i), url=f"https://x.example/b{i}") for i in range(2)]], "run-2")
+    with duckdb.connect(str(search_path(lake)), read_only=True) as con:
+        assert con.execute("SELECT updates FROM index_meta").fetchall() == [(0,)]

@@ -45,7 +45,7 @@ from warehouse.schema import (
     quote_ident,
     quote_literal,
 )
-from warehouse.search import build_search_index
+from warehouse.search import IndexRefresh, refresh_search_index
 
 LAKE = "lake"
 META = f"__ducklake_metadata_{LAKE}"
@@ -286,14 +286,14 @@ class LakeWriter:
     def finish_run(
         self, run_id: str, status: str, counts: dict[str, int], message: str | None = None, *, search: bool = True
     ) -> None:
-        """Record the run's end and counts; the full-text index is rebuilt first unless `search`
+        """Record the run's end and counts; the full-text index is brought up to date first unless `search`
         is False (nothing was committed) (a failure there is noted in the run's message, the data
         committed stays committed)."""
         try:
             if search:
                 self.refresh_search()
         except (duckdb.Error, OSError) as err:
-            note = f"search index not rebuilt: {str(err).splitlines()[0]}"
+            note = f"search index not updated: {str(err).splitlines()[0]}"
             message = f"{message}; {note}" if message else note
         cols = [c for c in counts if c in TABLES["runs"].names]
         sets = ", ".join(f"{quote_ident(c)} = ?" for c in cols)
@@ -445,9 +445,10 @@ class LakeWriter:
 
     # -- publishing -------------------------------------------------------------------------
 
-    def refresh_search(self) -> int:
-        """Rebuild and publish the full-text index (lake/search.duckdb) from the latest articles."""
-        return build_search_index(self.con, self.paths)
+    def refresh_search(self, *, full: bool = False) -> IndexRefresh:
+        """Bring the full-text index (lake/search.duckdb) up to date with the latest articles:
+        an update of the previous index, or a full build when `full` or much changed."""
+        return refresh_search_index(self.con, self.paths, full=full)
 
     def publish(self) -> None:
         """Checkpoint the catalog and atomically replace the readers' copy with it.

@@ -156,6 +156,6 @@ def run_maintenance(
         )
     row = con.execute("SELECT max(schema_version) FROM schema_info").fetchone()
     report.schema_version = int(row[0]) if row and row[0] is not None else 0
-    report.indexed_articles = writer.refresh_search()
+    report.indexed_articles = writer.refresh_search(full=True).indexed  # compacts the index too
     writer.publish()
     return report
