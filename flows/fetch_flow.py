@@ -25,13 +25,16 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.http_client import Fetcher, FetchResult, ResponseRecord
+from flows.http_client import RETRY_STATUSES, Fetcher, FetchResult, ResponseRecord
 from flows.sources import Source, load_sources
 from flows.warc_writer import WarcArchive
 from transforms.feeds import FeedEntry, FeedError, parse_feed
 from warehouse.fetch_state import FetchStateStore, PageState, Validators
 from warehouse.lake import LakeWriter
 from warehouse.paths import LakePaths
+
+# failures worth another run: no answer, a refused connection, 429 and 5xx (the statuses retried within a run)
+PASSING_FAILURES = ("timeout", "connect_error", *sorted(f"http_{status}" for status in RETRY_STATUSES))
 
 COUNT_KEYS = (
     "listings_ok", "listings_not_modified", "listings_failed", "entries",
@@ -232,7 +235,10 @@ def fetch_source(run_id: str, source_id: str) -> dict[str, int]:
         crawl = asyncio.run(
             crawl_source(
                 source, store.validators(source_id), store.seen_pages(source_id), run.archive.write, run_id,
-                pending=store.pending_pages(source_id),
+                pending={
+                    **store.failed_pages(source_id, PASSING_FAILURES, source.limits.retry_runs),
+                    **store.pending_pages(source_id),
+                },
             )
         )
     except Exception as err:  # noqa: BLE001  # one broken source must not end the run for the others

@@ -54,6 +54,7 @@ class Limits:
     max_redirects: int = 5
     max_pages: int = 500  # article pages fetched per source per run
     max_sitemaps: int = 20  # nested sitemaps followed from a sitemap index
+    retry_runs: int = 3  # later runs that try again a page which failed for a passing reason, feed unchanged or not
 
     @classmethod
     def names(cls) -> set[str]:

@@ -4,16 +4,17 @@ that WARC reads back, and the fetch state kept in a real DuckLake on disk."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.fetch_flow import crawl_source
+from flows.fetch_flow import PASSING_FAILURES, crawl_source
 from flows.inputs import Rejected
 from flows.sources import Limits, Source
 from flows.warc import read_warc
 from flows.warc_writer import WarcArchive
-from tests.fixtures.site.server import Site, SiteServer
+from tests.fixtures.site.server import SITE, Site, SiteServer
 from transforms.pipeline import transform_document
 from transforms.records import RawDocument
 from warehouse.fetch_state import FetchStateStore, PageState
@@ -150,3 +151,54 @@ def test_pages_of_a_run_killed_before_loading_are_fetched_even_when_the_feed_is_
         crawl = asyncio.run(crawl_source(_source(srv, "/small-feed.xml"), {}, {}, None, "r", pending=pending))
     assert crawl.counts["listings_not_modified"] == 1
     assert crawl.counts["pages_fetched"] == 1 and "/news/4.html" in site.paths()
+
+
+def test_pages_that_failed_for_a_passing_reason_are_tried_in_later_runs(tmp_path: Path) -> None:
+    site = Site()
+    asked: dict[str, int] = {"/down.html": 0, "/recovers.html": 0, "/missing.html": 0}
+    feed_changed = [True]
+
+    def feed() -> tuple[int, dict[str, str], bytes]:
+        if not feed_changed[0]:
+            return 304, {}, b""
+        items = "".join(f"<item><link>{site.base}{p}</link></item>" for p in asked)
+        return 200, {"Content-Type": "application/rss+xml"}, f"<rss><channel>{items}</channel></rss>".encode()
+
+    def page(path: str, answer: Callable[[int], int]) -> Callable[[], tuple[int, dict[str, str], bytes]]:
+        def handler() -> tuple[int, dict[str, str], bytes]:
+            asked[path] += 1
+            status = answer(asked[path])
+            body = (SITE / "news" / "2.html").read_bytes() if status == 200 else b"<html><body>no</body></html>"
+            return status, {"Content-Type": "text/html; charset=utf-8"}, body
+        return handler
+
+    site.extra["/retry-feed.xml"] = feed
+    site.extra["/down.html"] = page("/down.html", lambda n: 503)  # never comes back
+    site.extra["/recovers.html"] = page("/recovers.html", lambda n: 200 if n > 3 else 502)  # up in the second run
+    site.extra["/missing.html"] = page("/missing.html", lambda n: 404)  # lasting: never asked again
+    paths = LakePaths(tmp_path / "data")
+    with SiteServer(site) as srv, LakeWriter(paths) as writer:
+        store = FetchStateStore(writer)
+        source = _source(srv, "/retry-feed.xml", replace(FAST, retry_runs=1))
+
+        def run(run_id: str) -> dict[str, int]:
+            crawl = asyncio.run(crawl_source(
+                source, store.validators(source.id), store.seen_pages(source.id), None, run_id,
+                pending={**store.failed_pages(source.id, PASSING_FAILURES, source.limits.retry_runs),
+                         **store.pending_pages(source.id)},
+            ))
+            store.commit(crawl.log_rows, crawl.state_rows, crawl.reject_rows)
+            return crawl.counts
+
+        first = run("r1")
+        assert first["pages_failed"] == 3 and asked == {"/down.html": 3, "/recovers.html": 3, "/missing.html": 1}
+        feed_changed[0] = False  # the feed answers 304 from now on: only the retries are fetched
+        second = run("r2")
+        assert second["listings_not_modified"] == 1
+        assert second["pages_fetched"] == 1 and second["pages_failed"] == 1
+        assert asked == {"/down.html": 6, "/recovers.html": 4, "/missing.html": 1}
+        # retry_runs=1: /down.html failed in two runs and is given up; /recovers.html is fetched
+        assert set(store.failed_pages(source.id, PASSING_FAILURES, 1)) == set()
+        assert set(store.failed_pages(source.id, PASSING_FAILURES, 2)) == {srv.url("/down.html")}
+        run("r3")
+        assert asked["/down.html"] == 6 and asked["/missing.html"] == 1

@@ -86,6 +86,22 @@ class FetchStateStore:
         ).fetchall()
         return {r[0]: PageState(r[1], r[2], None, None) for r in rows}  # no validators: a 304 would lose the page
 
+    def failed_pages(self, source_id: str, reasons: Iterable[str], max_runs: int) -> dict[str, PageState]:
+        """Pages whose latest fetch failed for one of `reasons` (passing ones: no answer, 429,
+        5xx) in at most `max_runs` runs so far: the next run tries them again even when their
+        feed answers 304 or no longer lists them."""
+        wanted = [str(r) for r in reasons]
+        if max_runs <= 0 or not wanted:
+            return {}
+        rows = self.con.execute(
+            "SELECT s.url, s.changed_at FROM fetch_state AS s "
+            "WHERE s.source_id = ? AND s.kind = 'page' AND s.outcome = 'failed' AND list_contains(?, s.reason) "
+            "AND (SELECT count(DISTINCT l.run_id) FROM fetch_log AS l WHERE l.source_id = s.source_id "
+            "     AND l.url = s.url AND l.kind = 'page' AND l.outcome = 'failed') <= ?",
+            [source_id, wanted, max_runs],
+        ).fetchall()
+        return {r[0]: PageState(None, r[1], None, None) for r in rows}  # no validators: nothing stored to keep
+
     def _insert(self, table: str, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
