@@ -226,6 +226,9 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
     started = time.monotonic()
     parts: list[BatchCounts] = []
     with resources.open_run(run_id, lake, cfg.workers) as res:
+        if res.writer.moved_from:
+            logger.warning("the data directory moved: the lake's files were in %s, now in %s (recorded)",
+                           res.writer.moved_from, lake.files)
         plan = plan_load(paths, cfg, None if cfg.full else res.writer.ledger())
         batches = plan.batches
         logger.info(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import duckdb
 
 from tests.test_warehouse_helpers import arabic_body, doc, load, rows
 from warehouse.extensions import load_extension
-from warehouse.lake import LAKE, attach_sql
+from warehouse.lake import LAKE, LakeWriter, attach_sql, writer_lock
 from warehouse.paths import LakePaths
 
 TABLES_WITH_ROWS = ("articles", "article_versions", "article_inputs", "article_minhash", "article_lsh", "removed")
@@ -85,3 +87,25 @@ def test_published_copy_is_a_plain_read_only_ducklake(tmp_path: Path) -> None:
         raise AssertionError("a read-only attach accepted a DELETE")
     except duckdb.Error:
         pass
+
+
+def test_a_moved_data_directory_still_opens_and_records_its_new_place(tmp_path: Path) -> None:
+    first = LakePaths(tmp_path / "first")
+    load(first, [[doc("a.txt", arabic_body(1), url="https://a.example/1")]])
+    moved = LakePaths(tmp_path / "elsewhere" / "data")
+    moved.data_dir.parent.mkdir()
+    shutil.move(first.data_dir, moved.data_dir)
+    # readers open it at once (the files are found under the new folder)
+    assert rows(moved, "SELECT count(*) FROM articles") == [(1,)]
+    # the next writer records the new place and carries on
+    with writer_lock(moved), LakeWriter(moved) as writer:
+        assert writer.moved_from == str(first.files) + os.sep
+    load(moved, [[doc("b.txt", arabic_body(2), url="https://a.example/2")]], "run-2")
+    assert rows(moved, "SELECT count(*) FROM articles") == [(2,)]
+    assert not first.data_dir.exists()  # nothing was written to the old place
+    # plain DuckDB (as a BI tool attaches it) needs no DATA_PATH any more
+    con = duckdb.connect()
+    load_extension(con, "ducklake")
+    con.execute(f"ATTACH 'ducklake:{moved.published_catalog}' AS lake (READ_ONLY)")
+    assert con.execute("SELECT count(*) FROM lake.articles").fetchall() == [(2,)]
+    con.close()

@@ -90,9 +90,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def attach_sql(catalog: Path | str, files: Path, *, read_only: bool) -> str:
-    """ATTACH of the lake; `catalog` is a DuckDB catalog file or 'postgres:<dsn>'."""
+def attach_sql(catalog: Path | str, files: Path, *, read_only: bool, override_data_path: bool = False) -> str:
+    """ATTACH of the lake; `catalog` is a DuckDB catalog file or 'postgres:<dsn>'.
+    `override_data_path`: use `files` even if the catalog records another data path (a local
+    lake whose data directory was moved: every file path inside the catalog is relative)."""
     options = [f"DATA_PATH {quote_literal(str(files) + os.sep)}"]
+    if override_data_path:
+        options.append("OVERRIDE_DATA_PATH true")
     if read_only:
         options.append("READ_ONLY")
     else:
@@ -116,7 +120,12 @@ def attach_lake(con: duckdb.DuckDBPyConnection, paths: LakePaths, *, read_only: 
     if not paths.catalog_setting.is_local:
         _load_postgres(con)
     try:
-        con.execute(attach_sql(catalog_location(paths, read_only=read_only), paths.files, read_only=read_only))
+        con.execute(attach_sql(
+            catalog_location(paths, read_only=read_only), paths.files, read_only=read_only,
+            # a local lake is one folder (catalog + files): it still opens after the folder moved;
+            # with PostgreSQL every machine must use the same data path (_attach_failure says so)
+            override_data_path=paths.catalog_setting.is_local,
+        ))
     except duckdb.Error as err:  # PostgreSQL: not chained, DuckDB's message repeats the connection string
         raise WarehouseError(_attach_failure(paths, err, read_only=read_only)) from (
             err if paths.catalog_setting.is_local else None
@@ -227,7 +236,22 @@ class LakeWriter:
         except BaseException:
             self.con.close()
             raise
+        self.moved_from = self._adopt_data_path()
         self.ensure_schema()
+
+    def _adopt_data_path(self) -> str | None:
+        """A local lake whose data directory was moved or re-mounted records its new place (the
+        DuckLake `data_path`), so plain DuckDB and BI tools attach it without OVERRIDE_DATA_PATH;
+        returns the old place, or None. Published with the next commit."""
+        if not self.paths.catalog_setting.is_local:
+            return None
+        meta = quote_ident(f"__ducklake_metadata_{LAKE}")
+        row = self.con.execute(f"SELECT value FROM {meta}.ducklake_metadata WHERE key = 'data_path'").fetchone()
+        want = str(self.paths.files) + os.sep
+        if row is None or row[0] == want:
+            return None
+        self.con.execute(f"UPDATE {meta}.ducklake_metadata SET value = ? WHERE key = 'data_path'", [want])
+        return str(row[0])
 
     def close(self) -> None:
         self.con.close()
