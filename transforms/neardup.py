@@ -40,19 +40,21 @@ def shingles(text: str, k: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
 
 
-# The values of datasketch's MinHash(num_perm=NUM_PERM, seed=SEED) (scheme affine32, sha1_hash32),
-# computed here: importing datasketch pulls in scipy (~0.5 s), which every command paid before, so
-# only its permutations are taken from it, once, on the first signature. Tested equal to datasketch.
+# The values of datasketch's MinHash(num_perm=NUM_PERM, seed=SEED) (datasketch 2's default scheme
+# "affine32" with sha1_hash32), computed here with numpy alone: importing datasketch pulls in scipy
+# (~0.5-1 s per process). Its permutations come from numpy's legacy RandomState, whose stream is
+# frozen. tests/test_warehouse_neardup.py checks the values against datasketch itself.
 _EMPTY: Signature = (2**32 - 1,) * NUM_PERM
 _FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
 
 
 @functools.cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    from datasketch import MinHash  # noqa: PLC0415  # on first use: datasketch imports scipy (~0.5 s)
-
-    a, b = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
-    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+    """(a, b) of the NUM_PERM maps h -> a*h + b mod 2^32 (a odd), as datasketch draws them."""
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a.astype(np.uint32), b.astype(np.uint32)
 
 
 def signature(text: str, k: int = SHINGLE_WORDS) -> Signature:
