@@ -75,6 +75,13 @@ def figs(text: str) -> set[tuple[str, int | None, int | None, str | None]]:
         ("وقالت الوكالة إن 4 مواطنين قتلوا في التفجير", {("killed", 4, 4, "exact")}),  # a count beats a dual reading
         ("إن 57 مدنياً بينهم 12 طفلاً و6 نساء قتلوا", {("killed", 57, 57, "exact")}),  # the total, not the breakdown
         ("إن 11 شخصاً قتلوا و32 أصيبوا بجروح", {("killed", 11, 11, "exact")}),  # another trigger stops the look back
+        # ranges need an opener (بين / ما بين); "من N إلى M" is mostly a toll that rose
+        ("مقتل ما بين 20 و25 شخصاً", {("killed", 20, 25, "range")}),
+        ("ما بين 20 و25 شخصاً أصيبوا في القصف", {("injured", 20, 25, "range")}),
+        ("إصابة بين عشرة وعشرين مدنياً", {("injured", 10, 20, "range")}),  # not the compound 30
+        ("اعتقال بين 20 إلى 30 شخصاً", {("arrested", 20, 30, "range")}),
+        ("ارتفع عدد القتلى من 31 إلى 32 قتيلاً", {("killed", 32, 32, "exact")}),
+        ("اعتقال بين 30 و20 شخصاً", set()),  # not a range, and no count next to the noun
         # clitics on the trigger
         ("تسببت بمقتل مدني", {("killed", 1, 1, "exact")}),
         ("وأفادت الوكالة باعتقال 8 أشخاص", {("arrested", 8, 8, "exact")}),
@@ -135,3 +142,7 @@ def test_quantity_words() -> None:
     assert q("ثلاثة آلاف") == (3000, 3000, "exact")
     assert q("لأكثر من 100") == (100, 100, "more_than")
     assert q("الدولة") is None
+    assert q("ما بين 20 و25") == (20, 25, "range")
+    assert q("بين عشرة وعشرين") == (10, 20, "range")
+    assert q("عشرة وعشرين") == (10, 10, "exact")  # a unit of ten or more takes no tens after it
+    assert q("بين 5 و5") is None

@@ -22,7 +22,7 @@ class Quantity:
     last: int  # index of the last token (inclusive)
     low: int | None
     high: int | None
-    qualifier: str  # exact | about | more_than | at_least | vague
+    qualifier: str  # exact | about | more_than | at_least | vague | range
     numeric: bool  # written as digits or number words (not a vague word like عشرات)
 
 
@@ -36,6 +36,8 @@ class NumberWords:
     vague: dict[tuple[str, ...], tuple[int, int]]
     before: dict[tuple[str, ...], str]
     after: dict[tuple[str, ...], str]
+    range_open: tuple[tuple[str, ...], ...]  # longest first
+    range_to: frozenset[str]
 
 
 def _words(data: dict[str, Any], key: str) -> dict[str, int]:
@@ -61,6 +63,8 @@ def number_words() -> NumberWords:
         vague=vague,
         before=_phrases(data, "qualifiers_before"),
         after=_phrases(data, "qualifiers_after"),
+        range_open=tuple(sorted({tuple(sf(p).split()) for p in data.get("range_open") or ()}, key=lambda p: (-len(p), p))),
+        range_to=frozenset(sf(w) for w in data.get("range_to") or ()),
     )
 
 
@@ -131,8 +135,8 @@ def _core(tokens: list[Token], i: int, nw: NumberWords) -> tuple[int, int, int, 
                 break
         if value is None:
             return None
-        # خمسة وعشرين: unit + و + tens
-        if last + 1 < n and tokens[last + 1].text.startswith("و") and tokens[last + 1].text[1:] in nw.tens:
+        # خمسة وعشرين: unit + و + tens (not عشرة وعشرين: a range or a list)
+        if value < 10 and last + 1 < n and tokens[last + 1].text.startswith("و") and tokens[last + 1].text[1:] in nw.tens:
             value += nw.tens[tokens[last + 1].text[1:]]
             last += 1
     if last + 1 < n and tokens[last + 1].text in nw.multipliers:
@@ -141,9 +145,43 @@ def _core(tokens: list[Token], i: int, nw: NumberWords) -> tuple[int, int, int, 
     return last, value, value, True
 
 
+def _range_at(tokens: list[Token], i: int, nw: NumberWords) -> Quantity | None:
+    """A range of two numbers starting at token i with an opener, the second number larger than
+    the first: "ما بين 20 و25", "بين عشرة وعشرين", "بين 20 إلى 25"."""
+    n = len(tokens)
+    start = i
+    for phrase in nw.range_open:
+        k = len(phrase)
+        if i + k < n and all(tokens[i + j].text == phrase[j] for j in range(k)):
+            i += k
+            break
+    else:
+        return None
+    first = _core(tokens, i, nw)
+    if first is None or not first[3]:
+        return None
+    last, low = first[0], first[1]
+    if last + 1 >= n:
+        return None
+    joiner = tokens[last + 1]
+    if joiner.text in nw.range_to and last + 2 < n:  # "و 25": the tokenizer splits و from digits
+        second = _core(tokens, last + 2, nw)
+    elif len(joiner.text) > 1 and joiner.text[0] == "و":  # وعشرين
+        second = _core([*tokens[: last + 1], Token(joiner.start + 1, joiner.end, joiner.text[1:]), *tokens[last + 2 :]], last + 1, nw)
+    else:
+        return None
+    if second is None or not second[3] or second[1] <= low:
+        return None
+    return Quantity(start, second[0], low, second[2], "range", True)
+
+
 def quantity_at(tokens: list[Token], i: int) -> Quantity | None:
-    """The quantity that starts at token i (with a qualifier before or after it), or None."""
+    """The quantity that starts at token i (with a qualifier before or after it, or a range of
+    two numbers), or None."""
     nw = number_words()
+    ranged = _range_at(tokens, i, nw)
+    if ranged is not None:
+        return ranged
     qualifier = "exact"
     start = i
     pre = _match_phrase(tokens, i, nw.before, clitics=True)
