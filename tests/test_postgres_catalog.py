@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,9 +28,10 @@ import pytest
 from tests.conftest import SAMPLES, Cli
 from tests.prefect_server import free_port
 from warehouse.catalog import ENV_CATALOG, Catalog, CatalogError, parse_catalog, redact
-from warehouse.lake import WarehouseError
+from warehouse.lake import WarehouseError, WriterBusy, writer_lock
 from warehouse.paths import LakePaths
 from warehouse.reader import check_read_only, connect_readonly
+from warehouse.writer_lease import LEASE_TABLE, LeaseBusy, WriterLease
 
 
 def _pg_bin(name: str) -> str | None:
@@ -207,6 +209,53 @@ def test_reader_lockdown_with_postgresql_catalog(lake_db: Postgres, cli: Cli, tm
     finally:
         con.close()
     assert not (tmp_path / "leak.csv").exists() and not (tmp_path / "other.db").exists()
+
+
+@pytest.mark.slow
+def test_a_second_machine_cannot_write_while_one_holds_the_lease(lake_db: Postgres, cli: Cli, tmp_path: Path) -> None:
+    """Two machines share the catalog (here: two data directories, so the local flock does not
+    see each other): the lease in PostgreSQL keeps the second one out, on the CLI too."""
+    setting = "postgres:" + lake_db.dsn()
+    a = LakePaths(tmp_path / "machine-a", parse_catalog(setting))
+    b = LakePaths(tmp_path / "machine-b", parse_catalog(setting))
+    with writer_lock(a):
+        assert lake_db.sql(f"SELECT holder FROM {LEASE_TABLE}").endswith(")")  # "host pid N (token)"
+        with pytest.raises(WriterBusy, match=r"another machine is writing this lake: .* pid "), writer_lock(b):
+            pass
+        res = Cli(data_dir=b.data_dir, env={**cli.env, ENV_CATALOG: setting})("load", str(SAMPLES / "001_cb6402e5e5e5f342.txt"))
+        assert res.code == 3, res.stderr  # EXIT_BUSY
+        assert "another machine is writing this lake" in res.stderr and "--wait" in res.stderr, res.stderr
+        assert "Traceback" not in res.stderr and res.stderr.strip().count("\n") == 0, res.stderr
+    assert lake_db.sql(f"SELECT count(*) FROM {LEASE_TABLE}") == "0"  # released at the end
+    with writer_lock(b):  # now the other machine writes
+        pass
+
+
+@pytest.mark.slow
+def test_a_stopped_machines_lease_expires_a_running_ones_is_renewed(lake_db: Postgres) -> None:
+    if not HAVE_WHEEL:
+        pytest.skip("duckdb-extension-postgres_scanner is not installed (pip install -e '.[postgres]')")
+    stopped = WriterLease(lake_db.dsn(), seconds=1)
+    stopped.acquire()
+    stopped._stop.set()  # the machine stops renewing, as if it was killed
+    assert stopped._thread is not None
+    stopped._thread.join()
+    running = WriterLease(lake_db.dsn(), seconds=1)
+    with pytest.raises(LeaseBusy, match="expires 1 s after its last renewal"):
+        running.acquire()
+    time.sleep(1.5)
+    running.acquire()  # expired: taken over
+    time.sleep(1.5)  # renewed every 0.2 s, so still held
+    third = WriterLease(lake_db.dsn(), seconds=1)
+    with pytest.raises(LeaseBusy):
+        third.acquire()
+    stopped.release()  # deletes only its own row: the running one keeps the lease
+    with pytest.raises(LeaseBusy):
+        third.acquire()
+    assert not running.lost
+    running.release()
+    third.acquire()
+    third.release()
 
 
 @pytest.mark.slow

@@ -46,6 +46,7 @@ from warehouse.schema import (
     quote_literal,
 )
 from warehouse.search import IndexRefresh, refresh_search_index
+from warehouse.writer_lease import LeaseBusy, LeaseError, WriterLease
 
 LAKE = "lake"
 META = f"__ducklake_metadata_{LAKE}"
@@ -198,7 +199,7 @@ def _attach_failure(paths: LakePaths, err: duckdb.Error, *, read_only: bool) -> 
 def writer_lock(paths: LakePaths, *, wait: bool = False) -> Iterator[None]:
     """Only one process writes the lake. A second one fails at once with a clear message, or
     waits for the first one when asked to. The lock file is in the local data directory, so it
-    guards one machine (with a PostgreSQL catalog too: see docs/operations.md)."""
+    guards one machine; with a PostgreSQL catalog a lease in its database guards the others."""
     try:
         paths.lake_dir.mkdir(parents=True, exist_ok=True)
         handle: IO[str] = open(paths.writer_lock, "a+", encoding="utf-8")  # noqa: SIM115  # held for the whole block
@@ -218,9 +219,31 @@ def writer_lock(paths: LakePaths, *, wait: bool = False) -> Iterator[None]:
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {utcnow():%Y-%m-%dT%H:%M:%SZ}\n")
         handle.flush()
-        yield
+        with _writer_lease(paths, wait=wait):
+            yield
     finally:
         handle.close()  # closing the file releases the lock
+
+
+@contextmanager
+def _writer_lease(paths: LakePaths, *, wait: bool) -> Iterator[None]:
+    """With a PostgreSQL catalog, the lease that keeps other machines from writing (warehouse/writer_lease.py)."""
+    setting = paths.catalog_setting
+    if setting.is_local:
+        yield
+        return
+    check_catalog(paths)  # an unreachable catalog: the usual one-line message
+    lease = WriterLease(setting.dsn)
+    try:
+        lease.acquire(wait=wait)
+    except LeaseBusy as err:
+        raise WriterBusy(f"{err}; wait for it to finish or pass --wait") from None
+    except LeaseError as err:
+        raise WarehouseError(f"cannot take the writer lease in {setting.describe()}: {redact(str(err))}") from None
+    try:
+        yield
+    finally:
+        lease.release()
 
 
 class LakeWriter:
