@@ -6,11 +6,12 @@
 * retries with exponential backoff and jitter on connection errors, timeouts, 429 and 5xx,
   honouring Retry-After; other 4xx are final;
 * redirects followed by hand, only to http(s) URLs inside `allowed_domains`, loops detected;
-* private, loopback, link-local and reserved addresses refused unless the source sets
-  `allow_private_addresses: true`: the host's addresses are checked before the request, and the
-  address actually connected to is checked again before the response is read or archived (a name
-  that resolves differently the second time - DNS rebinding - is caught there; the request itself
-  has been sent by then, its answer is dropped);
+* addresses that are not public (private, loopback, link-local, shared/CGNAT, documentation,
+  reserved, multicast) refused unless the source sets `allow_private_addresses: true`: the host's
+  addresses are checked before the request, and the connection itself goes through a network
+  backend that resolves the name once, checks every address and connects to a checked address
+  (DNS pinning: a name that resolves differently at connect time - DNS rebinding - is refused
+  before a byte is sent); the address connected to is checked once more on the response;
 * bodies larger than `max_bytes` refused (by Content-Length, or while streaming); pages whose
   content type is not HTML refused before the body is read.
 
@@ -30,12 +31,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from flows.robots import RobotsRules, product_token, rules_from_response
-from flows.sources import Source
+from flows.sources import Limits, Source
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("xml", "rss", "atom", "text/plain", "text/html", "application/octet-stream")
@@ -128,13 +131,72 @@ def _type_ok(kind: str, media_type: str) -> bool:
 
 
 def _blocked_address(ip: str) -> bool:
+    """Not a public unicast address (is_global misses nothing private: 100.64.0.0/10 included)."""
     addr = ipaddress.ip_address(ip.split("%", 1)[0])
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         addr = addr.ipv4_mapped
     return bool(
-        addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved
+        not addr.is_global or addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_reserved
         or addr.is_multicast or addr.is_unspecified
     )
+
+
+class _PinnedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend with the address check where the connection is made: the name
+    is resolved once here, every address checked, and the socket connected to a checked address
+    (TLS still verifies the host name: httpcore passes it as server_hostname). A name that
+    resolves to an address that is not public is refused before anything is sent."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self.inner = inner
+
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            infos = await asyncio.wait_for(
+                asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout
+            )
+        except (OSError, TimeoutError) as err:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {err}") from err
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        bad = [a for a in addresses if _blocked_address(a)]
+        if bad:
+            raise _Refused(
+                "refused", "private_address",
+                f"{host} resolved to {bad[0]} when connecting, a private or reserved address; nothing was sent",
+            )
+        error: Exception = httpcore.ConnectError(f"{host} has no address")
+        for address in addresses:
+            try:
+                return await self.inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as err:
+                error = err
+        raise error
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:
+        return await self.inner.connect_unix_socket(path, timeout, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+def _transport(limits: Limits, *, pinned: bool) -> httpx.AsyncHTTPTransport:
+    """httpx's transport; with `pinned`, its connection pool connects through _PinnedBackend."""
+    pool_limits = httpx.Limits(max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency)
+    transport = httpx.AsyncHTTPTransport(limits=pool_limits, trust_env=False)
+    if pinned:
+        transport._pool = httpcore.AsyncConnectionPool(  # httpx has no network-backend option
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=pool_limits.max_connections,
+            max_keepalive_connections=pool_limits.max_keepalive_connections,
+            keepalive_expiry=pool_limits.keepalive_expiry,
+            network_backend=_PinnedBackend(httpcore.AnyIOBackend()),
+        )
+    return transport
 
 
 def _peer_address(resp: httpx.Response) -> str | None:
@@ -178,7 +240,7 @@ class Fetcher:
             follow_redirects=False,
             headers={"User-Agent": lim.user_agent, "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(connect=lim.connect_timeout, read=lim.read_timeout, write=lim.read_timeout, pool=None),
-            limits=httpx.Limits(max_connections=lim.concurrency, max_keepalive_connections=lim.concurrency),
+            transport=_transport(lim, pinned=not self.source.allow_private_addresses),
             trust_env=False,
         )
         return self

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from flows.http_client import Fetcher, FetchResult, ResponseRecord, _retry_after
+from flows.http_client import Fetcher, FetchResult, ResponseRecord, _blocked_address, _retry_after
 from flows.sources import Limits, Source
 from tests.fixtures.site.server import Site, SiteServer
 
@@ -143,10 +143,24 @@ def test_private_addresses_are_refused_unless_allowed(server: SiteServer) -> Non
     assert res.reason == "private_address"
 
 
+@pytest.mark.parametrize(
+    ("address", "blocked"),
+    [
+        ("127.0.0.1", True), ("10.1.2.3", True), ("192.168.0.1", True), ("169.254.169.254", True),  # cloud metadata
+        ("100.100.100.200", True),  # shared address space (CGNAT; a cloud metadata address too)
+        ("192.0.2.1", True), ("198.18.0.1", True), ("0.0.0.0", True), ("224.0.0.1", True),
+        ("::1", True), ("fe80::1%eth0", True), ("::ffff:127.0.0.1", True), ("fd00::1", True),
+        ("8.8.8.8", False), ("151.101.1.69", False), ("2001:4860:4860::8888", False),
+    ],
+)
+def test_only_public_unicast_addresses_pass(address: str, blocked: bool) -> None:
+    assert _blocked_address(address) is blocked
+
+
 def test_address_connected_to_is_checked_again(server: SiteServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """DNS rebinding: the name passes the check before the request (here: the check is made to
-    answer "fine", as a public first answer would) but the connection lands on 127.0.0.1. The
-    answer is dropped: refused, nothing archived, no body."""
+    answer "fine", as a public first answer would) but resolves to 127.0.0.1 when connecting. The
+    connection is refused there, before anything is sent: the server never sees the request."""
 
     async def public(self: Fetcher, host: str, port: int) -> str | None:
         return None
@@ -157,6 +171,7 @@ def test_address_connected_to_is_checked_again(server: SiteServer, monkeypatch: 
     assert res.outcome == "refused" and res.reason == "private_address", res
     assert "127.0.0.1" in (res.error or "") and res.body is None
     assert records == []
+    assert server.site.paths() == []  # not even robots.txt was asked
 
 
 def test_robots_disallow_is_honoured(server: SiteServer) -> None:
