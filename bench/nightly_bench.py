@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from bench.common import PrefectServer, corpus, fmt_mb, header, last_run, load_avg, run_cli, skipped, timed, workdir
-from bench.query_bench import build
+from bench.query_bench import build, commit_sql
 from bench.text_throughput import build_jsonl
 from warehouse.lake import LakeWriter
 from warehouse.paths import LakePaths
@@ -34,12 +34,7 @@ def side_tables(data_dir: Path) -> None:
         f"INSERT INTO article_lsh SELECT a.article_id, b.band::INTEGER, (hash(a.article_id, b.band) >> 1)::BIGINT, a.run_id "
         f"FROM articles AS a, range({BANDS}) AS b(band)",
     ]
-    with LakeWriter(LakePaths(data_dir)) as writer:
-        for sql in statements:
-            writer.con.execute("BEGIN")
-            writer.con.execute(sql)
-            writer.con.execute("COMMIT")
-        writer.publish()
+    commit_sql(data_dir, statements)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,10 +71,16 @@ def build(data_dir: Path, n: int, start: int = 0) -> None:
         FROM (SELECT i, 2023 + ((i // 12) % 36) // 12 AS y, 1 + ((i // 12) % 36) % 12 AS m, {words} AS body
               FROM range({start}, {start + n}) t(i))
     """
+    commit_sql(data_dir, [sql])
+
+
+def commit_sql(data_dir: Path, statements: list[str]) -> None:
+    """Run statements against the lake's writer, one DuckLake commit each, then publish."""
     with LakeWriter(LakePaths(data_dir)) as writer:
-        writer.con.execute("BEGIN")
-        writer.con.execute(sql)
-        writer.con.execute("COMMIT")
+        for sql in statements:
+            writer.con.execute("BEGIN")
+            writer.con.execute(sql)
+            writer.con.execute("COMMIT")
         writer.publish()
 
 
