@@ -18,7 +18,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("search", "full-text search over article titles and bodies (Arabic stemming; read-only)")
     p.add_argument("query")
     p.add_argument("--limit", type=int, default=20, help="best N matches (default 20)")
+    p.add_argument("--source", action="append", default=[], metavar="ID", help="only this source_id (repeatable)")
+    p.add_argument("--since", metavar="DATE", help="published on or after this day (YYYY-MM-DD, UTC)")
+    p.add_argument("--until", metavar="DATE", help="published on or before this day (YYYY-MM-DD, UTC)")
+    p.add_argument("--all", action="store_true", dest="all_words", help="every word of the query must match")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
     p = add("maintain", "apply migrations, compact small files, expire old snapshots, delete unreferenced files")
@@ -267,16 +271,31 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _day(value: str | None, option: str, *, next_day: bool = False) -> datetime | None:
+    """A YYYY-MM-DD option as the UTC midnight that starts it (or ends it, with `next_day`)."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise CliError(f"{option} must be a day like 2026-03-01, not {value!r}", EXIT_USAGE) from None
+    return datetime.combine(day + timedelta(days=1 if next_day else 0), time.min, tzinfo=UTC)
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     import duckdb  # lazy: read-only commands stay fast, Prefect loads only for writes
 
     from flows.output import render  # lazy: read-only commands stay fast, Prefect loads only for writes
-    from warehouse.search import SearchUnavailable, search  # lazy: read-only commands stay fast, Prefect loads only for writes
+    from warehouse.search import SearchFilter, SearchUnavailable, search  # lazy: read-only commands stay fast
 
     if args.limit < 1:
         raise CliError("--limit must be at least 1", EXIT_USAGE)
+    where = SearchFilter(
+        sources=tuple(args.source), since=_day(args.since, "--since"),
+        until=_day(args.until, "--until", next_day=True), all_words=args.all_words,
+    )
     try:
-        hits = search(_paths(args), args.query, args.limit)
+        hits = search(_paths(args), args.query, args.limit, where)
     except SearchUnavailable as err:
         raise CliError(str(err)) from err
     except duckdb.Error as err:

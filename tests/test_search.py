@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from tests.conftest import Cli
 from tests.test_warehouse_helpers import arabic_body, doc, load
 from warehouse.lake import LakeWriter, writer_lock
 from warehouse.paths import LakePaths
-from warehouse.search import SearchUnavailable, search, search_path
+from warehouse.search import SearchFilter, SearchUnavailable, search, search_path
 
 FILLER = "وقالت مصادر محلية إن الوضع في المنطقة ما زال متوترا منذ أسابيع وسط انتشار أمني واسع."
 SHELLING = "قصف مدفعي استهدف قرية في ريف دير الزور الشرقي صباح اليوم. " + FILLER
@@ -46,6 +47,32 @@ def test_search_stems_and_normalises_arabic(lake: LakePaths) -> None:
     assert ranked[0].score >= ranked[1].score
 
 
+def test_search_filters_sources_dates_and_all_words(tmp_path: Path) -> None:
+    paths = LakePaths(tmp_path / "data")
+    load(paths, [[
+        doc("a.txt", "قصف مدفعي على ريف دير الزور. " + FILLER, url="https://a.example/1", source_id="enab",
+            published_at="2024-05-03T10:00:00Z"),
+        doc("b.txt", "قصف جوي على مخيم قرب الحسكة. " + FILLER, url="https://b.example/2", source_id="npa",
+            published_at="2024-06-10T10:00:00Z"),
+        doc("c.txt", "قصف وتوتر في دير الزور. " + FILLER, url="https://b.example/3", source_id="npa", published_at=None),
+    ]])
+
+    def urls(query: str, where: SearchFilter) -> set[str | None]:
+        return {h.url for h in search(paths, query, where=where)}
+
+    assert urls("قصف", SearchFilter()) == {"https://a.example/1", "https://b.example/2", "https://b.example/3"}
+    assert urls("قصف", SearchFilter(sources=("npa",))) == {"https://b.example/2", "https://b.example/3"}
+    assert urls("قصف", SearchFilter(sources=("npa", "enab"))) == urls("قصف", SearchFilter())
+    june = SearchFilter(since=datetime(2024, 6, 1, tzinfo=UTC), until=datetime(2024, 7, 1, tzinfo=UTC))
+    assert urls("قصف", june) == {"https://b.example/2"}  # the undated article is left out
+    assert urls("قصف", SearchFilter(until=datetime(2024, 5, 4, tzinfo=UTC))) == {"https://a.example/1"}
+    # any word, or every word
+    assert urls("مخيم الزور", SearchFilter()) == {"https://a.example/1", "https://b.example/2", "https://b.example/3"}
+    assert urls("قصف الزور", SearchFilter(all_words=True)) == {"https://a.example/1", "https://b.example/3"}
+    # the limit applies after the filter: the best match of one source is found even if others rank higher
+    assert [h.url for h in search(paths, "قصف", limit=1, where=SearchFilter(sources=("enab",)))] == ["https://a.example/1"]
+
+
 def test_search_index_follows_new_runs(lake: LakePaths) -> None:
     load(lake, [[doc("more.txt", "مداهمة جديدة في الرقة ليلا. " + FILLER, url="https://x.example/more")]], "run-2")
     assert [h.url for h in search(lake, "الرقة")] == ["https://x.example/more"]
@@ -65,6 +92,11 @@ def test_cli_search(lake: LakePaths, tmp_path: Path) -> None:
     assert [h["url"] for h in hits] == ["https://x.example/shelling"] and hits[0]["title"] == "قصف على ريف دير الزور"
     table = cli("search", "مخيم", "--limit", "1")
     assert table.code == 0 and "نازحون جدد" in table.stdout
+    narrowed = cli("search", "قصف", "--since", "2024-05-03", "--until", "2024-05-03", "--source", "src", "--all", "--format", "json")
+    assert narrowed.code == 0 and [h["url"] for h in json.loads(narrowed.stdout)] == ["https://x.example/shelling"], narrowed.stderr
+    assert json.loads(cli("search", "قصف", "--since", "2024-05-04", "--format", "json").stdout) == []
+    bad = cli("search", "قصف", "--since", "May 3")
+    assert bad.code == 2 and "--since must be a day like" in bad.stderr and "Traceback" not in bad.stderr
     missing = Cli(data_dir=tmp_path / "empty", env={})("search", "قصف")
     assert missing.code == 1 and "no search index" in missing.stderr and "Traceback" not in missing.stderr
 

@@ -282,14 +282,39 @@ def _add_postings(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE delta_docs")
 
 
-def search(paths: LakePaths, query: str, limit: int = 20) -> list[Hit]:
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """Narrows a search before ranking: outlets, a publication date window (`since` inclusive,
+    `until` exclusive, UTC; undated articles are left out when either is set), and whether every
+    query word must match (`all_words`; else any word does and more matches rank higher)."""
+
+    sources: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    all_words: bool = False
+
+
+def search(paths: LakePaths, query: str, limit: int = 20, where: SearchFilter | None = None) -> list[Hit]:
     """Best BM25 matches for a free-text query (words are stemmed; all fields searched)."""
+    where = where or SearchFilter()
     path = paths.lake_dir / SEARCH_FILE
     if not path.exists():
         raise SearchUnavailable(
             f"no search index at {path}: it is built at the end of every run (`news-etl load`/`run`) "
             "and by `news-etl maintain`"
         )
+    conditions: list[str] = []
+    params: list[object] = []
+    if where.sources:
+        conditions.append("list_contains(?, source_id)")
+        params.append(list(where.sources))
+    if where.since is not None:
+        conditions.append("published_at >= ?")
+        params.append(where.since)
+    if where.until is not None:
+        conditions.append("published_at < ?")
+        params.append(where.until)
+    filters = f" WHERE {' AND '.join(conditions)}" if conditions else ""
     con = connect_memory()
     try:
         load_extension(con, "fts")
@@ -297,9 +322,9 @@ def search(paths: LakePaths, query: str, limit: int = 20) -> list[Hit]:
         con.execute("USE search")
         rows = con.execute(
             "SELECT article_id, score, title, source_id, url, published_at FROM ("
-            "  SELECT *, fts_main_docs.match_bm25(article_id, ?) AS score FROM docs"
-            ") WHERE score IS NOT NULL ORDER BY score DESC, article_id LIMIT ?",
-            [search_form(query), limit],
+            "  SELECT *, fts_main_docs.match_bm25(article_id, ?, conjunctive := ?) AS score FROM docs"
+            f"{filters}) WHERE score IS NOT NULL ORDER BY score DESC, article_id LIMIT ?",
+            [search_form(query), int(where.all_words), *params, limit],
         ).fetchall()
     finally:
         con.close()
