@@ -25,6 +25,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -74,7 +76,6 @@ class IndexRefresh:
     mode: str
     indexed: int  # articles in the index afterwards
     added: int = 0  # articles (re)indexed by an update
-    removed: int = 0  # articles whose postings an update removed (older versions, deleted articles)
 
 
 def _temp_path(target: Path) -> Path:
@@ -89,7 +90,22 @@ def _connect_index(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _swap_in(tmp: Path, target: Path) -> None:
+@contextmanager
+def _next_index(target: Path, *, copy: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a temporary index file (empty, or a copy of `target`) that replaces
+    `target` atomically when the block ends; on any error the temporary file is removed."""
+    tmp = _temp_path(target)
+    if copy:
+        shutil.copyfile(target, tmp)
+    con = _connect_index(tmp)
+    try:
+        yield con
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, target)
@@ -98,11 +114,8 @@ def _swap_in(tmp: Path, target: Path) -> None:
 def build_search_index(writer: duckdb.DuckDBPyConnection, paths: LakePaths) -> int:
     """Rebuild the search index from the writer's connection (lake attached and in use) and
     publish it atomically. Returns the number of indexed articles."""
-    target = paths.lake_dir / SEARCH_FILE
-    tmp = _temp_path(target)
     reader = writer.execute(_LATEST_ARTICLES).to_arrow_reader()
-    con = _connect_index(tmp)
-    try:
+    with _next_index(paths.lake_dir / SEARCH_FILE) as con:
         con.register("source_articles", reader)
         con.execute(
             "CREATE TABLE docs AS SELECT * REPLACE (search_form(title_search) AS title_search) FROM source_articles"
@@ -112,13 +125,6 @@ def build_search_index(writer: duckdb.DuckDBPyConnection, paths: LakePaths) -> i
         con.execute(f"PRAGMA create_fts_index('docs', 'article_id', 'title_search', 'body_search', {_FTS_OPTIONS})")
         con.execute("CREATE TABLE index_meta (format INTEGER, updates INTEGER)")
         con.execute("INSERT INTO index_meta VALUES (?, 0)", [INDEX_FORMAT])
-        con.execute("CHECKPOINT")
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    con.close()
-    _swap_in(tmp, target)
     return int(count[0]) if count else 0
 
 
@@ -191,35 +197,25 @@ def _update_index(writer: duckdb.DuckDBPyConnection, target: Path, changed: list
         ).to_arrow_table()
     finally:
         writer.unregister("news_etl_changed_ids")
-    tmp = _temp_path(target)
-    shutil.copyfile(target, tmp)
-    con = _connect_index(tmp)
-    try:
+    with _next_index(target, copy=True) as con:
         con.register("delta_articles", delta)
         con.register("stale_ids", pa.table({"article_id": pa.array([*changed, *gone], pa.string())}))
         con.execute("BEGIN")
-        removed = _remove_postings(con)
+        _remove_postings(con)
         _add_postings(con)
         con.execute("UPDATE index_meta SET updates = updates + 1")
         con.execute("COMMIT")
         con.unregister("delta_articles")
         con.unregister("stale_ids")
         row = con.execute("SELECT count(*) FROM docs").fetchone()
-        con.execute("CHECKPOINT")
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    con.close()
-    _swap_in(tmp, target)
-    return IndexRefresh("update", int(row[0]) if row else 0, added=len(changed), removed=removed)
+    return IndexRefresh("update", int(row[0]) if row else 0, added=len(changed))
 
 
 _FTS = "fts_main_docs"  # the schema PRAGMA create_fts_index made for the table `docs`
 
 
-def _remove_postings(con: duckdb.DuckDBPyConnection) -> int:
-    """Drop the rows of the articles in `stale_ids` from `docs` and the fts tables; returns how many."""
+def _remove_postings(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the rows of the articles in `stale_ids` from `docs` and the fts tables."""
     con.execute(f"CREATE TEMP TABLE stale_docs AS SELECT docid FROM {_FTS}.docs WHERE name IN (SELECT article_id FROM stale_ids)")
     con.execute(
         f"UPDATE {_FTS}.dict SET df = {_FTS}.dict.df - s.n FROM ("
@@ -230,10 +226,8 @@ def _remove_postings(con: duckdb.DuckDBPyConnection) -> int:
     con.execute(f"DELETE FROM {_FTS}.terms WHERE docid IN (SELECT docid FROM stale_docs)")
     con.execute(f"DELETE FROM {_FTS}.docs WHERE docid IN (SELECT docid FROM stale_docs)")
     con.execute(f"DELETE FROM {_FTS}.dict WHERE df <= 0")
-    row = con.execute("SELECT count(*) FROM stale_docs").fetchone()
     con.execute("DELETE FROM docs WHERE article_id IN (SELECT article_id FROM stale_ids)")
     con.execute("DROP TABLE stale_docs")
-    return int(row[0]) if row else 0
 
 
 def _add_postings(con: duckdb.DuckDBPyConnection) -> None:
