@@ -169,7 +169,7 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
 
     prefect_env.configure(paths.prefect_home)
     from flows.inputs import InputError, discover
-    from warehouse.lake import WriterBusy, check_catalog, writer_lock
+    from warehouse.lake import WriterBusy, writer_lock
 
     try:
         discover(inputs)  # fail fast on a missing PATH, before Prefect starts
@@ -187,7 +187,6 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
     run_id = new_run_id()
     try:
         with writer_lock(paths, wait=wait):
-            check_catalog(paths)  # an unreachable PostgreSQL catalog: one line, before the flow starts
             summary = run_flow(paths=inputs, data_dir=str(paths.data_dir), run_id=run_id, settings=settings)
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
@@ -236,7 +235,7 @@ def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: dic
 
     prefect_env.configure(paths.prefect_home)
     from flows.sources import SourcesError, load_sources  # lazy: only fetch needs Prefect
-    from warehouse.lake import WriterBusy, check_catalog, writer_lock  # lazy: only fetch needs Prefect
+    from warehouse.lake import WriterBusy, writer_lock  # lazy: only fetch needs Prefect
 
     try:
         load_sources(sources, source)  # fail fast on a bad sources file, before Prefect starts
@@ -249,7 +248,6 @@ def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: dic
     load_settings = {"workers": 1, **{k: v for k, v in settings.items() if k in ("batch_size", "workers")}}
     try:
         with writer_lock(paths, wait=wait):
-            check_catalog(paths)
             fetched = fetch_flow(sources_file=str(Path(sources).resolve()), data_dir=str(paths.data_dir), run_id=new_run_id(), only=source)
             counts = fetched["counts"]
             print(f"\nfetch {fetched['run_id']}: {fetched['sources']} source(s) in {fetched['seconds']:.1f}s")
@@ -314,12 +312,11 @@ def cmd_maintain(args: argparse.Namespace) -> int:
         raise CliError(f"no warehouse at {paths.data_dir}: nothing to maintain")
     prefect_env.configure(paths.prefect_home)
     from flows.maintenance_flow import maintenance_flow  # lazy: read-only commands stay fast, Prefect loads only for writes
-    from warehouse.lake import WriterBusy, check_catalog, writer_lock  # lazy: read-only commands stay fast
+    from warehouse.lake import WriterBusy, writer_lock  # lazy: read-only commands stay fast
 
     run_id = new_run_id()
     try:
         with writer_lock(paths, wait=args.wait):
-            check_catalog(paths)
             result = maintenance_flow(
                 data_dir=str(paths.data_dir), run_id=run_id, expire_days=args.expire_days, grace_hours=args.grace_hours
             )

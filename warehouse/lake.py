@@ -232,7 +232,7 @@ def _writer_lease(paths: LakePaths, *, wait: bool) -> Iterator[None]:
     if setting.is_local:
         yield
         return
-    check_catalog(paths)  # an unreachable catalog: the usual one-line message
+    check_catalog(paths)  # an unreachable catalog: the usual one-line message, before any flow starts
     lease = WriterLease(setting.dsn)
     try:
         lease.acquire(wait=wait)
@@ -268,7 +268,7 @@ class LakeWriter:
         returns the old place, or None. Published with the next commit."""
         if not self.paths.catalog_setting.is_local:
             return None
-        meta = quote_ident(f"__ducklake_metadata_{LAKE}")
+        meta = quote_ident(META)
         row = self.con.execute(f"SELECT value FROM {meta}.ducklake_metadata WHERE key = 'data_path'").fetchone()
         want = str(self.paths.files) + os.sep
         if row is None or row[0] == want:
