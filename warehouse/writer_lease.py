@@ -40,9 +40,14 @@ class LeaseError(RuntimeError):
     """The catalog's database could not be reached or written."""
 
 
-def _sql(text: str) -> str:
-    """A statement as the argument of postgres_execute/postgres_query (a string literal)."""
-    return quote_literal(text)
+def _execute(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Run a statement in the catalog's PostgreSQL database as it is written."""
+    con.execute(f"CALL postgres_execute({quote_literal(_ALIAS)}, {quote_literal(sql)})")
+
+
+def _query_one(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[object, ...] | None:
+    """The first row of a SELECT run in the catalog's PostgreSQL database."""
+    return con.execute(f"SELECT * FROM postgres_query({quote_literal(_ALIAS)}, {quote_literal(sql)})").fetchone()
 
 
 @dataclass
@@ -63,13 +68,10 @@ class WriterLease:
         try:
             load_extension(con, "postgres_scanner")
             con.execute(f"ATTACH {quote_literal(self.dsn)} AS {_ALIAS} (TYPE postgres)")
-            con.execute(
-                f"CALL postgres_execute({quote_literal(_ALIAS)}, "
-                + _sql(
-                    f"CREATE TABLE IF NOT EXISTS {LEASE_TABLE} (id integer PRIMARY KEY, holder text NOT NULL, "
-                    "acquired_at timestamptz NOT NULL, renewed_at timestamptz NOT NULL)"
-                )
-                + ")"
+            _execute(
+                con,
+                f"CREATE TABLE IF NOT EXISTS {LEASE_TABLE} (id integer PRIMARY KEY, holder text NOT NULL, "
+                "acquired_at timestamptz NOT NULL, renewed_at timestamptz NOT NULL)",
             )
         except BaseException:
             con.close()
@@ -78,22 +80,14 @@ class WriterLease:
 
     def _try(self, con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
         """Take the lease if free, expired or ours; None when taken, else (holder, renewed_at)."""
-        me = self.holder.replace("'", "''")
-        con.execute(
-            f"CALL postgres_execute({quote_literal(_ALIAS)}, "
-            + _sql(
-                f"INSERT INTO {LEASE_TABLE} VALUES (1, '{me}', now(), now()) ON CONFLICT (id) DO UPDATE "
-                "SET holder = EXCLUDED.holder, acquired_at = EXCLUDED.acquired_at, renewed_at = EXCLUDED.renewed_at "
-                f"WHERE {LEASE_TABLE}.holder = EXCLUDED.holder "
-                f"OR {LEASE_TABLE}.renewed_at < now() - make_interval(secs => {float(self.seconds)})"
-            )
-            + ")"
+        _execute(
+            con,
+            f"INSERT INTO {LEASE_TABLE} VALUES (1, {quote_literal(self.holder)}, now(), now()) ON CONFLICT (id) DO UPDATE "
+            "SET holder = EXCLUDED.holder, acquired_at = EXCLUDED.acquired_at, renewed_at = EXCLUDED.renewed_at "
+            f"WHERE {LEASE_TABLE}.holder = EXCLUDED.holder "
+            f"OR {LEASE_TABLE}.renewed_at < now() - make_interval(secs => {float(self.seconds)})",
         )
-        row = con.execute(
-            f"SELECT holder, renewed_at::VARCHAR FROM postgres_query({quote_literal(_ALIAS)}, "
-            + _sql(f"SELECT holder, renewed_at FROM {LEASE_TABLE} WHERE id = 1")
-            + ")"
-        ).fetchone()
+        row = _query_one(con, f"SELECT holder, renewed_at::text FROM {LEASE_TABLE} WHERE id = 1")
         if row is not None and row[0] == self.holder:
             return None
         return (str(row[0]), str(row[1])) if row else ("?", "?")
@@ -144,13 +138,8 @@ class WriterLease:
             con, self._con = self._con, None
         if con is None:
             return
-        me = self.holder.replace("'", "''")
         try:
-            con.execute(
-                f"CALL postgres_execute({quote_literal(_ALIAS)}, "
-                + _sql(f"DELETE FROM {LEASE_TABLE} WHERE id = 1 AND holder = '{me}'")
-                + ")"
-            )
+            _execute(con, f"DELETE FROM {LEASE_TABLE} WHERE id = 1 AND holder = {quote_literal(self.holder)}")
         except duckdb.Error:
             pass  # unreachable: the lease expires on its own
         finally:
