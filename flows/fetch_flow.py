@@ -36,6 +36,15 @@ from warehouse.paths import LakePaths
 # failures worth another run: no answer, a refused connection, 429 and 5xx (the statuses retried within a run)
 PASSING_FAILURES = ("timeout", "connect_error", *sorted(f"http_{status}" for status in RETRY_STATUSES))
 
+def pages_to_fetch_again(store: FetchStateStore, source: Source) -> dict[str, PageState]:
+    """Pages fetched whatever their feed says: those an earlier run fetched but never loaded, and
+    those that failed for a passing reason in at most `retry_runs` runs."""
+    return {
+        **store.failed_pages(source.id, PASSING_FAILURES, source.limits.retry_runs),
+        **store.pending_pages(source.id),
+    }
+
+
 COUNT_KEYS = (
     "listings_ok", "listings_not_modified", "listings_failed", "entries",
     "pages_fetched", "pages_not_modified", "pages_skipped", "pages_deferred", "pages_refused", "pages_failed",
@@ -235,10 +244,7 @@ def fetch_source(run_id: str, source_id: str) -> dict[str, int]:
         crawl = asyncio.run(
             crawl_source(
                 source, store.validators(source_id), store.seen_pages(source_id), run.archive.write, run_id,
-                pending={
-                    **store.failed_pages(source_id, PASSING_FAILURES, source.limits.retry_runs),
-                    **store.pending_pages(source_id),
-                },
+                pending=pages_to_fetch_again(store, source),
             )
         )
     except Exception as err:  # noqa: BLE001  # one broken source must not end the run for the others

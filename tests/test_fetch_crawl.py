@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.fetch_flow import PASSING_FAILURES, crawl_source
+from flows.fetch_flow import PASSING_FAILURES, crawl_source, pages_to_fetch_again
 from flows.inputs import Rejected
 from flows.sources import Limits, Source
 from flows.warc import read_warc
@@ -184,8 +184,7 @@ def test_pages_that_failed_for_a_passing_reason_are_tried_in_later_runs(tmp_path
         def run(run_id: str) -> dict[str, int]:
             crawl = asyncio.run(crawl_source(
                 source, store.validators(source.id), store.seen_pages(source.id), None, run_id,
-                pending={**store.failed_pages(source.id, PASSING_FAILURES, source.limits.retry_runs),
-                         **store.pending_pages(source.id)},
+                pending=pages_to_fetch_again(store, source),
             ))
             store.commit(crawl.log_rows, crawl.state_rows, crawl.reject_rows)
             return crawl.counts
