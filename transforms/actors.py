@@ -9,11 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
-import yaml
-
+from core import datafile
 from transforms.records import Mention
 from transforms.sentences import Span, clitic_regex, first_words, prefiltered_matches, sentence_at, sf
 
@@ -29,25 +26,39 @@ class ActorTable:
     short_firsts: frozenset[str]
 
 
-def build_actor_table(data: dict[str, Any]) -> ActorTable:
+@dataclass(frozen=True, slots=True)
+class ActorSpec:
+    canonical: str
+    aliases: tuple[str, ...]
+    type: str = "org"  # armed_group, armed_force, media ...
+    anaphora: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AliasesFile:
+    """transforms/data/aliases.yaml"""
+
+    actors: tuple[ActorSpec, ...]
+
+
+def build_actor_table(data: AliasesFile) -> ActorTable:
     canonical: dict[str, str] = {}
     anaphora: dict[str, str] = {}
     kinds: dict[str, str] = {}
-    for actor in data.get("actors") or []:
-        name = str(actor["canonical"])
-        kinds[name] = str(actor.get("type", "org"))
-        for alias in actor.get("aliases") or []:
-            canonical.setdefault(sf(str(alias)), name)
-        for alias in actor.get("anaphora") or []:
-            anaphora.setdefault(sf(str(alias)), name)
+    for actor in data.actors:
+        name = actor.canonical
+        kinds[name] = actor.type
+        for alias in actor.aliases:
+            canonical.setdefault(sf(alias), name)
+        for alias in actor.anaphora:
+            anaphora.setdefault(sf(alias), name)
     short = clitic_regex(anaphora) if anaphora else None
     return ActorTable(canonical, anaphora, kinds, clitic_regex(canonical), short, first_words(canonical), first_words(anaphora))
 
 
 @lru_cache(maxsize=1)
 def actor_table() -> ActorTable:
-    text = resources.files("transforms").joinpath("data/aliases.yaml").read_text(encoding="utf-8")
-    return build_actor_table(yaml.safe_load(text))
+    return build_actor_table(datafile.load_package("transforms", "data/aliases.yaml", AliasesFile))
 
 
 def _key(surface: str) -> str:
