@@ -30,7 +30,8 @@ MIN_BODY_CHARS = 40
 class TransformOptions:
     default_source_id: str = "local"
     min_body_chars: int = MIN_BODY_CHARS
-    html_fallback: bool = False  # trafilatura's readability/jusText comparison (slower; see extract_html)
+    html_fallback: bool = False  # always trafilatura's readability/jusText comparison (slower; see extract_html)
+    html_gate: bool = True  # the comparison where the fast result looks incomplete; False: never (measurements)
 
 
 def transform_document(raw: RawDocument, options: TransformOptions | None = None) -> DocumentResult:
@@ -46,7 +47,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
     section: str | None = None
     url = raw.url
     if raw.media_type == "html":
-        extraction = extract_html(decoded.text, raw.url, fallback=opts.html_fallback)
+        extraction = extract_html(decoded.text, raw.url, fallback=opts.html_fallback, gate=opts.html_gate)
         if extraction is None:
             return DocumentResult.rejected(raw.input_ref, "no_text", "the HTML page has no extractable main text")
         text = extraction.text
@@ -56,7 +57,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
         tweet_urls = extraction.tweet_urls
         section = extraction.categories[0] if extraction.categories else None
         url = url or extraction.url
-        extractor = "trafilatura"
+        extractor = "trafilatura+fallback" if extraction.compared else "trafilatura"
     else:
         text = decoded.text
         extractor = "text"
