@@ -38,6 +38,8 @@ def test_writer_migrates_an_old_lake(tmp_path: Path) -> None:
             w.con.execute(f"DROP VIEW {view}")
         w.con.execute("DELETE FROM article_minhash")
         w.con.execute("DELETE FROM article_lsh")
+        for table in ("articles", "article_versions"):
+            w.con.execute(f"ALTER TABLE {table} DROP COLUMN published_offset_minutes")
         w.con.execute("DELETE FROM schema_info WHERE schema_version > 1")
         w.con.execute("COMMIT")
         w.publish()
@@ -49,6 +51,10 @@ def test_writer_migrates_an_old_lake(tmp_path: Path) -> None:
     assert rows(paths, "SELECT count(*) FROM mart_articles_daily")[0][0] > 0
     assert rows(paths, "SELECT count(*) FROM figure_governorates") == rows(paths, "SELECT count(*) FROM figures")
     assert rows(paths, "SELECT count(*) FROM article_minhash") == rows(paths, "SELECT count(*) FROM articles")
+    # the publication time's offset column is back, empty for the rows stored before
+    assert rows(paths, "SELECT count(published_offset_minutes) FROM article_versions") == [(0,)]
+    load(paths, [[doc("after.txt", arabic_body(999), url="https://m.example/after")]], "run-after")
+    assert rows(paths, "SELECT count(*) FROM articles") == [(7,)]
 
 
 def test_a_newer_lake_is_refused_with_a_clear_message(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from transforms.records import Precision
 
@@ -36,13 +36,19 @@ def detect_language(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ParsedDate:
-    value: datetime | None
+    value: datetime | None  # UTC
     precision: Precision
     note: str | None
+    offset_minutes: int | None = None  # the source's UTC offset, when it gave a time with its zone
 
 
 def parse_iso_date(value: str | None, origin: str) -> ParsedDate:
-    """An ISO 8601 date or datetime from metadata; precision follows what the text carries."""
+    """An ISO 8601 date or datetime from metadata; the precision is what the text carries.
+
+    A time with a zone ("2024-03-05T10:00:00+03:00", "...Z", htmldate's "+0300") is kept: the
+    instant in UTC, precision `minute`, and the source's offset. A time without a zone names a day
+    somewhere on Earth but no instant: its day is kept (precision `day`) and the note says so; a
+    bare midnight without a zone is how a date alone comes out of htmldate, also `day`."""
     if not value:
         return ParsedDate(None, "none", f"no date in {origin}")
     text = value.strip().replace("Z", "+00:00")
@@ -56,6 +62,17 @@ def parse_iso_date(value: str | None, origin: str) -> ParsedDate:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return ParsedDate(None, "none", f"unparseable date in {origin}: {value[:40]!r}")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return ParsedDate(parsed.astimezone(UTC), "day", f"from {origin}")
+    offset = parsed.utcoffset()
+    if offset is None:
+        day = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
+        if parsed.time() == time(0, 0):
+            return ParsedDate(day, "day", f"from {origin}")
+        return ParsedDate(day, "day", f"from {origin} (its time {parsed:%H:%M} has no zone, so only the day is kept)")
+    return ParsedDate(parsed.astimezone(UTC), "minute", f"from {origin}", int(offset.total_seconds() // 60))
+
+
+def local_day(value: datetime, offset_minutes: int | None) -> date:
+    """The publication day as the source wrote it: the UTC instant moved by the source's offset."""
+    if offset_minutes is None:
+        return value.date()
+    return value.astimezone(timezone(timedelta(minutes=offset_minutes))).date()

@@ -101,6 +101,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
         section=section or header.section,
         published_at=published.value,
         published_precision=published.precision,
+        published_offset_minutes=published.offset_minutes,
         date_note=published.note,
         language=detect_language(body),
         body=body,

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Literal
 
 MediaType = Literal["text", "html"]
-Precision = Literal["day", "month", "year", "none"]
+# how much of published_at the source gave: minute (a time with its zone), day, month, year, none
+Precision = Literal["minute", "day", "month", "year", "none"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +86,9 @@ class Article:
     subtitle: str | None
     byline: str | None
     section: str | None
-    published_at: datetime | None  # UTC
+    published_at: datetime | None  # UTC: the instant (precision minute), else midnight UTC of the source's day/month/year
     published_precision: Precision
+    published_offset_minutes: int | None  # the source's UTC offset (minute precision only): local time = published_at + offset
     date_note: str | None  # why published_at is empty or how it was resolved
     language: str
     body: str

@@ -57,6 +57,7 @@ def _article_row(a: Article, version: int, run_id: str, now: datetime, cluster_i
         "section": a.section,
         "published_at": pub,
         "published_precision": a.published_precision,
+        "published_offset_minutes": a.published_offset_minutes,
         "date_note": a.date_note,
         "language": a.language,
         "body": a.body,
@@ -69,7 +70,7 @@ def _article_row(a: Article, version: int, run_id: str, now: datetime, cluster_i
         "run_id": run_id,
         "ingested_at": now,
         "pub_year": pub.year if pub is not None and a.published_precision != "none" else 0,
-        "pub_month": pub.month if pub is not None and a.published_precision in ("day", "month") else 0,
+        "pub_month": pub.month if pub is not None and a.published_precision in ("minute", "day", "month") else 0,
     }
 
 

@@ -24,7 +24,8 @@ ARTICLE_FIELDS: list[pa.Field] = [
     pa.field("byline", pa.string()),
     pa.field("section", pa.string()),
     pa.field("published_at", TS),
-    pa.field("published_precision", pa.string(), nullable=False),
+    pa.field("published_precision", pa.string(), nullable=False),  # minute | day | month | year | none
+    pa.field("published_offset_minutes", pa.int32()),  # the source's UTC offset when it gave a time with its zone
     pa.field("date_note", pa.string()),
     pa.field("language", pa.string(), nullable=False),
     pa.field("body", pa.string(), nullable=False),
