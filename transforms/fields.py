@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 from transforms.records import Precision
 
@@ -42,13 +42,14 @@ class ParsedDate:
     offset_minutes: int | None = None  # the source's UTC offset, when it gave a time with its zone
 
 
-def parse_iso_date(value: str | None, origin: str) -> ParsedDate:
+def parse_iso_date(value: str | None, origin: str, zone: tzinfo | None = None) -> ParsedDate:
     """An ISO 8601 date or datetime from metadata; the precision is what the text carries.
 
     A time with a zone ("2024-03-05T10:00:00+03:00", "...Z", htmldate's "+0300") is kept: the
-    instant in UTC, precision `minute`, and the source's offset. A time without a zone names a day
-    somewhere on Earth but no instant: its day is kept (precision `day`) and the note says so; a
-    bare midnight without a zone is how a date alone comes out of htmldate, also `day`."""
+    instant in UTC, precision `minute`, and the source's offset. A time without a zone is read in
+    `zone` (the outlet's, when its registry entry says); without one it names a day somewhere on
+    Earth but no instant, so only its day is kept (precision `day`) and the note says so. A bare
+    midnight without a zone is how a date alone comes out of htmldate: `day`."""
     if not value:
         return ParsedDate(None, "none", f"no date in {origin}")
     text = value.strip().replace("Z", "+00:00")
@@ -62,6 +63,8 @@ def parse_iso_date(value: str | None, origin: str) -> ParsedDate:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return ParsedDate(None, "none", f"unparseable date in {origin}: {value[:40]!r}")
+    if parsed.tzinfo is None and zone is not None and parsed.time() != time(0, 0):
+        parsed = parsed.replace(tzinfo=zone)
     offset = parsed.utcoffset()
     if offset is None:
         day = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
