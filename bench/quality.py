@@ -45,7 +45,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -55,6 +55,7 @@ import trafilatura
 from htmldate import find_date
 
 from core import datafile
+from transforms.fields import local_day
 from transforms.pipeline import TransformOptions, transform_document
 from transforms.records import RawDocument
 
@@ -139,6 +140,7 @@ class PageResult:
     date: dict[str, str | None] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     note: str | None = None  # the pipeline's date note
+    compared: bool = False  # the pipeline took trafilatura's full cascade (the gate fired and its text was taken)
 
 
 def corpora_dir(explicit: Path | None) -> Path:
@@ -282,7 +284,13 @@ def score_page(page: Page, variants: bool = False) -> PageResult:
         texts[name] = article.body if article is not None else None
         if name == "pipeline":
             titles[name] = article.title if article is not None else None
-            res.date[name] = article.published_at.isoformat() if article is not None and article.published_at else None
+            # the day as the source wrote it (a time with its zone is stored as the UTC instant)
+            res.date[name] = (
+                local_day(article.published_at, article.published_offset_minutes).isoformat()
+                if article is not None and article.published_at
+                else None
+            )
+            res.compared = article is not None and article.extractor == "trafilatura+fallback"
             res.note = article.date_note if article is not None else None
     texts["extract"] = _timed(res.seconds, "extract", lambda: trafilatura.extract(data, url=page.url))
     texts["extract_fast"] = _timed(res.seconds, "extract_fast", lambda: trafilatura.extract(data, url=page.url, fast=True))
@@ -322,9 +330,11 @@ class CorpusScore:
     title: dict[str, list[float]] = field(default_factory=dict)  # system -> [exact, F1] sums
     date: dict[str, list[int]] = field(default_factory=dict)  # system -> [right, answered]
     seconds: dict[str, float] = field(default_factory=dict)
+    compared: int = 0  # pages whose text the pipeline took from trafilatura's full cascade
 
     def add(self, r: PageResult, truth_dates: dict[tuple[str, str], str]) -> None:
         self.pages += 1
+        self.compared += r.compared
         self.text_pages += bool(r.text)
         self.title_pages += bool(r.title)
         self.date_pages += bool(r.date)
@@ -479,6 +489,8 @@ def table(scores: dict[str, CorpusScore]) -> str:
             lines.append(f"| {corpus} ({n} pages) | {label} | " + " | ".join(cells) + " |")
         cells = [f"{metrics[s]['seconds']:.1f} s" if "seconds" in metrics.get(s, {}) else "-" for s in systems]
         lines.append(f"| {corpus} | time, summed per page | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("pages whose text came from trafilatura's full cascade: " + ", ".join(f"{c} {sc.compared}" for c, sc in scores.items()))
     return "\n".join(lines)
 
 
@@ -522,9 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     partial = bool(args.only or args.limit)
     problems = [] if partial else check(scores, floors, audit)
     if args.json:
-        report = {
-            corpus: {"pages": asdict(sc)["pages"], "metrics": sc.metrics()} for corpus, sc in scores.items()
-        }
+        report = {corpus: {"pages": sc.pages, "compared": sc.compared, "metrics": sc.metrics()} for corpus, sc in scores.items()}
         print(json.dumps({"corpora": report, "saudinewsnet": audit, "problems": problems, "wall_seconds": round(wall, 1)}, indent=2))
     else:
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())

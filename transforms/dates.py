@@ -100,6 +100,34 @@ def parse_full_date(text: str) -> date | None:
     return None
 
 
+_NUMERIC_DATES = (
+    # 2020-05-24 | 2020/05/24 | 2020.05.24: year first, then month
+    re.compile(r"(?<![\d/.-])(?P<year>(?:19|20)\d\d)([-/.])(?P<month>[01]?\d)\2(?P<day>[0-3]?\d)(?![\d/.-])"),
+    # 24.05.2020 | 24-05-2020: day first (a slash is left out: 05/24 and 24/05 both occur)
+    re.compile(r"(?<![\d/.-])(?P<day>[0-3]?\d)([.-])(?P<month>[01]?\d)\2(?P<year>(?:19|20)\d\d)(?![\d/.-])"),
+)
+
+
+def written_dates(text: str) -> list[tuple[int, date]]:
+    """Every complete date written in `text` (day, month and year), with its offset in the text's
+    search form, in text order: "24 May 2020", "May 24, 2020", "24 من أيار 2020", "2020-05-24",
+    "24.05.2020". A slashed day-first or month-first date is ambiguous and left out."""
+    key = search_form(text)
+    t, p = tables(), _patterns()
+    found: list[tuple[int, date]] = []
+    for name in ("dmy", "mdy"):
+        for m in p[name].finditer(key):
+            day = _safe_date(int(m["year"]), t.months[m["month"].lower()], int(m["day"]))
+            if day is not None:
+                found.append((m.start(), day))
+    for pattern in _NUMERIC_DATES:
+        for m in pattern.finditer(key):
+            day = _safe_date(int(m["year"]), int(m["month"]), int(m["day"]))
+            if day is not None:
+                found.append((m.start(), day))
+    return sorted(found)
+
+
 def month_years(text: str) -> list[tuple[int, int]]:
     """Every (year, month) written as "MONTH YYYY" (also inside full dates)."""
     key = search_form(text)
@@ -134,6 +162,14 @@ def anchored_mentions(text: str) -> list[AnchoredMention]:
             )
         )
     return out
+
+
+def weekday_agrees(day: date, text: str) -> bool:
+    """Whether a publication day fits the weekdays the text ties to the day of writing ("أمس
+    الأحد" needs a Monday); true when the text names none."""
+    return all(
+        (day + timedelta(days=m.offset)).weekday() == m.weekday for m in anchored_mentions(text) if m.weekday is not None
+    )
 
 
 def _midnight(d: date) -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import lxml.html
 import trafilatura
@@ -11,7 +12,7 @@ from lxml.etree import ParserError
 from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
-from transforms.page_meta import page_meta
+from transforms.page_meta import PageDates, latest_day, page_dates, page_meta
 
 _STATUS = re.compile(r"(?:twitter|x)\.com/\w+/status(?:es)?/\d+", re.IGNORECASE)
 
@@ -21,7 +22,7 @@ class HtmlExtraction:
     text: str
     title: str | None
     author: str | None
-    date: str | None  # ISO date found by htmldate inside trafilatura, if any
+    dates: PageDates  # publication-date candidates (transforms/page_meta.py)
     sitename: str | None
     categories: tuple[str, ...]
     description: str | None
@@ -33,7 +34,7 @@ class HtmlExtraction:
 
 
 def extract_html(
-    html: str, url: str | None = None, *, fallback: bool = False, gate: bool = True
+    html: str, url: str | None = None, *, fallback: bool = False, gate: bool = True, fetched_at: datetime | None = None
 ) -> HtmlExtraction | None:
     """Main text of an HTML page, or None when the page has no extractable text.
 
@@ -48,17 +49,18 @@ def extract_html(
     or few text blocks), the full cascade with the readability/jusText comparison runs too, and its
     text is taken unless what it adds does not read as article text (`adds_prose`). `fallback=True`
     (config `load.html_fallback`) always takes the full cascade; `gate=False` never runs it (for
-    measurements: docs/extraction.md, "When trafilatura's comparison runs")."""
+    measurements: docs/extraction.md, "When trafilatura's comparison runs"). `fetched_at`: the
+    crawl time; no publication date after it is believed."""
     tree = parse_tree(html)
     if tree is None:
         return None
     meta = page_meta(tree, url)
     captions, tweets = figure_captions(tree), tweet_status_urls(tree)
     page_url = url or meta.url
-    doc = _trafilatura(tree, page_url, fast=not fallback)
+    doc = run_trafilatura(tree, page_url, fast=not fallback)
     compared = fallback
     if not fallback and gate and looks_incomplete(doc, tree):
-        full = _trafilatura(tree, page_url, fast=False)
+        full = run_trafilatura(tree, page_url, fast=False)
         if full is not None and (doc is None or adds_prose(doc.text or "", full.text or "")):
             doc, compared = full, True
     if doc is None or not (doc.text or "").strip():
@@ -67,7 +69,7 @@ def extract_html(
         text=doc.text or "",
         title=meta.title,
         author=meta.author,
-        date=meta.date,
+        dates=page_dates(tree, meta, latest_day(fetched_at)),
         sitename=meta.sitename,
         categories=meta.categories,
         description=meta.description,
@@ -79,7 +81,7 @@ def extract_html(
     )
 
 
-def _trafilatura(tree: lxml.html.HtmlElement, url: str | None, *, fast: bool) -> Document | None:
+def run_trafilatura(tree: lxml.html.HtmlElement, url: str | None, *, fast: bool) -> Document | None:
     doc = trafilatura.bare_extraction(
         tree,
         url=url,

@@ -16,7 +16,7 @@ from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
 from transforms.clean import CleanResult, clean_document
-from transforms.dates import month_years, resolve_text_date
+from transforms.dates import month_years, resolve_text_date, weekday_agrees
 from transforms.decode import DecodeError, decode_bytes
 from transforms.embeds import attach_status_urls
 from transforms.facts import extract_facts
@@ -26,6 +26,7 @@ from transforms.html import extract_html
 from transforms.identity import article_id, article_identity, content_hash, safe_source_id
 from transforms.normalize import safe_text, search_form, word_count
 from transforms.outlets import OutletSignal, by_domain, canonical_outlet, detect_outlet, is_domain_like, site_source
+from transforms.page_meta import PageDates
 from transforms.records import Article, DocumentResult, Embed, Provenance, RawDocument, Removed
 from transforms.registry import get_source, rules_for
 
@@ -59,17 +60,20 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
     except DecodeError as err:
         return DocumentResult.rejected(raw.input_ref, err.reason, err.detail)
 
-    meta_title = meta_date = meta_author = meta_site = None
+    meta_title = meta_author = meta_site = None
+    page_dates = PageDates()
     captions: tuple[str, ...] = ()
     tweet_urls: tuple[str, ...] = ()
     section: str | None = None
     url = raw.url
     if raw.media_type == "html":
-        extraction = extract_html(decoded.text, raw.url, fallback=opts.html_fallback, gate=opts.html_gate)
+        extraction = extract_html(
+            decoded.text, raw.url, fallback=opts.html_fallback, gate=opts.html_gate, fetched_at=raw.fetched_at
+        )
         if extraction is None:
             return DocumentResult.rejected(raw.input_ref, "no_text", "the HTML page has no extractable main text")
         text = extraction.text
-        meta_title, meta_date, meta_author = extraction.title, extraction.date, extraction.author
+        meta_title, meta_author, page_dates = extraction.title, extraction.author, extraction.dates
         meta_site = extraction.sitename
         captions = extraction.captions
         tweet_urls = extraction.tweet_urls
@@ -116,7 +120,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
     source_id = safe_source_id(source, opts.default_source_id)
     registered = get_source(source_id)
     zone = ZoneInfo(registered.dates.timezone) if registered is not None and registered.dates.timezone else None
-    published, date_from = publication_date(raw, meta_date, body, embeds, zone)
+    published, date_from = publication_date(raw, page_dates, body, embeds, zone)
     chash = content_hash(body_search)
     identity = article_identity(url, source_id, search_form(title) if title else chash)
     outlet, outlet_from = (raw.outlet, "input") if raw.outlet else _outlet(meta_site, done.signal)
@@ -187,12 +191,15 @@ def _text_source(done: _Cleaned) -> tuple[str | None, str]:
 
 
 def publication_date(
-    raw: RawDocument, meta_date: str | None, body: str, embeds: list[Embed], zone: tzinfo | None = None
+    raw: RawDocument, page: PageDates, body: str, embeds: list[Embed], zone: tzinfo | None = None
 ) -> tuple[ParsedDate, str | None]:
-    """Supplied date, then page metadata (htmldate), then the text with its evidence; with where
-    the date came from (input | page_metadata | text, or None)."""
+    """The supplied date, then the page's metadata, its dateline, the text's own date (dates.py,
+    with its evidence), and last htmldate's backed search of the page; with where the date came
+    from (input | page_metadata | dateline | text | text_search, or None)."""
     notes = []
-    for value, origin, where in ((raw.published_at, "input metadata", "input"), (meta_date, "page metadata", "page_metadata")):
+    given = [(raw.published_at, "input metadata", "input")]
+    given += [(c.value, c.origin, c.where) for c in (page.metadata, page.dateline) if c is not None]
+    for value, origin, where in given:
         if value:
             parsed = parse_iso_date(value, origin, zone)
             if parsed.value is not None:
@@ -201,9 +208,15 @@ def publication_date(
     strong = [e.posted_at.date() for e in embeds if e.kind == "tweet" and e.posted_at is not None]
     months = [ym for e in embeds if e.kind == "caption" and e.text for ym in month_years(e.text)]
     parsed = resolve_text_date(body, strong_evidence=strong, evidence_months=months, fetched_at=raw.fetched_at)
-    if notes and parsed.value is None:
+    if parsed.value is not None:
+        return parsed, "text"
+    if page.text_search is not None:
+        guessed = parse_iso_date(page.text_search.value, page.text_search.origin)
+        if guessed.value is not None and weekday_agrees(guessed.value.date(), body):
+            return guessed, page.text_search.where
+    if notes:
         return ParsedDate(None, "none", "; ".join([*(n for n in notes if n), parsed.note or ""]).strip("; ")), None
-    return parsed, "text" if parsed.value is not None else None
+    return parsed, None
 
 
 def _outlet(meta_site: str | None, signal: OutletSignal | None) -> tuple[str | None, str | None]:

@@ -112,7 +112,7 @@ class Provenance:
     source_id: str  # input | option (--source-id) | domain | site_name | short_link | byline | lead_in | appeal | default
     outlet: str | None = None  # input | page_metadata | byline | lead_in | appeal | short_link | url | registry
     title: str | None = None  # input | page_metadata | text
-    published_at: str | None = None  # input | page_metadata | text
+    published_at: str | None = None  # input | page_metadata | dateline | text | text_search
 
 
 @dataclass(slots=True)

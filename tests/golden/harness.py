@@ -56,6 +56,7 @@ def snapshot(case: Case, options: TransformOptions | None = None) -> dict[str, A
             "url": a.url,
             "published_at": _iso(a.published_at),
             "published_precision": a.published_precision,
+            "published_offset_minutes": a.published_offset_minutes,
             "date_note": a.date_note,
             "language": a.language,
             "body": a.body.split("\n"),
