@@ -28,9 +28,10 @@ the month only is matched on the month).
 Checks (bench/quality_floors.yaml): every floor, and every "ahead" comparison (the pipeline at least
 as good as the named bare systems), allowing the file's noise; exit 1 on a regression, naming it.
 `--limit`/`--only` runs skip the checks (they measure something else). `--variants` adds the
-pipeline with the HTML comparison never run and always run, to measure what the gate costs and
-gains (docs/extraction.md). Timings are summed per-page seconds inside the worker processes; on a
-shared machine they are indicative only, the quality figures do not depend on load.
+pipeline without the fast pass favouring recall and with it instead of the balanced one, and with
+the HTML comparison never run and always run, to measure what each choice costs and gains (docs/extraction.md). Timings
+are CPU seconds summed over the pages, taken inside the worker processes: less sensitive to a busy
+machine than wall time, still indicative only there. The quality figures do not depend on load.
 """
 
 from __future__ import annotations
@@ -69,9 +70,16 @@ _TOKEN = re.compile(r"\w+")
 TEXT_SYSTEMS = ("pipeline", "extract", "extract_json", "extract_fast")
 TITLE_SYSTEMS = ("pipeline", "extract_json")
 DATE_SYSTEMS = ("pipeline", "extract_json", "htmldate_extensive", "htmldate_fast")
-VARIANTS = {"pipeline_never": TransformOptions(html_gate=False), "pipeline_always": TransformOptions(html_fallback=True)}
+VARIANTS = {
+    "pipeline_balanced": TransformOptions(html_recall="never"),
+    "pipeline_recall": TransformOptions(html_recall="always"),
+    "pipeline_never": TransformOptions(html_gate=False),
+    "pipeline_always": TransformOptions(html_fallback=True),
+}
 LABELS = {
     "pipeline": "pipeline",
+    "pipeline_balanced": "pipeline, no recall pass",
+    "pipeline_recall": "pipeline, recall pass always",
     "pipeline_never": "pipeline, comparison never",
     "pipeline_always": "pipeline, comparison always",
     "extract": "extract()",
@@ -140,7 +148,7 @@ class PageResult:
     date: dict[str, str | None] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     note: str | None = None  # the pipeline's date note
-    compared: bool = False  # the pipeline took trafilatura's full cascade (the gate fired and its text was taken)
+    path: str | None = None  # the pipeline's extractor: trafilatura | trafilatura+recall | trafilatura+fallback
 
 
 def corpora_dir(explicit: Path | None) -> Path:
@@ -259,13 +267,15 @@ def _read(path: str) -> bytes:
 
 
 def _timed(seconds: dict[str, float], name: str, fn: Callable[[], Any]) -> Any:
-    start = time.perf_counter()
+    """fn(), its CPU seconds added to `seconds[name]` (CPU time of the worker process: a busy
+    machine slows the wall clock but hardly the CPU time a call needs)."""
+    start = time.process_time()
     try:
         return fn()
     except Exception:  # noqa: BLE001  # a system that fails on a page scores as having nothing
         return None
     finally:
-        seconds[name] = time.perf_counter() - start
+        seconds[name] = time.process_time() - start
 
 
 def score_page(page: Page, variants: bool = False) -> PageResult:
@@ -290,7 +300,7 @@ def score_page(page: Page, variants: bool = False) -> PageResult:
                 if article is not None and article.published_at
                 else None
             )
-            res.compared = article is not None and article.extractor == "trafilatura+fallback"
+            res.path = article.extractor if article is not None else None
             res.note = article.date_note if article is not None else None
     texts["extract"] = _timed(res.seconds, "extract", lambda: trafilatura.extract(data, url=page.url))
     texts["extract_fast"] = _timed(res.seconds, "extract_fast", lambda: trafilatura.extract(data, url=page.url, fast=True))
@@ -313,6 +323,15 @@ def score_page(page: Page, variants: bool = False) -> PageResult:
     return res
 
 
+def warm_up() -> None:
+    """Run every system once on a bundled page so that one-time costs (rule files, regexes,
+    jusText's stoplists) stay out of the per-page timings."""
+    path = sorted((ROOT / "samples" / "html").glob("*.html"))[0]
+    score_page(Page("warm-up", "warm-up", str(path), None, "", "", "2020-01-01"), variants=True)
+    for options in VARIANTS.values():
+        transform_document(RawDocument("warm-up", path.read_bytes(), "html"), options)
+
+
 def _score_page_with_variants(page: Page) -> PageResult:
     return score_page(page, variants=True)
 
@@ -330,11 +349,12 @@ class CorpusScore:
     title: dict[str, list[float]] = field(default_factory=dict)  # system -> [exact, F1] sums
     date: dict[str, list[int]] = field(default_factory=dict)  # system -> [right, answered]
     seconds: dict[str, float] = field(default_factory=dict)
-    compared: int = 0  # pages whose text the pipeline took from trafilatura's full cascade
+    paths: Counter[str] = field(default_factory=Counter)  # pages per trafilatura pass the pipeline's text came from
 
     def add(self, r: PageResult, truth_dates: dict[tuple[str, str], str]) -> None:
         self.pages += 1
-        self.compared += r.compared
+        if r.path:
+            self.paths[r.path] += 1
         self.text_pages += bool(r.text)
         self.title_pages += bool(r.title)
         self.date_pages += bool(r.date)
@@ -376,12 +396,13 @@ def run(pages: list[Page], workers: int, variants: bool = False) -> tuple[dict[s
     results: list[PageResult] = []
     fn = _score_page_with_variants if variants else score_page
     if workers <= 1:
+        warm_up()
         iterator: Iterator[PageResult] = map(fn, pages)
         for r in iterator:
             scores.setdefault(r.corpus, CorpusScore()).add(r, truth_dates)
             results.append(r)
         return scores, results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=warm_up) as pool:
         for r in pool.map(fn, pages, chunksize=4):
             scores.setdefault(r.corpus, CorpusScore()).add(r, truth_dates)
             results.append(r)
@@ -488,9 +509,9 @@ def table(scores: dict[str, CorpusScore]) -> str:
             cells = [_cell(metrics.get(s, {}), *names) for s in systems]
             lines.append(f"| {corpus} ({n} pages) | {label} | " + " | ".join(cells) + " |")
         cells = [f"{metrics[s]['seconds']:.1f} s" if "seconds" in metrics.get(s, {}) else "-" for s in systems]
-        lines.append(f"| {corpus} | time, summed per page | " + " | ".join(cells) + " |")
+        lines.append(f"| {corpus} | CPU time, summed over pages | " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("pages whose text came from trafilatura's full cascade: " + ", ".join(f"{c} {sc.compared}" for c, sc in scores.items()))
+    lines.append("the pipeline's text came from: " + "; ".join(f"{c} {dict(sc.paths)}" for c, sc in scores.items()))
     return "\n".join(lines)
 
 
@@ -512,6 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="first N pages per corpus; skips the checks")
     parser.add_argument("--variants", action="store_true", help="also the pipeline with the HTML comparison never / always")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--pages", type=Path, default=None, help="write every page's scores here (JSON lines), to look at losses")
     args = parser.parse_args(argv)
     base = corpora_dir(args.corpora)
     only = args.only or list(CORPORA)
@@ -531,10 +553,15 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     scores, results = run(pages, args.workers, args.variants)
     wall = time.perf_counter() - start
+    if args.pages is not None:
+        with args.pages.open("w", encoding="utf-8") as out:
+            for r in results:
+                out.write(json.dumps({"corpus": r.corpus, "key": r.key, "text": r.text, "title": r.title, "date": r.date,
+                                      "note": r.note, "path": r.path}, ensure_ascii=False) + "\n")
     partial = bool(args.only or args.limit)
     problems = [] if partial else check(scores, floors, audit)
     if args.json:
-        report = {corpus: {"pages": sc.pages, "compared": sc.compared, "metrics": sc.metrics()} for corpus, sc in scores.items()}
+        report = {corpus: {"pages": sc.pages, "paths": dict(sc.paths), "metrics": sc.metrics()} for corpus, sc in scores.items()}
         print(json.dumps({"corpora": report, "saudinewsnet": audit, "problems": problems, "wall_seconds": round(wall, 1)}, indent=2))
     else:
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -3,7 +3,7 @@ when it takes its text (transforms/html.py)."""
 
 from __future__ import annotations
 
-from transforms.html import adds_prose, extract_html, looks_incomplete, parse_tree, run_trafilatura, visible_length
+from transforms.html import adds_prose, extract_html, finds_more, looks_incomplete, parse_tree, run_trafilatura, visible_length
 
 SENTENCE = "The council approved the new water plan for the district after a long debate on Tuesday."
 
@@ -23,7 +23,7 @@ def test_a_long_article_is_complete_and_runs_no_comparison() -> None:
     tree = parse_tree(html)
     assert tree is not None
     extraction = extract_html(html)
-    assert extraction is not None and not extraction.compared
+    assert extraction is not None and extraction.path == "fast"
     assert not looks_incomplete(run_trafilatura(tree, None, fast=True), tree)
 
 
@@ -42,9 +42,21 @@ def test_few_blocks_or_a_small_share_of_the_page_looks_incomplete() -> None:
 
 def test_fallback_always_and_gate_off_never() -> None:
     html = article_page(3)
-    always, never = extract_html(html, fallback=True), extract_html(html, gate=False)
-    assert always is not None and always.compared
-    assert never is not None and not never.compared
+    always, never = extract_html(html, fallback=True), extract_html(html, gate=False, recall="never")
+    assert always is not None and always.path == "full"
+    assert never is not None and never.path == "fast"
+    recall = extract_html(html, gate=False, recall="always")
+    assert recall is not None and recall.path == "fast_recall"
+
+
+def test_the_recall_pass_is_taken_only_when_it_finds_much_more() -> None:
+    first = f"{SENTENCE}\n{SENTENCE}"
+    assert finds_more(first, first + "\n" + "\n".join([SENTENCE] * 3))  # a missed section
+    assert not finds_more(first, first + "\nNovember 19, 2019 / 12:21 AM / Updated 14 hours ago")  # a dateline more
+    assert finds_more("", SENTENCE) and not finds_more("", "  ")
+    # a short page: the recall pass runs but finds the same text, so the first pass's stays
+    extraction = extract_html(article_page(3), recall="gated", gate=False)
+    assert extraction is not None and extraction.path == "fast"
 
 
 def test_what_the_comparison_adds_must_read_as_prose() -> None:

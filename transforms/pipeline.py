@@ -22,7 +22,7 @@ from transforms.embeds import attach_status_urls
 from transforms.facts import extract_facts
 from transforms.fields import ParsedDate, detect_language, parse_iso_date
 from transforms.headings import Header, analyse_header, match_caption
-from transforms.html import extract_html
+from transforms.html import RecallMode, extract_html
 from transforms.identity import article_id, article_identity, content_hash, safe_source_id
 from transforms.normalize import safe_text, search_form, word_count
 from transforms.outlets import OutletSignal, by_domain, canonical_outlet, detect_outlet, is_domain_like, site_source
@@ -40,6 +40,7 @@ class TransformOptions:
     min_body_chars: int = MIN_BODY_CHARS
     html_fallback: bool = False  # always trafilatura's readability/jusText comparison (slower; see extract_html)
     html_gate: bool = True  # the comparison where the fast result looks incomplete; False: never (measurements)
+    html_recall: RecallMode = "gated"  # a fast pass favouring recall where the first looks short (extract_html)
 
 
 @dataclass(slots=True)
@@ -68,7 +69,12 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
     url = raw.url
     if raw.media_type == "html":
         extraction = extract_html(
-            decoded.text, raw.url, fallback=opts.html_fallback, gate=opts.html_gate, fetched_at=raw.fetched_at
+            decoded.text,
+            raw.url,
+            fallback=opts.html_fallback,
+            gate=opts.html_gate,
+            recall=opts.html_recall,
+            fetched_at=raw.fetched_at,
         )
         if extraction is None:
             return DocumentResult.rejected(raw.input_ref, "no_text", "the HTML page has no extractable main text")
@@ -79,7 +85,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
         tweet_urls = extraction.tweet_urls
         section = extraction.categories[0] if extraction.categories else None
         url = url or extraction.url
-        extractor = "trafilatura+fallback" if extraction.compared else "trafilatura"
+        extractor = {"fast": "trafilatura", "fast_recall": "trafilatura+recall", "full": "trafilatura+fallback"}[extraction.path]
     else:
         text = decoded.text
         extractor = "text"
