@@ -71,6 +71,7 @@ TEXT_SYSTEMS = ("pipeline", "extract", "extract_json", "extract_fast")
 TITLE_SYSTEMS = ("pipeline", "extract_json")
 DATE_SYSTEMS = ("pipeline", "extract_json", "htmldate_extensive", "htmldate_fast")
 VARIANTS = {
+    "pipeline_fast": TransformOptions(html_gate=False, html_recall="never"),
     "pipeline_balanced": TransformOptions(html_recall="never"),
     "pipeline_recall": TransformOptions(html_recall="always"),
     "pipeline_never": TransformOptions(html_gate=False),
@@ -78,6 +79,8 @@ VARIANTS = {
 }
 LABELS = {
     "pipeline": "pipeline",
+    "pipeline_unremoved": "pipeline, removed lines kept",
+    "pipeline_fast": "pipeline, fast pass only",
     "pipeline_balanced": "pipeline, no recall pass",
     "pipeline_recall": "pipeline, recall pass always",
     "pipeline_never": "pipeline, comparison never",
@@ -292,6 +295,9 @@ def score_page(page: Page, variants: bool = False) -> PageResult:
         result = _timed(res.seconds, name, partial(transform_document, raw, options))
         article = result.article if result is not None else None
         texts[name] = article.body if article is not None else None
+        if name == "pipeline" and result is not None and article is not None:
+            # what our boilerplate rules took out, put back: their effect on each corpus
+            texts["pipeline_unremoved"] = "\n".join([article.body, *(r.line for r in result.removed)])
         if name == "pipeline":
             titles[name] = article.title if article is not None else None
             # the day as the source wrote it (a time with its zone is stored as the UTC instant)
