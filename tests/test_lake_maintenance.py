@@ -12,11 +12,13 @@ import pytest
 
 from tests.conftest import Cli
 from tests.test_warehouse_helpers import arabic_body, doc, load, rows
-from warehouse.lake import LakeWriter, WarehouseError, writer_lock
+from warehouse.attach import WarehouseError
+from warehouse.lock import writer_lock
 from warehouse.maintenance import published_files, run_maintenance
 from warehouse.migrations import LATEST_VERSION
 from warehouse.paths import LakePaths
 from warehouse.reader import connect_readonly
+from warehouse.writer import LakeWriter
 
 
 def _several_runs(paths: LakePaths, runs: int = 4) -> None:

@@ -42,6 +42,41 @@ class Plan:
         return len(self.rows[name])
 
 
+@dataclass(frozen=True, slots=True)
+class BatchCounts:
+    inputs: int
+    articles_new: int
+    articles_updated: int
+    duplicates: int
+    rejects: int
+    removed_lines: int
+    mentions: int
+    figures: int
+    embeds: int
+
+    @classmethod
+    def from_plan(cls, plan: Plan, inputs: int) -> BatchCounts:
+        return cls(
+            inputs=inputs,
+            articles_new=plan.articles_new,
+            articles_updated=plan.articles_updated,
+            duplicates=plan.duplicates,
+            rejects=plan.rejects,
+            removed_lines=plan.count("removed"),
+            mentions=plan.count("mentions"),
+            figures=plan.count("figures"),
+            embeds=plan.count("embeds"),
+        )
+
+
+def commit_counts_total(parts: Iterable[BatchCounts]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for part in parts:
+        for key in BatchCounts.__slots__:
+            total[key] = total.get(key, 0) + int(getattr(part, key))
+    return total
+
+
 def _article_row(a: Article, version: int, run_id: str, now: datetime, cluster_id: str | None) -> dict[str, Any]:
     pub = a.published_at
     return {
