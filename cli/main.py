@@ -3,6 +3,7 @@
     news-etl run [--config F] [--source ID]     the nightly job (default config loads samples/)
     news-etl load PATH...                       load local files or folders
     news-etl fetch --sources F [--source ID]    collect from feeds and sitemaps
+    news-etl extract FILE [--url URL]           dry run: what the pipeline makes of one file
     news-etl sql "QUERY" [--format table|csv|json]
     --data-dir DIR (or NEWS_ETL_DATA_DIR; default ./data) before or after the command
     NEWS_ETL_CATALOG=postgres:<dsn>             the lake's catalog in PostgreSQL (default: a local file)
@@ -82,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", help="limit to one source id")
     p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
 
+    p = add("extract", "dry run on one file: the cleaned text, removed lines with their rules, resolved fields "
+                       "with where each came from, and the facts; writes nothing, never starts Prefect")
+    p.add_argument("file", metavar="FILE", help=".txt .html .htm .jsonl(.gz) .warc(.gz)")
+    p.add_argument("--url", help="only the document with this URL (a WARC record's target URI, a jsonl line's url)")
+    p.add_argument("--source-id", help="source id for a document that names none (as `news-etl load --source-id`)")
+    p.add_argument("--html-fallback", action="store_true", help="HTML: trafilatura's readability/jusText comparison too")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
     p = add("sql", "run a read-only SQL query over the warehouse")
     p.add_argument("query")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -125,6 +134,38 @@ def _check_writable(paths: LakePaths) -> None:
         raise CliError(f"cannot create the data directory {paths.data_dir}: {err.strerror}") from err
     if not os.access(paths.lake_dir, os.W_OK):
         raise CliError(f"the data directory {paths.data_dir} is not writable")
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """What the pipeline makes of one file (every document in it, or the one with --url)."""
+    from collect.extract import nothing_read, transform_item  # lazy: read-only commands stay fast
+    from collect.inputs import InputUnit, Rejected, kind_of, plan_units, read_unit  # lazy: read-only commands stay fast
+    from render import explain  # lazy: read-only commands stay fast
+    from transforms.pipeline import TransformOptions  # lazy: read-only commands stay fast
+
+    path = Path(args.file)
+    if not path.exists():
+        raise CliError(f"no such file: {args.file}")
+    if not path.is_file():
+        raise CliError(f"not a file: {args.file} (extract reads one file; `news-etl load` takes folders)")
+    options = TransformOptions(source_id=args.source_id, html_fallback=args.html_fallback)
+    results = []
+    documents = 0
+    for unit in plan_units([path]):
+        for item in read_unit(unit):
+            documents += 1
+            if args.url is not None and (isinstance(item, Rejected) or item.url != args.url):
+                continue
+            results.append(transform_item(item, options))
+    if args.url is not None and not results:
+        raise CliError(f"no document with URL {args.url} in {args.file} ({documents} document(s) read)")
+    if not results:
+        results.append(nothing_read(InputUnit(str(path), kind_of(path))))
+    if args.format == "json":
+        print(explain.to_json(results))
+    else:
+        print("\n\n".join(explain.to_text(r) for r in results))
+    return EXIT_OK
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
@@ -301,7 +342,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "sql": cmd_sql}
+COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "extract": cmd_extract, "sql": cmd_sql}
 COMMANDS.update({"search": cmd_search, "maintain": cmd_maintain})
 COMMANDS["report"] = cmd_report
 LONG_COMMANDS = {"run", "load", "fetch"}  # drawn with progress bars on a terminal (render/progress.py)
