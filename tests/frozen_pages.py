@@ -34,6 +34,7 @@ def snapshot(page: FrozenPage) -> dict[str, Any]:
         "title": a.title,
         "published_at": a.published_at.isoformat() if a.published_at else None,
         "published_precision": a.published_precision,
+        "published_offset_minutes": a.published_offset_minutes,
         "first_line": lines[0],
         "last_line": lines[-1],
         "removed": [[r.line, r.rule] for r in result.removed],

@@ -8,7 +8,8 @@ run killed during a migration leaves the lake at the previous version and the ne
     2  near-duplicate signatures (article_minhash, article_lsh) back-filled for stored articles;
        the BI marts (warehouse/marts.py)
     3  figure_governorates view: one governorate rule for the marts, the report and the docs
-    4  articles.published_offset_minutes (and article_versions): the source's UTC offset of a
+    4  articles.source_from (and article_versions): how the article's source_id was resolved
+    5  articles.published_offset_minutes (and article_versions): the source's UTC offset of a
        publication time; rows stored before stay NULL (their times were kept as UTC days)
 """
 
@@ -81,14 +82,20 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _v4(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("articles", "article_versions"):
+    for table in ("articles", "article_versions"):  # a lake created at v4 already has the column
+        con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN IF NOT EXISTS source_from VARCHAR")
+
+
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ("articles", "article_versions"):  # a lake created at v5 already has the column
         con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN IF NOT EXISTS published_offset_minutes INTEGER")
 
 
 MIGRATIONS: list[Migration] = [
     Migration(2, "near-duplicate signatures back-filled; BI marts", _v2),
     Migration(3, "figure_governorates view; mart_figures_monthly uses it", create_marts),
-    Migration(4, "articles.published_offset_minutes", _v4),
+    Migration(4, "articles.source_from: how the source id was resolved", _v4),
+    Migration(5, "articles.published_offset_minutes: the source's UTC offset of a publication time", _v5),
 ]
 
 LATEST_VERSION = max([SCHEMA_VERSION, *(m.version for m in MIGRATIONS)])
