@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from transforms.records import DocumentResult
@@ -30,7 +30,8 @@ def as_dict(result: DocumentResult) -> dict[str, Any]:
     out["article"] = {
         "article_id": a.article_id, "source_id": a.source_id, "outlet": a.outlet, "url": a.url, "title": a.title,
         "subtitle": a.subtitle, "byline": a.byline, "section": a.section, "published_at": _iso(a.published_at),
-        "published_precision": a.published_precision, "date_note": a.date_note, "language": a.language,
+        "published_precision": a.published_precision, "published_offset_minutes": a.published_offset_minutes,
+        "date_note": a.date_note, "language": a.language,
         "word_count": a.word_count, "extractor": a.extractor, "body": a.body.split("\n"),
     }
     out["from"] = {
@@ -79,6 +80,9 @@ def to_text(result: DocumentResult) -> str:
     assert a is not None
     prov = result.provenance
     date = f"{a.published_at:%Y-%m-%d} ({a.published_precision})" if a.published_at else None
+    if a.published_at is not None and a.published_offset_minutes is not None:  # the source's own clock
+        local = a.published_at.astimezone(timezone(timedelta(minutes=a.published_offset_minutes)))
+        date = f"{local.isoformat(timespec='minutes')} ({a.published_precision})"
     lines += [
         _field("source_id", a.source_id, prov.source_id if prov else None),
         _field("outlet", a.outlet, prov.outlet if prov else None),

@@ -21,7 +21,7 @@ def test_extract_shows_text_removed_lines_provenance_and_facts(cli_offline: Cli)
     out = res.stdout
     assert "source_id  enab-baladi   (from domain)" in out
     assert "outlet     Enab Baladi   (from page_metadata)" in out
-    assert "published  2020-07-12 (day)   (from page_metadata)" in out
+    assert "published  2020-07-12T10:15+03:00 (minute)   (from page_metadata)" in out  # the source's clock
     assert "-- text (5 lines)\nأطلقت “قوات سوريا الديمقراطية” (قسد) حملة أمنية جديدة" in out
     assert "donation_appeal    ادعم عنب بلدي" in out  # a removed line with its rule
     assert "org    Syrian Democratic Forces (SDF)  x5" in out
