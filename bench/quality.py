@@ -295,9 +295,11 @@ def score_page(page: Page, variants: bool = False) -> PageResult:
         result = _timed(res.seconds, name, partial(transform_document, raw, options))
         article = result.article if result is not None else None
         texts[name] = article.body if article is not None else None
-        if name == "pipeline" and result is not None and article is not None:
+        if name == "pipeline":
             # what our boilerplate rules took out, put back: their effect on each corpus
-            texts["pipeline_unremoved"] = "\n".join([article.body, *(r.line for r in result.removed)])
+            texts["pipeline_unremoved"] = (
+                "\n".join([article.body, *(r.line for r in result.removed)]) if article is not None else None
+            )
         if name == "pipeline":
             titles[name] = article.title if article is not None else None
             # the day as the source wrote it (a time with its zone is stored as the UTC instant)
