@@ -245,11 +245,13 @@ def articles(which: str, labels_dir: Path, verbose: bool) -> int:
         c = totals.get(kind, Counts())
         print(f"{kind:18}{c.tp:5}{c.fp:5}{c.fn:5}{c.precision():11.3f}{c.recall():8.3f}")
     print(f"breakdowns linked to their total: {links[0]} of {links[1]} (labelled breakdowns whose parts were both found)")
-    print(f"fact extraction: {1000 * t_facts / max(n, 1):.2f} ms/article ({chars / max(n, 1):.0f} chars/article; goal < 3 ms; shared machine)")
+    ms = 1000 * t_facts / max(n, 1)
+    print(f"fact extraction: {ms:.2f} ms/article ({chars / max(n, 1):.0f} chars/article; goal < 3 ms; shared machine)")
     print("\nper outlet (precision / recall):")
     print(f"{'outlet':14}{'n':>4}  " + "".join(f"{k:>16}" for k in (*ENTITY_KINDS, "figures")))
     for outlet, kinds in sorted(by_outlet.items()):
-        print(f"{outlet:14}{articles_per_outlet[outlet]:4}  " + "".join(f"{_fmt(kinds.get(k, Counts())):>16}" for k in (*ENTITY_KINDS, "figures")))
+        cells = "".join(f"{_fmt(kinds.get(k, Counts())):>16}" for k in (*ENTITY_KINDS, "figures"))
+        print(f"{outlet:14}{articles_per_outlet[outlet]:4}  {cells}")
     if verbose and which != "heldout":
         print("\nper article (missed = labelled, not found; extra = found, not labelled):")
         for url, score in per_article:
@@ -263,8 +265,13 @@ def articles(which: str, labels_dir: Path, verbose: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", dest="which", choices=["dev", "heldout", "sentences"], default="dev",
-                        help="labelled articles to score (heldout: aggregates only), or the older labelled sentences")
+    parser.add_argument(
+        "--set",
+        dest="which",
+        choices=["dev", "heldout", "sentences"],
+        default="dev",
+        help="labelled articles to score (heldout: aggregates only), or the older labelled sentences",
+    )
     parser.add_argument("--labels", type=Path, default=LABELS, help="folder of facts_dev.jsonl / facts_heldout.jsonl")
     parser.add_argument("--verbose", action="store_true", help="dev only: every article's misses and extras")
     parser.add_argument("--throughput", action="store_true", help="facts vs trafilatura time per page instead")

@@ -57,11 +57,9 @@ def strip_clitics(word: str) -> str:
 def loose(text: str) -> str:
     """Spelling-tolerant key: words without ال, hamza seats unified, no spaces."""
     out = []
-    for w in words(text):
-        w = w.translate(_HAMZA)
-        if w.startswith("ال") and len(w) > 3:
-            w = w[2:]
-        out.append(w)
+    for word in words(text):
+        w = word.translate(_HAMZA)
+        out.append(w[2:] if w.startswith("ال") and len(w) > 3 else w)
     return "".join(out)
 
 
@@ -201,7 +199,10 @@ def score_entities(kind: str, labels: list[dict[str, Any]], predicted: list[Pred
     return Counts(tp, len(predicted) - tp, len(labels) - tp), missed, extra
 
 
-def score_figures(labels: list[dict[str, Any]], predicted: list[PredictedFigure]) -> tuple[dict[str, Counts], list[str], list[str], list[int]]:
+FigureScore = tuple[dict[str, Counts], list[str], list[str], list[int]]
+
+
+def score_figures(labels: list[dict[str, Any]], predicted: list[PredictedFigure]) -> FigureScore:
     """Per figure kind: counts; plus misses, extras and [right, matched] breakdown links."""
     # a count repeated in one article counts once, as in the labels
     seen: Counter[tuple[str, int | None, int | None]] = Counter()
@@ -241,7 +242,8 @@ def score_figures(labels: list[dict[str, Any]], predicted: list[PredictedFigure]
         links[1] += 1
         if match[li].of_figure == match[total].index:
             links[0] += 1
-    missed = [f"{x['kind']} {x.get('count_low')}..{x.get('count_high')} «{x.get('evidence', '')}»" for li, x in enumerate(labels) if li not in match]
+    unmatched = [x for i, x in enumerate(labels) if i not in match]
+    missed = [f"{x['kind']} {x.get('count_low')}..{x.get('count_high')} «{x.get('evidence', '')}»" for x in unmatched]
     extra = [f"{f.kind} {f.count_low}..{f.count_high} «{f.evidence}»" for f in kept if f.index not in used]
     return counts, missed, extra, links
 
