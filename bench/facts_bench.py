@@ -249,9 +249,9 @@ def articles(which: str, labels_dir: Path, verbose: bool) -> int:
     print(f"fact extraction: {ms:.2f} ms/article ({chars / max(n, 1):.0f} chars/article; goal < 3 ms; shared machine)")
     print("\nper outlet (precision / recall):")
     print(f"{'outlet':14}{'n':>4}  " + "".join(f"{k:>16}" for k in (*ENTITY_KINDS, "figures")))
-    for outlet, kinds in sorted(by_outlet.items()):
+    for name, kinds in sorted(by_outlet.items()):
         cells = "".join(f"{_fmt(kinds.get(k, Counts())):>16}" for k in (*ENTITY_KINDS, "figures"))
-        print(f"{outlet:14}{articles_per_outlet[outlet]:4}  {cells}")
+        print(f"{name:14}{articles_per_outlet[name]:4}  {cells}")
     if verbose and which != "heldout":
         print("\nper article (missed = labelled, not found; extra = found, not labelled):")
         for url, score in per_article:
