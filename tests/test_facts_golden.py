@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from transforms.normalize import search_form
 from transforms.pipeline import transform_document
 from transforms.records import RawDocument
 
@@ -26,13 +27,23 @@ GOLDEN = Path(__file__).resolve().parent / "golden_facts"
 def facts_json(path: Path) -> dict[str, Any]:
     result = transform_document(RawDocument(input_ref=str(path), content=path.read_bytes(), media_type="text"))
     assert result.article is not None
-    body = result.article.body_search
+    body = result.article.body
     mentions = [
-        {"kind": m.kind, "surface": m.surface, "canonical": m.canonical, "start": m.start, "end": m.end, "admin1": m.admin1}
+        {
+            "kind": m.kind,
+            "surface": m.surface,
+            "canonical": m.canonical,
+            "canonical_ar": m.canonical_ar,
+            "start": m.start,
+            "end": m.end,
+            "admin1": m.admin1,
+        }
         for m in result.mentions
     ]
-    for x in result.mentions:  # offsets point at the surface in body_search
+    for x in result.mentions:  # offsets point at the surface in body, the article's own text
         assert body[x.start : x.end] == x.surface, x
+        assert search_form(x.surface) == x.surface_search, x
+        assert x.sentence is not None and x.surface in x.sentence, x
     figures = [
         {
             "kind": f.kind,
@@ -40,9 +51,13 @@ def facts_json(path: Path) -> dict[str, Any]:
             "count_high": f.count_high,
             "qualifier": f.qualifier,
             "text": body[f.start or 0 : f.end or 0],
+            "of_figure": f.of_figure,
+            "scope": f.scope,
         }
         for f in result.figures
     ]
+    for n, f in enumerate(result.figures):
+        assert f.figure_no == n and body[f.start or 0 : f.end or 0] in f.sentence, f
     people = sorted({m.canonical for m in result.mentions if m.kind == "person"})
     orgs = sorted({m.canonical for m in result.mentions if m.kind == "org"})
     places = sorted({m.canonical for m in result.mentions if m.kind == "place"})

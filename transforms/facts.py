@@ -1,23 +1,26 @@
 """Facts in an article: people, organisations and places (mentions) and event figures.
 
-`extract_facts(body, body_search)` is called by the pipeline for every article. All offsets
-(`start`, `end`) are character offsets into `body_search` (the search form: no diacritics, so its
-length can differ from `body`); `sentence` is the sentence of `body_search` that holds the fact.
-Extraction is rules plus curated data (transforms/data/), precision first. The extractors are
+`extract_facts(body, body_search)` is called by the pipeline for every article. The extractors
+match on `body_search` (the search form: no diacritics, unified letters); what is returned is cut
+from `body`, as the article writes it: `start`/`end` are offsets into `body`, `surface` is
+`body[start:end]` and `sentence` the sentence of `body` that holds the fact. The search forms are
+kept beside them (`surface_search`, `sentence_search`). Extraction is rules plus curated data
+(transforms/data/), precision first. The extractors are
 total: any text gives lists (possibly empty), never an exception (tests/test_facts_sentences.py
 checks odd and random input).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from transforms.actors import extract_actors
 from transforms.figures import extract_figures
 from transforms.people import extract_people
 from transforms.places import extract_places
+from transforms.offsets import OffsetMap
 from transforms.records import Figure, Mention
-from transforms.sentences import clear_token_cache, split_sentences
+from transforms.sentences import Span, clear_token_cache, sentence_at, split_sentences
 
 
 @dataclass(slots=True)
@@ -27,7 +30,7 @@ class Facts:
 
 
 def extract_facts(body: str, body_search: str) -> Facts:
-    """Mentions and figures of one article; offsets are into `body_search`."""
+    """Mentions and figures of one article; offsets are into `body`."""
     text = body_search
     sentences = split_sentences(text)
     orgs = extract_actors(text, sentences)
@@ -39,4 +42,40 @@ def extract_facts(body: str, body_search: str) -> Facts:
     mentions = sorted(orgs + places + people, key=lambda m: (m.start, m.kind))
     figures = extract_figures(sentences)
     clear_token_cache()  # the cache serves the extractors of one article, not the next one
-    return Facts(mentions=mentions, figures=figures)
+    return to_body(body, body_search, sentences, mentions, figures)
+
+
+def to_body(body: str, body_search: str, sentences: list[Span], mentions: list[Mention], figures: list[Figure]) -> Facts:
+    """Surfaces, sentences and offsets of the article's own text (`body`); search forms beside."""
+    omap = OffsetMap(body, body_search)
+    cache: dict[int, str] = {}
+
+    def body_sentence(pos: int) -> str | None:
+        s = sentence_at(sentences, pos)
+        if s is None:
+            return None
+        if s.start not in cache:
+            cache[s.start] = body[omap.start(s.start) : omap.end(s.end)]
+        return cache[s.start]
+
+    out_m = []
+    for m in mentions:
+        a, b = omap.start(m.start), omap.end(m.end)
+        out_m.append(
+            replace(
+                m,
+                surface=body[a:b],
+                start=a,
+                end=b,
+                sentence=body_sentence(m.start),
+                surface_search=m.surface,
+                sentence_search=m.sentence,
+            )
+        )
+    out_f = []
+    for n, f in enumerate(figures):
+        a = omap.start(f.start) if f.start is not None else None
+        b = omap.end(f.end) if f.end is not None else None
+        sentence = body_sentence(f.start) if f.start is not None else None
+        out_f.append(replace(f, start=a, end=b, sentence=sentence or f.sentence, sentence_search=f.sentence, figure_no=n))
+    return Facts(mentions=out_m, figures=out_f)

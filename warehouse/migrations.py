@@ -8,6 +8,11 @@ run killed during a migration leaves the lake at the previous version and the ne
     2  near-duplicate signatures (article_minhash, article_lsh) back-filled for stored articles;
        the BI marts (warehouse/marts.py)
     3  figure_governorates view: one governorate rule for the marts, the report and the docs
+    4  facts as the article writes them: mentions.canonical_ar, surface_search, sentence_search;
+       figures.sentence_search, figure_no, of_figure (breakdown of a total), scope (event |
+       cumulative | stock); the figure marts count events and totals only. Rows stored before
+       keep the search form in surface/sentence and offsets into body_search, with the new
+       columns NULL (a re-extraction of those articles rewrites them)
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import pyarrow as pa
 
 from transforms import neardup
 from warehouse.marts import MART_VIEWS
-from warehouse.schema import SCHEMA_VERSION, TABLES, quote_ident
+from warehouse.schema import SCHEMA_VERSION, TABLES, column_ddl, quote_ident
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +83,29 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
     create_marts(con)
 
 
+def add_missing_columns(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> list[str]:
+    """Columns of warehouse.schema.TABLES that an older lake lacks, added (NULL for stored rows)."""
+    added = []
+    for name in tables:
+        have = {str(r[0]) for r in con.execute(f"DESCRIBE {quote_ident(name)}").fetchall()}
+        for f in TABLES[name]:
+            if f.name in have:
+                continue
+            ddl = column_ddl(pa.schema([f.with_nullable(True)]))
+            con.execute(f"ALTER TABLE {quote_ident(name)} ADD COLUMN {ddl}")
+            added.append(f"{name}.{f.name}")
+    return added
+
+
+def _v4(con: duckdb.DuckDBPyConnection) -> None:
+    add_missing_columns(con, ("mentions", "figures"))
+    create_marts(con)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "near-duplicate signatures back-filled; BI marts", _v2),
     Migration(3, "figure_governorates view; mart_figures_monthly uses it", create_marts),
+    Migration(4, "facts in the article's own text; figure breakdowns and scope", _v4),
 ]
 
 LATEST_VERSION = max([SCHEMA_VERSION, *(m.version for m in MIGRATIONS)])

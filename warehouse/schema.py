@@ -73,6 +73,11 @@ TABLES: dict[str, pa.Schema] = {
             pa.field("lat", pa.float64()),
             pa.field("lon", pa.float64()),
             pa.field("run_id", pa.string(), nullable=False),
+            # since schema 4: surface/sentence/start/end are the article's own text (body); the
+            # search forms are kept here (rows stored before schema 4 have them NULL)
+            pa.field("canonical_ar", pa.string()),
+            pa.field("surface_search", pa.string()),
+            pa.field("sentence_search", pa.string()),
         ]
     ),
     "figures": pa.schema(
@@ -86,6 +91,11 @@ TABLES: dict[str, pa.Schema] = {
             pa.field("start", pa.int32()),
             pa.field("end", pa.int32()),
             pa.field("run_id", pa.string(), nullable=False),
+            # since schema 4 (rows stored before have them NULL)
+            pa.field("sentence_search", pa.string()),
+            pa.field("figure_no", pa.int32()),  # ordinal of the figure in its article
+            pa.field("of_figure", pa.int32()),  # a breakdown: figure_no of its total in the same article
+            pa.field("scope", pa.string()),  # event | cumulative | stock
         ]
     ),
     "embeds": pa.schema(
