@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, replace
 
 from transforms.actors import extract_actors
 from transforms.figures import extract_figures
+from transforms.offsets import OffsetMap
 from transforms.people import extract_people
 from transforms.places import extract_places
-from transforms.offsets import OffsetMap
 from transforms.records import Figure, Mention
 from transforms.sentences import Span, clear_token_cache, sentence_at, split_sentences
 
@@ -74,8 +74,8 @@ def to_body(body: str, body_search: str, sentences: list[Span], mentions: list[M
         )
     out_f = []
     for n, f in enumerate(figures):
-        a = omap.start(f.start) if f.start is not None else None
-        b = omap.end(f.end) if f.end is not None else None
+        fa = omap.start(f.start) if f.start is not None else None
+        fb = omap.end(f.end) if f.end is not None else None
         sentence = body_sentence(f.start) if f.start is not None else None
-        out_f.append(replace(f, start=a, end=b, sentence=sentence or f.sentence, sentence_search=f.sentence, figure_no=n))
+        out_f.append(replace(f, start=fa, end=fb, sentence=sentence or f.sentence, sentence_search=f.sentence, figure_no=n))
     return Facts(mentions=out_m, figures=out_f)
