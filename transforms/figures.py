@@ -3,18 +3,25 @@ operations and attacks. Rules over tokens of `body_search`; triggers, counted no
 words are data (transforms/data/figures.ar.yaml, numbers.ar.yaml).
 
 Precision first: a digit count needs a counted noun after it (so dates, ages, durations and ids
-are never figures); one figure per kind and sentence (the first), because a second one in the
-same sentence is nearly always a breakdown of the first ("على عنصرين ... في الأولى على شخص").
+are never figures). A sentence may hold several figures of one kind when each has its own explicit
+count ("قتل خمسة في حلب وقتل ثلاثة في إدلب"); a one read from a bare singular noun is taken only
+as the first of its kind (a second is nearly always a part: "على عنصرين ... في الأولى على شخص").
 
-Three more shapes: an indefinite singular noun in the accusative right after the trigger is one
-("اعتقلت شاباً"); counted nouns joined by و add up ("إصابة امرأة وطفلين" = 3); and a plural verb
-listed under `subject_first` takes the count of the counted noun shortly before it when none
-follows ("9 عناصر من التنظيم قتلوا").
+More shapes: an indefinite singular noun in the accusative right after the trigger is one
+("اعتقلت شاباً"); counted nouns joined by و add up ("إصابة امرأة وطفلين" = 3); a plural verb
+listed under `subject_first` takes the count of the counted noun before it when none follows
+("14 مسلحاً على الأقل من عناصر التنظيم قتلوا"); a count with its counted noun may stand several
+words after the trigger ("قتل في الغارات على السوق صباح اليوم 12 مدنياً"); a toll names its kind
+and may give the number alone ("ارتفعت حصيلة القتلى إلى 27"). A breakdown after بينهم/منهم
+("مقتل 18 مدنياً بينهم 7 أطفال") is a figure of its own linked to its total (`of_figure`).
+
+Scope: `held` figures (people held in prisons or camps) are a stock; a figure whose sentence dates
+it from a start ("منذ اندلاع النزاع") or over a year is cumulative; the rest are events.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -26,7 +33,9 @@ from transforms.records import Figure
 from transforms.sentences import Span, Token, bases, sf, tokenize, trigger_flags
 
 Phrase = tuple[str, ...]
-MAX_GAP = 3  # words allowed between an "after" trigger and a count that has its noun
+MAX_GAP = 3  # words allowed between an "after" trigger and a count
+FAR_GAP = 9  # words allowed between an "after" trigger and a count followed by its counted noun
+BACK_GAP = 12  # words a "subject_first" verb looks back for its counted subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +54,11 @@ class FigureRules:
     not_counts: frozenset[str]
     negations: frozenset[str]
     confirm: dict[str, tuple[str, ...]]  # trigger word -> prefixes one of which the sentence must have
+    toll: dict[str, tuple[Phrase, ...]]  # "حصيلة القتلى": the number may follow alone
+    breakdown: frozenset[str]  # بينهم، منهم: a part of the count before
+    cumulative: tuple[Phrase, ...]  # "منذ اندلاع": a total since a start, not an event
+    stock_kinds: frozenset[str]  # kinds that are standing populations (held)
+    stock_markers: tuple[Phrase, ...]  # "الاحتجاز المستمر": a detention that is a standing population
     first_words: frozenset[str]  # first words of every trigger: a quick filter per token
     index: dict[str, tuple[tuple[str, str, Phrase], ...]]  # first word -> (kind, mode, phrase)
 
@@ -62,7 +76,9 @@ def figure_rules() -> FigureRules:
     before: dict[str, tuple[Phrase, ...]] = {}
     sg: dict[str, tuple[Phrase, ...]] = {}
     du: dict[str, tuple[Phrase, ...]] = {}
+    toll: dict[str, tuple[Phrase, ...]] = {}
     for kind, spec in (data.get("kinds") or {}).items():
+        toll[kind] = _phrases(spec.get("toll"))
         after[kind] = _phrases(spec.get("after"))
         before[kind] = _phrases(spec.get("before"))
         sg[kind] = _phrases([x for s in spec.get("self") or [] for x in s.get("singular") or []])
@@ -86,8 +102,13 @@ def figure_rules() -> FigureRules:
         not_counts=frozenset(sf(str(x)) for x in data.get("not_counts") or []),
         negations=frozenset(sf(str(x)) for x in data.get("negations") or []),
         confirm={sf(str(k)): tuple(sf(str(x)) for x in v) for k, v in (data.get("confirm") or {}).items()},
-        first_words=frozenset(p[0] for table in (after, before, sg, du) for phrases in table.values() for p in phrases),
-        index=_index({"before": before, "dual": du, "singular": sg, "after": after}),
+        toll=toll,
+        breakdown=frozenset(sf(str(x)) for x in data.get("breakdown") or []),
+        cumulative=_phrases(data.get("cumulative")),
+        stock_kinds=frozenset(str(x) for x in data.get("stock_kinds") or []),
+        stock_markers=_phrases(data.get("stock_markers")),
+        first_words=frozenset(p[0] for table in (after, before, sg, du, toll) for phrases in table.values() for p in phrases),
+        index=_index({"toll": toll, "before": before, "dual": du, "singular": sg, "after": after}),
     )
 
 
@@ -123,13 +144,15 @@ def _is_noun(word: str, rules: FigureRules) -> bool:
     return any(b in rules.plural or b in rules.singular or b in rules.dual or b in rules.others for b in bases(word))
 
 
-def _count_after(  # noqa: PLR0911  # one return per way a count can follow a trigger
+def _count_after(  # noqa: PLR0911, PLR0912  # one return per way a count can follow a trigger
     tokens: list[Token], j: int, rules: FigureRules
 ) -> tuple[int | None, int | None, str, int] | None:
-    """The count that follows an "after" trigger whose next token is j: (low, high, qualifier, last)."""
+    """The count that follows an "after" trigger whose next token is j: (low, high, qualifier, last).
+    Right after the trigger (fillers aside) a count needs no noun when written in words; further
+    on, up to FAR_GAP words, only a count with its counted noun is taken."""
     gap = 0
     k = j
-    while k < len(tokens) and gap <= MAX_GAP:
+    while k < len(tokens) and gap <= FAR_GAP:
         word = tokens[k].text
         if not any(ch.isalnum() for ch in word):
             return None  # punctuation ends the search
@@ -140,20 +163,22 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
         if q is not None:
             nxt = q.last + 1
             if nxt < len(tokens) and any(b in rules.not_counts for b in bases(tokens[nxt].text)):
-                return None
+                if gap > MAX_GAP:
+                    return None
+                k, gap = nxt + 1, gap + 2  # a date or a duration in between ("صباح 12 تموز")
+                continue
             has_noun = nxt < len(tokens) and (_is_noun(tokens[nxt].text, rules) or tokens[nxt].text == "من")
             if has_noun or (only_fillers and not q.numeric):
                 return _with_post(q, tokens, nxt + 1 if has_noun else nxt)
-            return None
-        if word in rules.dual:
-            return _joined(tokens, 2, k, rules)  # a dual is a count wherever it stands in the window
-        if only_fillers:
-            if word in rules.singular or word in rules.singular_acc:
-                return _joined(tokens, 1, k, rules)
+            return None  # a number without its counted noun: not a count, and no reading past it
+        if gap <= MAX_GAP:
             if word in rules.dual:
-                return 2, 2, "exact", k
-            if word in rules.others:
-                return 2, None, "vague", k
+                return _joined(tokens, 2, k, rules)  # a dual is a count wherever it stands near
+            if only_fillers:
+                if word in rules.singular or word in rules.singular_acc:
+                    return _joined(tokens, 1, k, rules)
+                if word in rules.others:
+                    return 2, None, "vague", k
         if word not in rules.fillers:
             gap += 1
         k += 1
@@ -175,14 +200,12 @@ def _joined(tokens: list[Token], n: int, k: int, rules: FigureRules) -> tuple[in
     return n, n, "exact", k
 
 
-_BREAKDOWN = frozenset({"بينهم", "بينهن", "منهم", "منهن"})  # "57 مدنيا بينهم 12 طفلا و6 نساء قتلوا"
-
-
 def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules) -> tuple[int | None, int | None, str, int] | None:
-    """The count of the counted noun standing up to four words before the verb at i: the nearest
-    counted noun decides (with no count before it, there is none); a breakdown after بينهم/منهم
-    gives way to the total before it."""
-    for n in range(i - 1, max(-1, i - 6), -1):
+    """The count of the counted noun standing before the verb at i, up to BACK_GAP words back:
+    the nearest counted noun with a count decides; a noun without one is passed over only inside
+    a partitive ("من عناصر التنظيم"); a breakdown after بينهم/منهم gives way to the total
+    before it; a qualifier after the noun counts ("14 مسلحاً على الأقل")."""
+    for n in range(i - 1, max(-1, i - BACK_GAP), -1):
         word = tokens[n].text
         if not any(ch.isalnum() for ch in word) or not rules.first_words.isdisjoint(bases(word)):
             return None  # punctuation, or another trigger: "11 شخصا قتلوا و32 أصيبوا" is not 11 injured
@@ -190,13 +213,46 @@ def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules) -> tuple
             continue
         q = _quantity_before(tokens, n)
         if q is None:
+            if n > 0 and tokens[n - 1].text == "من":
+                continue  # "من عناصر التنظيم": the counted noun stands before the partitive
             return (2, 2, "exact", n) if word in rules.dual else None
         for b in range(q.first - 1, max(-1, q.first - 8), -1):
-            if tokens[b].text in _BREAKDOWN:
+            if tokens[b].text in rules.breakdown:
                 return _count_before_verb(tokens, b + 1, rules) if b > 0 else None
+        post = qualifier_after(tokens, n + 1)
+        if post is not None and q.qualifier == "exact":
+            q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
         low, high = apply_qualifier(q)
         return low, high, q.qualifier, q.first
     return None
+
+
+def _breakdowns(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[int | None, int | None, str, int, int]]:
+    """Parts of a count that ends at token k-1: "بينهم 7 أطفال و3 نساء" -> (low, high, qualifier,
+    first, last) for each part with its counted noun."""
+    out: list[tuple[int | None, int | None, str, int, int]] = []
+    if k + 1 < len(tokens) and tokens[k].text == "من" and tokens[k + 1].text in rules.breakdown:
+        k += 1  # "من بينهم"
+    if k >= len(tokens) or tokens[k].text not in rules.breakdown:
+        return out
+    k += 1
+    while k < len(tokens):
+        q = quantity_at(tokens, k)
+        if q is None:
+            break
+        nxt = q.last + 1
+        if nxt >= len(tokens) or not _is_noun(tokens[nxt].text, rules):
+            break
+        low, high = apply_qualifier(q)
+        out.append((low, high, q.qualifier, q.first, nxt))
+        k = nxt + 1
+        if k < len(tokens) and tokens[k].text == "و":
+            k += 1
+            continue
+        if k < len(tokens) and len(tokens[k].text) > 1 and tokens[k].text[0] == "و" and _is_noun(tokens[k].text[1:], rules):
+            break
+        break
+    return out
 
 
 def _with_post(q: Quantity, tokens: list[Token], k: int) -> tuple[int | None, int | None, str, int]:
@@ -233,15 +289,47 @@ def _longest_first(phrases: list[Phrase] | None) -> list[Phrase]:
     return sorted(set(phrases), key=lambda p: (-len(p), p)) if phrases else []
 
 
-def figures_in_sentence(sentence: Span) -> list[Figure]:
+def _has(texts: list[str], phrases: tuple[Phrase, ...]) -> bool:
+    for phrase in phrases:
+        n = len(phrase)
+        if any(texts[i : i + n] == list(phrase) for i in range(len(texts) - n + 1)):
+            return True
+    return False
+
+
+def _scope(kind: str, tokens: list[Token], rules: FigureRules) -> str:
+    if kind in rules.stock_kinds:
+        return "stock"
+    return "cumulative" if _has([t.text for t in tokens], rules.cumulative) else "event"
+
+
+def figures_in_sentence(sentence: Span) -> list[Figure]:  # noqa: PLR0912, PLR0915  # one pass over the modes of every trigger
     rules = figure_rules()
     tokens = tokenize(sentence.text, sentence.start)
-    found: dict[str, Figure] = {}
+    found: list[tuple[Figure, int, int, Figure | None]] = []  # figure, first and last token, its total
+    taken: list[tuple[int, int]] = []  # token spans of the counts already read
 
-    def add(kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int) -> None:  # noqa: PLR0917  # local helper
-        if kind in found:
+    def add(kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int, *, implicit: bool = False) -> Figure | None:  # noqa: PLR0917  # local helper
+        if any(a <= last and first <= b for a, b in taken):
+            return None  # this count is read already (by another trigger or kind)
+        if implicit and any(f.kind == kind for f, *_ in found):
+            return None  # a bare singular after a count of the same kind is a part of it
+        if kind == "detained" and _has([t.text for t in tokens], rules.stock_markers):
+            kind = "held"  # "الاحتجاز المستمر لأكثر من ..." / "... محتجزين في سجونها"
+        fig = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end, scope=_scope(kind, tokens, rules))
+        found.append((fig, first, last, None))
+        taken.append((first, last))
+        return fig
+
+    def add_parts(total: Figure | None, after: int) -> None:
+        if total is None:
             return
-        found[kind] = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end)
+        for low, high, qualifier, first, last in _breakdowns(tokens, after, rules):
+            if any(a <= last and first <= b for a, b in taken):
+                continue
+            part = Figure(total.kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end, scope=total.scope)
+            found.append((part, first, last, total))
+            taken.append((first, last))
 
     for i in range(len(tokens)):
         cands = bases(tokens[i].text)
@@ -254,7 +342,19 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
             for kind, mode, phrase in rules.index.get(c, ()):
                 here.setdefault((kind, mode), []).append(phrase)
         for kind in rules.after:
-            if kind in found:
+            done = False
+            # a toll: "ارتفعت حصيلة القتلى إلى 27"
+            for phrase in _longest_first(here.get((kind, "toll"))):
+                e = _match(tokens, i, phrase, article=True, cands=cands)
+                if e is None:
+                    continue
+                got = _toll_count(tokens, e + 1, rules)
+                if got is not None:
+                    low, high, qualifier, first, last = got
+                    add_parts(add(kind, low, high, qualifier, first, last), last + 1)
+                    done = True
+                    break
+            if done:
                 continue
             # the trigger is the counted noun: the count stands before it
             for phrase in _longest_first(here.get((kind, "before"))):
@@ -264,23 +364,30 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 q = _quantity_before(tokens, i)
                 if q is not None:
                     low, high = apply_qualifier(q)
-                    add(kind, low, high, q.qualifier, q.first, e)
+                    post = qualifier_after(tokens, e + 1)
+                    if post is not None and q.qualifier == "exact":
+                        q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
+                        low, high = apply_qualifier(q)
+                    add_parts(add(kind, low, high, q.qualifier, q.first, e), e + 1)
+                    done = True
                     break
-            if kind in found:
+            if done:
                 continue
             for phrase in _longest_first(here.get((kind, "dual"))):
                 e = _match(tokens, i, phrase, article=False, cands=cands)
                 if e is not None:
                     add(kind, 2, 2, "exact", i, e)
+                    done = True
                     break
-            if kind in found:
+            if done:
                 continue
             for phrase in _longest_first(here.get((kind, "singular"))):
                 e = _match(tokens, i, phrase, article=False, cands=cands)
                 if e is not None and _quantity_before(tokens, i) is None:
-                    add(kind, 1, 1, "exact", i, e)
+                    add(kind, 1, 1, "exact", i, e, implicit=True)
+                    done = True
                     break
-            if kind in found:
+            if done:
                 continue
             for phrase in _longest_first(here.get((kind, "after"))):
                 e = _match(tokens, i, phrase, article=True, cands=cands)
@@ -289,7 +396,8 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 count = _count_after(tokens, e + 1, rules)
                 if count is not None:
                     low, high, qualifier, last = count
-                    add(kind, low, high, qualifier, i, last)
+                    implicit = low == 1 and high == 1 and quantity_at(tokens, last) is None
+                    add_parts(add(kind, low, high, qualifier, i, last, implicit=implicit), last + 1)
                     break
                 if phrase in rules.subject_first[kind]:
                     back = _count_before_verb(tokens, i, rules)
@@ -297,12 +405,38 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                         low, high, qualifier, first = back
                         add(kind, low, high, qualifier, first, e)
                         break
-    return sorted(found.values(), key=lambda f: (f.start or 0, f.kind))
+    found.sort(key=lambda x: (x[0].start or 0, x[0].kind))
+    index = {id(f): n for n, (f, *_rest) in enumerate(found)}
+    return [replace(f, of_figure=index[id(total)]) if total is not None else f for f, _a, _b, total in found]
+
+
+def _toll_count(tokens: list[Token], k: int, rules: FigureRules) -> tuple[int | None, int | None, str, int, int] | None:
+    """The number of a toll, up to six words on (a number alone counts: "حصيلة القتلى إلى 27")."""
+    for m in range(k, min(len(tokens), k + 7)):
+        word = tokens[m].text
+        if not any(ch.isalnum() for ch in word):
+            return None
+        q = quantity_at(tokens, m)
+        if q is None:
+            continue
+        nxt = q.last + 1
+        if nxt + 1 < len(tokens) and tokens[nxt].text in ("الي", "حتي"):
+            later = quantity_at(tokens, nxt + 1)  # "من 31 إلى 32": a toll that rose, the last one
+            if later is not None:
+                q, nxt = later, later.last + 1
+        if nxt < len(tokens) and any(b in rules.not_counts for b in bases(tokens[nxt].text)):
+            return None
+        last = nxt if nxt < len(tokens) and _is_noun(tokens[nxt].text, rules) else q.last
+        low, high = apply_qualifier(q)
+        return low, high, q.qualifier, q.first, last
+    return None
 
 
 def extract_figures(sentences: list[Span]) -> list[Figure]:
+    """Figures in article order; a breakdown's `of_figure` is the index of its total in the list."""
     out: list[Figure] = []
     for s, hit in zip(sentences, trigger_flags(sentences, figure_rules().first_words), strict=True):
         if hit:  # a sentence without a trigger word has no figure
-            out.extend(figures_in_sentence(s))
+            base = len(out)
+            out.extend(f if f.of_figure is None else replace(f, of_figure=f.of_figure + base) for f in figures_in_sentence(s))
     return out
