@@ -144,7 +144,7 @@ def _is_noun(word: str, rules: FigureRules) -> bool:
     return any(b in rules.plural or b in rules.singular or b in rules.dual or b in rules.others for b in bases(word))
 
 
-def _count_after(  # noqa: PLR0911, PLR0912  # one return per way a count can follow a trigger
+def _count_after(  # noqa: PLR0911  # one return per way a count can follow a trigger
     tokens: list[Token], j: int, rules: FigureRules
 ) -> tuple[int | None, int | None, str, int] | None:
     """The count that follows an "after" trigger whose next token is j: (low, high, qualifier, last).
@@ -303,13 +303,15 @@ def _scope(kind: str, tokens: list[Token], rules: FigureRules) -> str:
     return "cumulative" if _has([t.text for t in tokens], rules.cumulative) else "event"
 
 
-def figures_in_sentence(sentence: Span) -> list[Figure]:  # noqa: PLR0912, PLR0915  # one pass over the modes of every trigger
+def figures_in_sentence(sentence: Span) -> list[Figure]:
     rules = figure_rules()
     tokens = tokenize(sentence.text, sentence.start)
     found: list[tuple[Figure, int, int, Figure | None]] = []  # figure, first and last token, its total
     taken: list[tuple[int, int]] = []  # token spans of the counts already read
 
-    def add(kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int, *, implicit: bool = False) -> Figure | None:  # noqa: PLR0917  # local helper
+    def add(  # noqa: PLR0917  # local helper
+        kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int, *, implicit: bool = False
+    ) -> Figure | None:
         if any(a <= last and first <= b for a, b in taken):
             return None  # this count is read already (by another trigger or kind)
         if implicit and any(f.kind == kind for f, *_ in found):
