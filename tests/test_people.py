@@ -76,3 +76,50 @@ def test_tweet_signature() -> None:
 
 def test_a_single_word_is_not_a_name() -> None:
     assert people("قال العقيد هاربر إن") == []
+
+
+def test_name_after_a_reporting_verb_without_a_title() -> None:
+    got = people("وقال سامر الحلبي إن الطريق مقطوعة منذ يومين.")
+    assert got == [("person", "سامر الحلبي", "سامر الحلبي")]
+
+
+def test_given_name_in_an_apposition_without_comma() -> None:
+    got = people("وأوضح رئيس المجلس المحلي ماهر عبد الكريم أن الأهالي نزحوا.")
+    assert got == [("person", "ماهر عبد الكريم", "ماهر عبد الكريم")]
+
+
+def test_conjunction_is_not_part_of_the_name() -> None:
+    got = people("حضر اللقاء الوزير وخليل النجار.")
+    assert [(k, s) for k, s, _c in got] == [("person", "خليل النجار")]
+
+
+def test_kunya_with_a_nisba() -> None:
+    assert people("وظهر أبو عمر الحمصي في تسجيل مصور.") == [("person", "ابو عمر الحمصي", "ابو عمر الحمصي")]
+    assert people("وصل أبو عمر إلى المدينة.") == []  # a kunya alone, no context: not sure
+
+
+def test_given_name_that_is_a_common_word_needs_a_context() -> None:
+    assert people("وكان طالب المجلس بفتح الطريق.") == []  # طالب: "demanded"
+    assert people("وقال جمال الشامي إن المعبر أغلق.") == [("person", "جمال الشامي", "جمال الشامي")]
+
+
+def test_one_of_is_not_a_person() -> None:
+    assert people("وقال أحد أمراء الإعلام في التنظيم إن الهجوم فشل.") == []
+    got = people("وقال أحد مسؤولي الإعلام، أبو حمزة المهاجر، إن")
+    assert got == [("person", "ابو حمزه المهاجر", "ابو حمزه المهاجر")]  # the kunya belongs to the name
+    # a named person after the phrase is still a person
+    assert people("وقال أحد القادة الميدانيين سمير يوسف إن الهجوم فشل.") == [("person", "سمير يوسف", "سمير يوسف")]
+
+
+def test_ali_inside_a_name() -> None:
+    got = people("وأعلن مصطفى علي حمدان انسحابه.")
+    assert got == [("person", "مصطفي علي حمدان", "مصطفي علي حمدان")]
+
+
+def test_public_figure_named_alone() -> None:
+    got = people("وانتقد أوباما موقف موسكو.")
+    assert got == [("person", "اوباما", "باراك أوباما")]
+
+
+def test_date_words_are_not_a_nisba() -> None:
+    assert people("وفي رجب الماضي عاد الأهالي.") == []

@@ -1,8 +1,11 @@
 """People: names introduced by a title (العقيد ...), by a role in apposition ("قائد قسد، مظلوم
-عبدي،"), by a "Name (@handle)" tweet signature, or known to the curated list
-(transforms/data/people.ar.yaml). Full names only (two to five words); spelling variants of one
-person merge through a consonant skeleton; a later surname-only mention ("هيل") resolves to the
-full name given earlier in the same article.
+عبدي،"), by a "Name (@handle)" tweet signature, names that start with a given name of the
+lexicon ("وقال رامي عبد الرحمن", "مدير المرصد رامي عبد الرحمن"), kunyas with a nisba ("أبو محمد
+الجولاني"), or known to the curated list (transforms/data/people.ar.yaml). Full names only (two to
+five words; a single word only for a curated public name such as أوباما); a name right after
+أحد/بعض ("أحد أمراء ...") is not a person; proclitics (و ف ب ل ك) are not part of a name. Spelling
+variants of one person merge through a consonant skeleton; a later surname-only mention ("هيل")
+resolves to the full name given earlier in the same article.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from transforms.sentences import (
 
 MIN_WORDS = 2
 MAX_WORDS = 5
+MAX_LEXICON_WORDS = 4  # a name found by its given name alone: at most four words
 _ARABIC_WORD = re.compile(r"^[\u0621-\u064a]+$")
 _SIGNATURE = re.compile(r"(?:^|[—\-–]\s*)(?P<name>[^\n—()@]{3,80}?)\s*\(@(?P<handle>\w{2,30})\)")
 _VOWELS = str.maketrans("", "", "اويءئؤ")
@@ -57,7 +61,12 @@ class PeopleRules:
     role_firsts: frozenset[str]
     role_words: frozenset[str]  # words of roles: "المتحدث" ends a name
     known_firsts: frozenset[str]
-    triggers: frozenset[str]  # titles and first words of roles: where a candidate can start
+    triggers: frozenset[str]  # titles, first words of roles, given names: where a candidate can start
+    first_names: frozenset[str]  # given names that start a name on their own
+    first_names_ambiguous: frozenset[str]  # given names that are common words: need a context
+    reporting: frozenset[str]  # reporting verbs after which a name may stand (قال، أكد ...)
+    not_before: frozenset[str]  # أحد، بعض: what follows is not a person
+    kunya: frozenset[str]  # أبو، أم
 
 
 def skeleton(name: str) -> str:
@@ -84,6 +93,8 @@ def build_people_rules(data: dict[str, Any]) -> PeopleRules:
             forms.append(sf(str(form)))
     roles = tuple(sorted({tuple(sf(str(r)).split()) for r in data.get("roles") or []}, key=lambda r: -len(r)))
     titles = words("titles")
+    first = words("first_names")
+    ambiguous = words("first_names_ambiguous")
     return PeopleRules(
         titles=titles,
         title_fillers=words("title_fillers"),
@@ -97,7 +108,12 @@ def build_people_rules(data: dict[str, Any]) -> PeopleRules:
         role_firsts=frozenset(r[0] for r in roles),
         known_firsts=first_words(forms),
         role_words=frozenset(w for r in roles for w in r if len(w) > 3 and w != "باسم") | words("role_words"),
-        triggers=titles | frozenset(r[0] for r in roles),
+        triggers=titles | frozenset(r[0] for r in roles) | first | ambiguous | words("kunya"),
+        first_names=first,
+        first_names_ambiguous=ambiguous,
+        reporting=words("reporting_verbs"),
+        not_before=words("not_before"),
+        kunya=words("kunya"),
     )
 
 
@@ -123,8 +139,20 @@ def _is_name_word(tok: Token, rules: PeopleRules, blocked: set[str]) -> bool:
     return not (w in rules.titles or w in rules.role_words or any(b in rules.stop for b in bases(w)) or w in blocked)
 
 
-def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str]) -> tuple[int, int] | None:
-    """A full name starting at token i (optional opening quote): (first, last) token indexes."""
+def _ali(tokens: list[Token], k: int, n: int, rules: PeopleRules, blocked: set[str]) -> bool:
+    """علي (Ali) and على (on) share a search form: inside a name, between two name words, it is Ali."""
+    return (
+        n >= 1
+        and tokens[k].text == "علي"
+        and k + 1 < len(tokens)
+        and _is_name_word(tokens[k + 1], rules, blocked)
+        and not tokens[k + 1].text.startswith("ال")
+    )
+
+
+def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str], first_skip: int = 0) -> tuple[int, int] | None:
+    """A full name starting at token i (optional opening quote): (first, last) token indexes.
+    `first_skip` letters of clitics stand before the first word (ورامي)."""
     if i < len(tokens) and tokens[i].text in "\"'":
         i += 1
     first = i
@@ -135,11 +163,14 @@ def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str
         tok = tokens[k]
         if n == 0 and tok.text.startswith("ال"):
             return None  # a name does not start with the article (that is a title or a noun)
+        if n == 0 and first_skip:
+            last, n, k = k, 1, k + 1  # the given name itself, its clitics aside
+            continue
         # a middle initial: ب. / B.
         if n >= 1 and len(tok.text) == 1 and tok.text.isalpha() and k + 1 < len(tokens) and tokens[k + 1].text == ".":
             k += 2
             continue
-        if not _is_name_word(tok, rules, blocked):
+        if not _is_name_word(tok, rules, blocked) and not _ali(tokens, k, n, rules, blocked):
             break
         if n >= 1 and tok.text.startswith("و") and tok.text not in rules.particles:
             break  # "محمد بن سلمان ووزير": a conjunction ends the name
@@ -205,14 +236,71 @@ def _candidates(sentence: Span, rules: PeopleRules, blocked: set[str]) -> list[_
                         if after < len(tokens) and tokens[after].text not in ("،", ",", ".", ")", "(", ":"):
                             got = None  # not a closed apposition: precision first
                 break
+        skip = 0
+        if got is None:
+            got, skip = _lexicon_name(tokens, i, rules, blocked)
+        if got is not None and _after_one_of(tokens, got[0], rules):
+            got = None  # "أحد أمراء التنظيم ...", "بعض القادة ...": not a person
         if got is not None:
             a, b = got
-            surface = sentence.text[tokens[a].start - sentence.start : tokens[b].end - sentence.start]
-            out.append(_Found(tokens[a].start, tokens[b].end, surface))
+            start = tokens[a].start + skip
+            surface = sentence.text[start - sentence.start : tokens[b].end - sentence.start]
+            out.append(_Found(start, tokens[b].end, surface))
             i = b + 1
             continue
         i += 1
     return out
+
+
+def _given_name(word: str, names: frozenset[str]) -> int | None:
+    """Clitics before a given name (و، ف، ب، ل، ك, or two of them): how many letters, or None."""
+    if word in names:
+        return 0
+    for n in (1, 2):
+        if len(word) > n + 1 and all(c in "وفبلك" for c in word[:n]) and word[n:] in names:
+            return n
+    return None
+
+
+def _after_one_of(tokens: list[Token], a: int, rules: PeopleRules) -> bool:
+    return any(tokens[k].text in rules.not_before for k in range(max(0, a - 2), a))
+
+
+def _nisba(word: str) -> bool:
+    return word.startswith("ال") and word.endswith("ي") and len(word) >= 5
+
+
+def _lexicon_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str]) -> tuple[tuple[int, int] | None, int]:
+    """A name at token i that starts with a given name of the lexicon or a kunya (أبو/أم):
+    ((first, last), letters of clitics to skip) or (None, 0). A given name that is a common word,
+    and a kunya, need a context: a reporting verb, title or role before, or a nisba at the end."""
+    word = tokens[i].text
+    if i > 0 and tokens[i - 1].text in rules.particles:
+        return None, 0  # "أبو حمزة": the name starts at the particle
+    skip = _given_name(word, rules.first_names)
+    context_needed = False
+    if skip is None:
+        skip = _given_name(word, rules.first_names_ambiguous | rules.kunya)
+        context_needed = True
+    if skip is None:
+        return None, 0
+    got = _read_name(tokens, i, rules, blocked, first_skip=skip)
+    if got is None:
+        return None, 0
+    a, b = got
+    if b - a + 1 > MAX_LEXICON_WORDS:
+        b = a + MAX_LEXICON_WORDS - 1
+    # a last word with a pronoun suffix after a full name is a noun ("حمدان انسحابه")
+    while b - a >= 2 and tokens[b].text.endswith(("ه", "ها", "هم")) and not tokens[b].text.startswith("ال"):
+        b -= 1
+    if context_needed:
+        prev = tokens[i - 1].text if i > 0 else ""
+        prev_bases = set(bases(prev))
+        in_context = bool(prev_bases & (rules.reporting | rules.titles | rules.role_words)) or prev in ("،", ",")
+        if not in_context and not _nisba(tokens[b].text):
+            return None, 0
+    return (a, b), skip
+
 
 
 def _clean(surface: str, rules: PeopleRules) -> str:
@@ -292,6 +380,8 @@ def _close(a: str, b: str) -> bool:
 def _loose_known(key: str, rules: PeopleRules) -> str | None:
     """A full name whose skeleton contains a known one's (middle names, initials dropped)."""
     words = key.split()
+    if not words or words[0] in {skeleton(p) for p in rules.particles}:
+        return None  # "أبو حمزة المهاجر" is not "أبو حسن المهاجر": a kunya's first word is not a name
     for known_key, canonical in rules.known.items():
         kw = known_key.split()
         if len(kw) >= 2 and kw[0] == words[0] and kw[-1] == words[-1]:
