@@ -159,6 +159,9 @@ def print_summary(summary: dict[str, Any], paths: LakePaths, *, first_query_hint
     print(f"\nrun {summary.get('run_id')} {summary.get('status')}")
     for key, value in rows:
         print(f"  {key.ljust(width)}  {value}")
+    for note in (summary.get("message") or "").split("; "):
+        if note.startswith(("events", "data tests")):
+            print(f"  {note}")
     print(f"data: {paths.data_dir}")
     if first_query_hint:
         print('try:  .venv/bin/news-etl sql "select source_id, title, published_at from articles limit 5"')
@@ -169,7 +172,7 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
 
     prefect_env.configure(paths.prefect_home)
     from flows.inputs import InputError, discover
-    from warehouse.lake import WriterBusy, writer_lock
+    from warehouse.lake import DataTestsFailed, WriterBusy, writer_lock
 
     try:
         discover(inputs)  # fail fast on a missing PATH, before Prefect starts
@@ -190,6 +193,10 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
             summary = run_flow(paths=inputs, data_dir=str(paths.data_dir), run_id=run_id, settings=settings)
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
+    except DataTestsFailed as err:  # the data is committed: show what the run did, then why it failed
+        if err.summary:
+            print_summary(err.summary, paths)
+        raise CliError(str(err)) from err
     finally:
         prefect_env.silence_shutdown_noise()
     return dict(summary)
@@ -312,7 +319,7 @@ def cmd_maintain(args: argparse.Namespace) -> int:
         raise CliError(f"no warehouse at {paths.data_dir}: nothing to maintain")
     prefect_env.configure(paths.prefect_home)
     from flows.maintenance_flow import maintenance_flow  # lazy: read-only commands stay fast, Prefect loads only for writes
-    from warehouse.lake import WriterBusy, writer_lock  # lazy: read-only commands stay fast
+    from warehouse.lake import DataTestsFailed, WriterBusy, writer_lock  # lazy: read-only commands stay fast
 
     run_id = new_run_id()
     try:
@@ -322,12 +329,17 @@ def cmd_maintain(args: argparse.Namespace) -> int:
             )
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
+    except DataTestsFailed as err:
+        raise CliError(str(err)) from err
     finally:
         prefect_env.silence_shutdown_noise()
     print(f"\nmaintenance {run_id} completed")
     keys = ("schema_version", "files_merged", "files_created", "snapshots_expired", "files_deleted", "orphans_deleted", "indexed_articles")
     for key in keys:
         print(f"  {key.replace('_', ' ').ljust(18)}  {result.get(key)}")
+    for note in str(result.get("message") or "").split("; "):
+        if note.startswith(("events", "data tests")):
+            print(f"  {note}")
     return EXIT_OK
 
 

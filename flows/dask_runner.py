@@ -30,7 +30,7 @@ from flows.extract import process_slice_counted
 from flows.load_flow import LoadSettings, LoadSummary, Slice, ledger_rows, plan_load, run_totals, slice_outcomes
 from transforms.pipeline import TransformOptions
 from transforms.records import DocumentResult
-from warehouse.lake import BatchCounts, LakeWriter, commit_counts_total
+from warehouse.lake import BatchCounts, DataTestsFailed, LakeWriter, commit_counts_total
 from warehouse.paths import LakePaths
 
 ENV_DASK_ADDRESS = "NEWS_ETL_DASK_ADDRESS"
@@ -126,12 +126,18 @@ def load_flow_dask(paths: list[str], data_dir: str, run_id: str, settings: dict[
             writer.finish_run(run_id, "failed", {**totals, "batches": len(parts)}, f"{type(err).__name__}: {err}")
             raise
         totals, message = run_totals(parts, plan)
-        writer.finish_run(run_id, "completed", {**totals, "batches": len(parts)}, message, search=bool(parts))
-    summary = LoadSummary(run_id, "completed", totals, time.monotonic() - started, len(parts))
+        try:  # events of the new articles, then the data tests: a failing test fails the run
+            status, message = writer.finish_checked(run_id, {**totals, "batches": len(parts)}, message, search=bool(parts))
+        except BaseException as err:
+            writer.finish_run(run_id, "failed", {**totals, "batches": len(parts)}, f"{type(err).__name__}: {err}")
+            raise
+    summary = LoadSummary(run_id, status, totals, time.monotonic() - started, len(parts), message)
     logger.info(
         "run %s completed on Dask: %d inputs, %d new, %d updated, %d duplicates, %d rejects in %.1fs",
         run_id, totals.get("inputs", 0), totals.get("articles_new", 0), totals.get("articles_updated", 0),
         totals.get("duplicates", 0), totals.get("rejects", 0), summary.seconds,
     )
     publish_run_artifacts(data_dir, run_id, {"load": summary.seconds})
+    if status != "completed":
+        raise DataTestsFailed(f"run {run_id} failed its data tests (its data is committed): {message}", asdict(summary))
     return asdict(summary)

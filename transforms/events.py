@@ -147,10 +147,23 @@ def parse_rules(data: Mapping[str, Any]) -> EventRules:
     )
 
 
+READER_VERSION = "1"  # bump when reports_of reads articles differently
+
+
+def _rules_text() -> str:
+    return resources.files("transforms").joinpath("data/events.ar.yaml").read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=1)
 def event_rules() -> EventRules:
-    text = resources.files("transforms").joinpath("data/events.ar.yaml").read_text(encoding="utf-8")
-    return parse_rules(yaml.safe_load(text))
+    return parse_rules(yaml.safe_load(_rules_text()))
+
+
+@lru_cache(maxsize=1)
+def rules_version() -> str:
+    """Changes when the way reports are read changes (this module's READER_VERSION or the
+    rules file): stored reports read by other rules are read again by the next run."""
+    return f"{READER_VERSION}-{hashlib.sha256(_rules_text().encode()).hexdigest()[:12]}"
 
 
 @lru_cache(maxsize=1)
@@ -839,26 +852,18 @@ def _value(rep: Report) -> int | None:
 
 
 def _counts(members: Sequence[Report], kind: str) -> EventCount | None:
-    """Counts of one kind across an event's reports. Per article the largest count (a toll
-    restated later in the text may have grown); `best` is the latest article's count, vague
-    amounts (عشرات) only when no article gives a number; low/high span all articles; high is
-    NULL when an article gives no upper end (أكثر من 20)."""
-    per_article: dict[str, Report] = {}
-    for rep in members:
-        if rep.kind != kind or rep.count_low is None:
-            continue
-        held = per_article.get(rep.article_id)
-        if held is None or (rep.count_low, rep.count_high or 0) > (held.count_low or 0, held.count_high or 0):
-            per_article[rep.article_id] = rep
-    if not per_article:
+    """Counts of one kind across an event's reports: low is the lowest count any report gives,
+    high the highest (NULL when a report gives no upper end, "أكثر من 20"); `best` is the count
+    of the latest article (a toll that grows: the latest credible report), its largest one when it
+    gives several, vague amounts (عشرات) only when no article gives a number."""
+    reps = [rep for rep in members if rep.kind == kind and rep.count_low is not None]
+    if not reps:
         return None
-    reps = list(per_article.values())
     low = min(rep.count_low for rep in reps if rep.count_low is not None)
     high = None if any(rep.count_high is None for rep in reps) else max(rep.count_high or 0 for rep in reps)
     precise = [rep for rep in reps if rep.qualifier != "vague"] or reps
     latest = max(precise, key=lambda rep: (_order(rep)[0], _value(rep) or 0))
-    best = _value(latest)
-    return EventCount(kind, low, high, best, len(reps))
+    return EventCount(kind, low, high, _value(latest), len({rep.article_id for rep in reps}))
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
@@ -918,13 +923,14 @@ def resolve(
     reason: str | None = None,
     rules: EventRules | None = None,
 ) -> Resolution:
-    """Events of `reports`. `previous`: the event each already stored report belonged to; an
+    """Events of `reports` (a report placed in no Syrian governorate makes no event: most are news
+    from elsewhere). `previous`: the event each already stored report belonged to; an
     event keeps its id when it keeps most of its reports, an old event none of whose reports keep
     its id is recorded as merged into the event that took most of them (`reason`, or the report
     that bridged them)."""
     r = rules or event_rules()
     prev = dict(previous or {})
-    groups = cluster(reports, r)
+    groups = cluster([rep for rep in reports if rep.admin1 is not None], r)
     # the groups with the most old reports choose their ids first
     votes = [Counter(prev[m.key] for m in g if m.key in prev) for g in groups]
     order = sorted(range(len(groups)), key=lambda i: (-(votes[i].most_common(1)[0][1] if votes[i] else 0), _order(groups[i][0])))

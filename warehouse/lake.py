@@ -32,6 +32,9 @@ from transforms import neardup
 from transforms.records import DocumentResult
 from warehouse.batch import Plan, StoredArticle, plan_batch
 from warehouse.catalog import POSTGRES_PREFIX, redact
+from warehouse.data_tests import DataTestResult, record, run_tests
+from warehouse.data_tests import summary as data_test_summary
+from warehouse.events import EventRun, resolve_events
 from warehouse.extensions import connect_memory, load_extension
 from warehouse.migrations import LATEST_VERSION, current_version, migrate
 from warehouse.paths import LakePaths
@@ -58,6 +61,14 @@ class WarehouseError(RuntimeError):
 
 class WriterBusy(WarehouseError):
     pass
+
+
+class DataTestsFailed(WarehouseError):
+    """A data test found offending rows after a run; the run's data is committed and visible."""
+
+    def __init__(self, message: str, summary: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,6 +501,43 @@ class LakeWriter:
                 for band, bucket in bands[sig]
             )
 
+    # -- events and data tests ----------------------------------------------------------------
+
+    def resolve_events(self, run_id: str, *, full: bool = False) -> EventRun:
+        """Events of the articles this or an earlier run stored and no run resolved yet (or, with
+        `full`, all of them again): one commit (warehouse/events.py)."""
+        run = resolve_events(self.con, run_id, utcnow(), full=full)
+        if run.articles_read or run.full:
+            self.publish()
+        return run
+
+    def check_data(self, run_id: str) -> list[DataTestResult]:
+        """Run the data tests (warehouse/data_tests.py) and record their results in `data_tests`."""
+        results = run_tests(self.con)
+        self.con.execute("BEGIN")
+        try:
+            record(self.con, run_id, results, utcnow())
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.publish()
+        return results
+
+    def finish_checked(
+        self, run_id: str, counts: dict[str, int], message: str | None, *, search: bool = True, full_events: bool = False
+    ) -> tuple[str, str | None]:
+        """The end of a writing run: resolve events, run the data tests, record the run as
+        completed, or failed when a data test failed (its reasons in the message). Returns
+        (status, message)."""
+        events = self.resolve_events(run_id, full=full_events)
+        results = self.check_data(run_id)
+        notes = [m for m in (message, event_summary(events), data_test_summary(results)) if m]
+        status = "completed" if all(r.passed for r in results) else "failed"
+        text = "; ".join(notes)
+        self.finish_run(run_id, status, counts, text, search=search)
+        return status, text
+
     # -- publishing -------------------------------------------------------------------------
 
     def refresh_search(self, *, full: bool = False) -> IndexRefresh:
@@ -527,3 +575,11 @@ def commit_counts_total(parts: Iterable[BatchCounts]) -> dict[str, int]:
         for key in BatchCounts.__slots__:
             total[key] = total.get(key, 0) + int(getattr(part, key))
     return total
+
+
+def event_summary(run: EventRun) -> str | None:
+    if not run.articles_read and not run.full:
+        return None
+    what = "events rebuilt" if run.full else "events"
+    return (f"{what}: {run.reports} reports of {run.articles_read} articles read, {run.events_written} events written, "
+            f"{run.merges} merged")
