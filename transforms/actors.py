@@ -2,6 +2,12 @@
 
 Matches whole words on `body_search`, through Arabic proclitics (و ف ب ل ك, لل) and quote marks.
 Short "anaphora" forms (التنظيم, التحالف) count only after the article named the actor in full.
+
+Organisations not in the table are found by their head noun and name (`org_patterns` in
+transforms/data/places.ar.yaml is not used here; the heads are in aliases.yaml `heads`): a head
+(وزارة، هيئة، مجلس، جبهة، لواء، كتائب، جيش، حزب، منظمة ...) followed by a name of one to four
+words that ends on a definite word ("وزارة الخارجية الأمريكية", "لواء شهداء اليرموك", "جيش
+المجاهدين"). Their canonical name is the Arabic name as matched (search form).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from typing import Any
 import yaml
 
 from transforms.records import Mention
-from transforms.sentences import Span, clitic_regex, first_words, prefiltered_matches, sentence_at, sf
+from transforms.sentences import Span, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf, tokenize, trigger_flags
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,25 +29,51 @@ class ActorTable:
     canonical: dict[str, str]  # search-form surface -> canonical
     anaphora: dict[str, str]
     kind: dict[str, str]  # canonical -> type (armed_group, media ...)
+    arabic: dict[str, str]  # canonical -> Arabic name
+    heads: frozenset[str]  # head nouns of organisation names (وزارة، جيش ...)
+    heads_definite: frozenset[str]  # heads with the article that need an adjective (الجيش التركي)
+    name_stop: frozenset[str]  # words that end an organisation's name
+    adjectives: frozenset[str]  # definite adjectives that may follow a name (الحر، العليا)
     full: re.Pattern[str]
     short: re.Pattern[str] | None
     full_firsts: frozenset[str]
     short_firsts: frozenset[str]
 
 
+_ARABIC = re.compile("[\u0621-\u064a]")
+
+
 def build_actor_table(data: dict[str, Any]) -> ActorTable:
     canonical: dict[str, str] = {}
     anaphora: dict[str, str] = {}
     kinds: dict[str, str] = {}
+    arabic: dict[str, str] = {}
     for actor in data.get("actors") or []:
         name = str(actor["canonical"])
         kinds[name] = str(actor.get("type", "org"))
-        for alias in actor.get("aliases") or []:
-            canonical.setdefault(sf(str(alias)), name)
+        aliases = [str(a) for a in actor.get("aliases") or []]
+        first_ar = next((a for a in aliases if _ARABIC.search(a)), None)
+        if actor.get("canonical_ar") or first_ar:
+            arabic[name] = str(actor.get("canonical_ar") or first_ar)
+        for alias in aliases:
+            canonical.setdefault(sf(alias), name)
         for alias in actor.get("anaphora") or []:
             anaphora.setdefault(sf(str(alias)), name)
     short = clitic_regex(anaphora) if anaphora else None
-    return ActorTable(canonical, anaphora, kinds, clitic_regex(canonical), short, first_words(canonical), first_words(anaphora))
+    return ActorTable(
+        canonical,
+        anaphora,
+        kinds,
+        arabic,
+        frozenset(sf(str(x)) for x in data.get("heads") or []),
+        frozenset(sf(str(x)) for x in data.get("heads_definite") or []),
+        frozenset(sf(str(x)) for x in data.get("name_stop") or []),
+        frozenset(sf(str(x)) for x in data.get("adjectives") or []),
+        clitic_regex(canonical),
+        short,
+        first_words(canonical),
+        first_words(anaphora),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -76,7 +108,8 @@ def extract_actors(text: str, sentences: list[Span], table: ActorTable | None = 
             continue
         named.add(canonical)
         s = sentence_at(sentences, m.start("name"))
-        out.append(Mention("org", surface, canonical, m.start("name"), m.end("name"), s.text if s else None))
+        sentence = s.text if s else None
+        out.append(Mention("org", surface, canonical, m.start("name"), m.end("name"), sentence, canonical_ar=t.arabic.get(canonical)))
     if t.short is not None and named:
         taken = [(x.start, x.end) for x in out]
         for m in prefiltered_matches(text, t.short, t.short_firsts):
@@ -85,5 +118,66 @@ def extract_actors(text: str, sentences: list[Span], table: ActorTable | None = 
             if canonical is None or canonical not in named or any(a < end and start < b for a, b in taken):
                 continue
             s = sentence_at(sentences, start)
-            out.append(Mention("org", m.group("name"), canonical, start, end, s.text if s else None))
+            out.append(Mention("org", m.group("name"), canonical, start, end, s.text if s else None, canonical_ar=t.arabic.get(canonical)))
+    if t.heads:
+        out.extend(_by_head(sentences, t, [(x.start, x.end) for x in out]))
     return sorted(out, key=lambda x: x.start)
+
+
+def _is_word(text: str) -> bool:
+    return bool(_ARABIC.search(text)) and text.isalpha()
+
+
+def _by_head(sentences: list[Span], t: ActorTable, taken: list[tuple[int, int]]) -> list[Mention]:
+    """Organisations named by a head noun and a name ending on a definite word."""
+    out: list[Mention] = []
+    for s, hit in zip(sentences, trigger_flags(sentences, t.heads | t.heads_definite), strict=True):
+        if not hit:
+            continue
+        tokens = tokenize(s.text, s.start)
+        i = 0
+        while i < len(tokens):
+            bs = bases(tokens[i].text)
+            definite = not t.heads_definite.isdisjoint(bs)
+            if t.heads.isdisjoint(bs) and not definite:
+                i += 1
+                continue
+            last = None
+            k = i + 1
+            while k < len(tokens) and k - i <= 4:
+                w = tokens[k].text
+                if not _is_word(w) or w in t.name_stop or any(b in t.name_stop for b in bases(w)[1:2]):
+                    break
+                if last is not None and not (w.startswith("لل") or _adjective(w, t)):
+                    break  # after the name's definite word only adjectives follow ("الخارجية الأمريكية")
+                if w.startswith("ال") or (w.startswith("لل") and len(w) > 3):
+                    last = k
+                elif definite or w.startswith(("وال", "بال", "فال")):
+                    break
+                k += 1
+            if last is None or (definite and last == i + 1 and len(tokens[last].text) < 5):
+                i += 1
+                continue
+            start = tokens[i].start + _clitics(tokens[i].text, bs, t)
+            end = tokens[last].end
+            if not any(a < end and start < b for a, b in taken):
+                surface = s.text[start - s.start : end - s.start]
+                canonical = " ".join(surface.split())
+                out.append(Mention("org", surface, canonical, start, end, s.text))  # canonical_ar: as written
+                taken.append((start, end))
+            i = last + 1
+    return out
+
+
+def _adjective(word: str, t: ActorTable) -> bool:
+    """A definite adjective: a nisba (الأمريكية، السوري، الوطنية) or a listed one (الحر، العليا)."""
+    w = word[2:] if word.startswith("ال") else ""
+    return bool(w) and (w.endswith(("ي", "يه", "يون", "يين")) or word in t.adjectives)
+
+
+def _clitics(word: str, bs: tuple[str, ...], t: ActorTable) -> int:
+    """Letters of proclitics in front of the head (وبوزارة -> 2)."""
+    for b in bs:
+        if b in t.heads or b in t.heads_definite:
+            return len(word) - len(b) if word.endswith(b) else 0
+    return 0

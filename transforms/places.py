@@ -31,6 +31,7 @@ class Place:
     lat: float | None
     lon: float | None
     needs_context: bool
+    name_ar: str | None = None  # the Arabic name (first of names_ar)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ def parse_gazetteer(tsv: str, rules: dict[str, Any]) -> Gazetteer:
             lat=_float(row["lat"]),
             lon=_float(row["lon"]),
             needs_context=row["context"] == "needs_context",
+            name_ar=row["names_ar"].split("|")[0].strip() or None,
         )
         for name in row["names_ar"].split("|"):
             key = sf(name)
@@ -132,5 +134,19 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
         place = next((p for p in usable if p.kind == wanted), usable[0])
         s = sentence_at(sentences, start)
         sentence = s.text if s else None
-        out.append(Mention("place", m.group("name"), place.name_en, start, end, sentence, place.admin1, place.admin2, place.lat, place.lon))
+        out.append(
+            Mention(
+                "place",
+                m.group("name"),
+                place.name_en,
+                start,
+                end,
+                sentence,
+                place.admin1,
+                place.admin2,
+                place.lat,
+                place.lon,
+                place.name_ar,
+            )
+        )
     return out
