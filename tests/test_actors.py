@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.actors import build_actor_table, extract_actors
+from core import datafile
+from transforms.actors import AliasesFile, build_actor_table, extract_actors
 from transforms.facts import extract_facts
 from transforms.normalize import safe_text, search_form
 from transforms.sentences import split_sentences
@@ -66,7 +67,8 @@ def test_anaphora_only_after_the_full_name() -> None:
 
 
 def test_table_is_data() -> None:
-    table = build_actor_table({"actors": [{"canonical": "X", "aliases": ["مجموعة س"], "type": "armed_group"}]})
+    spec = datafile.parse({"actors": [{"canonical": "X", "aliases": ["مجموعة س"], "type": "armed_group"}]}, AliasesFile)
+    table = build_actor_table(spec)
     body = search_form("هاجمت “مجموعة س” موقعا")
     assert [(m.surface, m.canonical) for m in extract_actors(body, split_sentences(body), table)] == [("مجموعه س", "X")]
 

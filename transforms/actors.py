@@ -15,11 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
-import yaml
-
+from core import datafile
 from transforms.records import Mention
 from transforms.sentences import Span, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf, tokenize, trigger_flags
 
@@ -43,32 +40,51 @@ class ActorTable:
 _ARABIC = re.compile("[\u0621-\u064a]")
 
 
-def build_actor_table(data: dict[str, Any]) -> ActorTable:
+@dataclass(frozen=True, slots=True)
+class ActorSpec:
+    canonical: str
+    aliases: tuple[str, ...]
+    type: str = "org"  # armed_group, armed_force, media ...
+    anaphora: tuple[str, ...] = ()
+    canonical_ar: str | None = None  # the Arabic name (default: the first Arabic alias)
+
+
+@dataclass(frozen=True, slots=True)
+class AliasesFile:
+    """transforms/data/aliases.yaml"""
+
+    actors: tuple[ActorSpec, ...]
+    heads: tuple[str, ...] = ()
+    heads_definite: tuple[str, ...] = ()
+    adjectives: tuple[str, ...] = ()
+    name_stop: tuple[str, ...] = ()
+
+
+def build_actor_table(data: AliasesFile) -> ActorTable:
     canonical: dict[str, str] = {}
     anaphora: dict[str, str] = {}
     kinds: dict[str, str] = {}
     arabic: dict[str, str] = {}
-    for actor in data.get("actors") or []:
-        name = str(actor["canonical"])
-        kinds[name] = str(actor.get("type", "org"))
-        aliases = [str(a) for a in actor.get("aliases") or []]
-        first_ar = next((a for a in aliases if _ARABIC.search(a)), None)
-        if actor.get("canonical_ar") or first_ar:
-            arabic[name] = str(actor.get("canonical_ar") or first_ar)
-        for alias in aliases:
+    for actor in data.actors:
+        name = actor.canonical
+        kinds[name] = actor.type
+        first_ar = next((a for a in actor.aliases if _ARABIC.search(a)), None)
+        if actor.canonical_ar or first_ar:
+            arabic[name] = str(actor.canonical_ar or first_ar)
+        for alias in actor.aliases:
             canonical.setdefault(sf(alias), name)
-        for alias in actor.get("anaphora") or []:
-            anaphora.setdefault(sf(str(alias)), name)
+        for alias in actor.anaphora:
+            anaphora.setdefault(sf(alias), name)
     short = clitic_regex(anaphora) if anaphora else None
     return ActorTable(
         canonical,
         anaphora,
         kinds,
         arabic,
-        frozenset(sf(str(x)) for x in data.get("heads") or []),
-        frozenset(sf(str(x)) for x in data.get("heads_definite") or []),
-        frozenset(sf(str(x)) for x in data.get("name_stop") or []),
-        frozenset(sf(str(x)) for x in data.get("adjectives") or []),
+        frozenset(sf(x) for x in data.heads),
+        frozenset(sf(x) for x in data.heads_definite),
+        frozenset(sf(x) for x in data.name_stop),
+        frozenset(sf(x) for x in data.adjectives),
         clitic_regex(canonical),
         short,
         first_words(canonical),
@@ -78,8 +94,7 @@ def build_actor_table(data: dict[str, Any]) -> ActorTable:
 
 @lru_cache(maxsize=1)
 def actor_table() -> ActorTable:
-    text = resources.files("transforms").joinpath("data/aliases.yaml").read_text(encoding="utf-8")
-    return build_actor_table(yaml.safe_load(text))
+    return build_actor_table(datafile.load_package("transforms", "data/aliases.yaml", AliasesFile))
 
 
 def _key(surface: str) -> str:

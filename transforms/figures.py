@@ -21,13 +21,11 @@ it from a start ("منذ اندلاع النزاع") or over a year is cumulativ
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
-import yaml
-
+from core import datafile
 from transforms.numbers_ar import Quantity, apply_qualifier, qualifier_after, quantity_at
 from transforms.records import Figure
 from transforms.sentences import Span, Token, bases, sf, tokenize, trigger_flags
@@ -63,50 +61,86 @@ class FigureRules:
     index: dict[str, tuple[tuple[str, str, Phrase], ...]]  # first word -> (kind, mode, phrase)
 
 
-def _phrases(items: Any) -> tuple[Phrase, ...]:
-    out = {tuple(sf(str(x)).split()) for x in items or []}
+@dataclass(frozen=True, slots=True)
+class SelfCounting:
+    singular: tuple[str, ...] = ()
+    dual: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    after: tuple[str, ...] = ()
+    before: tuple[str, ...] = ()
+    self_: tuple[SelfCounting, ...] = field(default=(), metadata=datafile.key("self"))
+    subject_first: tuple[str, ...] = ()
+    toll: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NounSpec:
+    singular: str
+    dual: tuple[str, ...] = ()
+    plural: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FiguresFile:
+    """transforms/data/figures.ar.yaml"""
+
+    kinds: dict[str, KindSpec]
+    nouns: tuple[NounSpec, ...]
+    confirm: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fillers: tuple[str, ...] = ()
+    negations: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+    not_counts: tuple[str, ...] = ()
+    stock_kinds: tuple[str, ...] = ()
+    stock_markers: tuple[str, ...] = ()
+    breakdown: tuple[str, ...] = ()
+    cumulative: tuple[str, ...] = ()
+
+
+def _phrases(items: Iterable[str]) -> tuple[Phrase, ...]:
+    out = {tuple(sf(x).split()) for x in items}
     return tuple(sorted((p for p in out if p), key=lambda p: -len(p)))
 
 
 @lru_cache(maxsize=1)
 def figure_rules() -> FigureRules:
-    text = resources.files("transforms").joinpath("data/figures.ar.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data = datafile.load_package("transforms", "data/figures.ar.yaml", FiguresFile)
     after: dict[str, tuple[Phrase, ...]] = {}
     before: dict[str, tuple[Phrase, ...]] = {}
     sg: dict[str, tuple[Phrase, ...]] = {}
     du: dict[str, tuple[Phrase, ...]] = {}
     toll: dict[str, tuple[Phrase, ...]] = {}
-    for kind, spec in (data.get("kinds") or {}).items():
-        toll[kind] = _phrases(spec.get("toll"))
-        after[kind] = _phrases(spec.get("after"))
-        before[kind] = _phrases(spec.get("before"))
-        sg[kind] = _phrases([x for s in spec.get("self") or [] for x in s.get("singular") or []])
-        du[kind] = _phrases([x for s in spec.get("self") or [] for x in s.get("dual") or []])
-    nouns = data.get("nouns") or []
-    singular = frozenset(sf(n["singular"]) for n in nouns)
+    for kind, spec in data.kinds.items():
+        toll[kind] = _phrases(spec.toll)
+        after[kind] = _phrases(spec.after)
+        before[kind] = _phrases(spec.before)
+        sg[kind] = _phrases([x for s in spec.self_ for x in s.singular])
+        du[kind] = _phrases([x for s in spec.self_ for x in s.dual])
+    nouns = data.nouns
+    singular = frozenset(sf(n.singular) for n in nouns)
     return FigureRules(
         after=after,
         before=before,
-        subject_first={
-            kind: frozenset(_phrases(spec.get("subject_first"))) for kind, spec in (data.get("kinds") or {}).items()
-        },
+        subject_first={kind: frozenset(_phrases(spec.subject_first)) for kind, spec in data.kinds.items()},
         self_singular=sg,
         self_dual=du,
-        fillers=frozenset(sf(x) for x in data.get("fillers") or []),
+        fillers=frozenset(sf(x) for x in data.fillers),
         singular=singular,
-        singular_acc=frozenset(sf(x) for n in nouns for x in n.get("plural") or [] if sf(x) == sf(n["singular"]) + "ا"),
-        dual=frozenset(sf(x) for n in nouns for x in n.get("dual") or []),
-        plural=frozenset(sf(x) for n in nouns for x in n.get("plural") or []),
-        others=frozenset(sf(x) for x in data.get("others") or []),
-        not_counts=frozenset(sf(str(x)) for x in data.get("not_counts") or []),
-        negations=frozenset(sf(str(x)) for x in data.get("negations") or []),
-        confirm={sf(str(k)): tuple(sf(str(x)) for x in v) for k, v in (data.get("confirm") or {}).items()},
+        singular_acc=frozenset(sf(x) for n in nouns for x in n.plural if sf(x) == sf(n.singular) + "ا"),
+        dual=frozenset(sf(x) for n in nouns for x in n.dual),
+        plural=frozenset(sf(x) for n in nouns for x in n.plural),
+        others=frozenset(sf(x) for x in data.others),
+        not_counts=frozenset(sf(x) for x in data.not_counts),
+        negations=frozenset(sf(x) for x in data.negations),
+        confirm={sf(k): tuple(sf(x) for x in v) for k, v in data.confirm.items()},
         toll=toll,
-        breakdown=frozenset(sf(str(x)) for x in data.get("breakdown") or []),
-        cumulative=_phrases(data.get("cumulative")),
-        stock_kinds=frozenset(str(x) for x in data.get("stock_kinds") or []),
-        stock_markers=_phrases(data.get("stock_markers")),
+        breakdown=frozenset(sf(x) for x in data.breakdown),
+        cumulative=_phrases(data.cumulative),
+        stock_kinds=frozenset(data.stock_kinds),
+        stock_markers=_phrases(data.stock_markers),
         first_words=frozenset(p[0] for table in (after, before, sg, du, toll) for phrases in table.values() for p in phrases),
         index=_index({"toll": toll, "before": before, "dual": du, "singular": sg, "after": after}),
     )

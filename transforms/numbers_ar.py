@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
-import yaml
-
+from core import datafile
 from transforms.sentences import Token, sf
 
 
@@ -40,31 +37,46 @@ class NumberWords:
     range_to: frozenset[str]
 
 
-def _words(data: dict[str, Any], key: str) -> dict[str, int]:
-    return {sf(k): int(v) for k, v in (data.get(key) or {}).items()}
+@dataclass(frozen=True, slots=True)
+class NumbersFile:
+    """transforms/data/numbers.ar.yaml"""
+
+    units: dict[str, int]
+    tens: dict[str, int]
+    hundreds: dict[str, int]
+    multipliers: dict[str, int]
+    standalone: dict[str, int]
+    vague: dict[str, tuple[int, int]]  # [low, high]
+    qualifiers_before: dict[str, str]
+    qualifiers_after: dict[str, str]
+    range_open: tuple[str, ...]
+    range_to: tuple[str, ...]
 
 
-def _phrases(data: dict[str, Any], key: str) -> dict[tuple[str, ...], str]:
-    return {tuple(sf(k).split()): str(v) for k, v in (data.get(key) or {}).items()}
+def _words(table: dict[str, int]) -> dict[str, int]:
+    return {sf(k): v for k, v in table.items()}
+
+
+def _phrases(table: dict[str, str]) -> dict[tuple[str, ...], str]:
+    return {tuple(sf(k).split()): v for k, v in table.items()}
 
 
 @lru_cache(maxsize=1)
 def number_words() -> NumberWords:
-    text = resources.files("transforms").joinpath("data/numbers.ar.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    vague = {tuple(sf(k).split()): (int(v[0]), int(v[1])) for k, v in (data.get("vague") or {}).items()}
+    data = datafile.load_package("transforms", "data/numbers.ar.yaml", NumbersFile)
+    vague = {tuple(sf(k).split()): v for k, v in data.vague.items()}
     vague = dict(sorted(vague.items(), key=lambda kv: -len(kv[0])))  # عشرات الآلاف before عشرات
     return NumberWords(
-        units=_words(data, "units"),
-        tens=_words(data, "tens"),
-        hundreds=_words(data, "hundreds"),
-        multipliers=_words(data, "multipliers"),
-        standalone=_words(data, "standalone"),
+        units=_words(data.units),
+        tens=_words(data.tens),
+        hundreds=_words(data.hundreds),
+        multipliers=_words(data.multipliers),
+        standalone=_words(data.standalone),
         vague=vague,
-        before=_phrases(data, "qualifiers_before"),
-        after=_phrases(data, "qualifiers_after"),
-        range_open=tuple(sorted({tuple(sf(p).split()) for p in data.get("range_open") or ()}, key=lambda p: (-len(p), p))),
-        range_to=frozenset(sf(w) for w in data.get("range_to") or ()),
+        before=_phrases(data.qualifiers_before),
+        after=_phrases(data.qualifiers_after),
+        range_open=tuple(sorted({tuple(sf(p).split()) for p in data.range_open}, key=lambda p: (-len(p), p))),
+        range_to=frozenset(sf(w) for w in data.range_to),
     )
 
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
-import yaml
-
+from core import datafile
 from transforms.records import Mention
 from transforms.sentences import Span, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf
 
@@ -52,7 +50,17 @@ def _float(x: str) -> float | None:
         return None
 
 
-def parse_gazetteer(tsv: str, rules: dict[str, Any]) -> Gazetteer:
+@dataclass(frozen=True, slots=True)
+class PlaceRulesFile:
+    """transforms/data/places.ar.yaml"""
+
+    context: tuple[str, ...] = ()
+    org_heads: tuple[str, ...] = ()
+    kind_by_context: dict[str, str] = field(default_factory=dict)
+    kind_order: tuple[str, ...] = ()
+
+
+def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
     lines = [ln for ln in tsv.splitlines() if ln and not ln.startswith("#")]
     by_name: dict[str, list[Place]] = {}
     for row in csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t"):
@@ -70,15 +78,15 @@ def parse_gazetteer(tsv: str, rules: dict[str, Any]) -> Gazetteer:
             key = sf(name)
             if len(key) >= 3:
                 by_name.setdefault(key, []).append(place)
-    kind_order = tuple(str(k) for k in rules.get("kind_order") or [])
+    kind_order = rules.kind_order
     rank = {k: i for i, k in enumerate(kind_order)}
     frozen = {k: tuple(sorted(v, key=lambda p: rank.get(p.kind, len(rank)))) for k, v in by_name.items()}
     return Gazetteer(
         by_name=frozen,
         pattern=clitic_regex(frozen),
-        context=frozenset(sf(x) for x in rules.get("context") or []),
-        org_heads=frozenset(sf(x) for x in rules.get("org_heads") or []),
-        kind_by_context={sf(k): str(v) for k, v in (rules.get("kind_by_context") or {}).items()},
+        context=frozenset(sf(x) for x in rules.context),
+        org_heads=frozenset(sf(x) for x in rules.org_heads),
+        kind_by_context={sf(k): v for k, v in rules.kind_by_context.items()},
         kind_order=kind_order,
         first_words=first_words(frozen),
     )
@@ -86,10 +94,8 @@ def parse_gazetteer(tsv: str, rules: dict[str, Any]) -> Gazetteer:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
-    files = resources.files("transforms")
-    tsv = files.joinpath("data/gazetteer.tsv").read_text(encoding="utf-8")
-    rules = yaml.safe_load(files.joinpath("data/places.ar.yaml").read_text(encoding="utf-8"))
-    return parse_gazetteer(tsv, rules)
+    tsv = resources.files("transforms").joinpath("data/gazetteer.tsv").read_text(encoding="utf-8")
+    return parse_gazetteer(tsv, datafile.load_package("transforms", "data/places.ar.yaml", PlaceRulesFile))
 
 
 _PREV_WORD = re.compile(r"([\w]+)[\s\"']*$")
