@@ -9,8 +9,9 @@ from importlib import resources
 import pytest
 
 from transforms.actors import extract_actors
-from transforms.normalize import search_form
-from transforms.places import extract_places, gazetteer
+from transforms.facts import extract_facts
+from transforms.normalize import safe_text, search_form
+from transforms.places import Gazetteer, PlaceRulesFile, extract_places, gazetteer, parse_gazetteer
 from transforms.sentences import split_sentences
 
 GOVERNORATES = {
@@ -106,3 +107,42 @@ def test_place_mentions_carry_admin_and_coordinates() -> None:
 
 def test_gazetteer_loads_once() -> None:
     assert gazetteer() is gazetteer()
+
+
+def places_in(text: str) -> list[tuple[str, str, str | None]]:
+    body = safe_text(text)
+    return [(m.surface, m.canonical, m.admin1) for m in extract_facts(body, search_form(body)).mentions if m.kind == "place"]
+
+
+def test_unlisted_village_with_its_governorate_next_to_it() -> None:
+    got = places_in("دارت اشتباكات في قرية تل الورد بريف حلب الشمالي.")
+    assert got[0] == ("تل الورد", "تل الورد", "Aleppo")
+    got = places_in("وسيطرت الفصائل على بلدة عين البيضا جنوب درعا.")
+    assert ("عين البيضا", "عين البيضا", "Daraa") in got
+
+
+def test_unlisted_village_takes_the_one_governorate_of_its_sentence() -> None:
+    got = places_in("قصفت الطائرات مدينة إدلب وقرية المشيرفة القريبة.")
+    assert ("المشيرفة", "المشيرفه", "Idlib") in got
+
+
+def test_unlisted_name_without_a_syrian_governorate_is_not_a_place() -> None:
+    assert places_in("قصفت الطائرات بلدة عرسال اللبنانية.") == []
+    assert places_in("وصل الوفد إلى قرية صغيرة.") == []
+
+
+def test_name_of_several_places_takes_the_governorate_of_its_sentence() -> None:
+    tsv = "\n".join(
+        [
+            "kind\tname_en\tnames_ar\tadmin1\tadmin2\tlat\tlon\tcontext\tsource",
+            "town\tNorthtown\tالسلامة الكبرى\tAleppo\tAzaz\t36.6\t37.0\tfree\tt",
+            "town\tSouthtown\tالسلامة الكبرى\tDaraa\tDaraa\t32.6\t36.1\tfree\tt",
+            "governorate\tDaraa\tدرعا\tDaraa\t\t32.6\t36.1\tfree\tt",
+            "governorate\tAleppo\tحلب\tAleppo\t\t36.2\t37.1\tfree\tt",
+        ]
+    )
+    g: Gazetteer = parse_gazetteer(tsv, PlaceRulesFile(kind_order=("town", "governorate")))
+    for gov, want in (("درعا", "Daraa"), ("حلب", "Aleppo")):
+        body = search_form(f"قصف على السلامة الكبرى في {gov}.")
+        found = extract_places(body, split_sentences(body), [], g)
+        assert next((m.canonical, m.admin1) for m in found) == ("Southtown" if want == "Daraa" else "Northtown", want)

@@ -214,8 +214,8 @@ def opensyria(known: set[str], seats: list[dict[str, str]]) -> list[dict[str, st
         admin1 = OPENSYRIA_ADMIN1[sub["governorateId"]]
         raw = [sub["name"]["ar"], *sub["aliases_ar"]]
         names = []
-        for n in raw:
-            n = re.sub(r"^(ناحية|مركز|منطقة)\s+", "", n.strip())
+        for alias in raw:
+            n = re.sub(r"^(ناحية|مركز|منطقة)\s+", "", alias.strip())
             n = re.sub(r"^(مركز)\s+", "", n)
             if ARABIC.match(n) and len(n) >= 3 and n not in names:
                 names.append(n)
