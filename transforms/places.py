@@ -25,7 +25,18 @@ from importlib import resources
 
 from core import datafile
 from transforms.records import Mention
-from transforms.sentences import Span, Token, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf, tokenize, trigger_flags
+from transforms.sentences import (
+    Span,
+    Token,
+    bases,
+    clitic_regex,
+    first_words,
+    prefiltered_matches,
+    sentence_at,
+    sf,
+    tokenize,
+    trigger_flags,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +151,7 @@ def _mention(surface: str, place: Place, start: int, end: int, sentence: str | N
 def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None = None, gaz: Gazetteer | None = None) -> list[Mention]:
     g = gaz or gazetteer()
     taken = [(m.start, m.end) for m in orgs or []]
-    found: list[tuple[str, int, int, tuple[Place, ...], str | None, Span | None]] = []
+    found: list[_Found] = []
     for m in prefiltered_matches(text, g.pattern, g.first_words):
         start, end = m.start("name"), m.end("name")
         if any(a < end and start < b for a, b in taken):
@@ -162,7 +173,7 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
     # the governorates named without doubt: in each sentence and in the whole article
     sure: dict[int, set[str]] = {}
     counts: dict[str, int] = {}
-    for _surface, start, _end, usable, _wanted, s in found:
+    for _surface, _start, _end, usable, _wanted, s in found:
         gov = {p.admin1 for p in usable}
         if len(gov) == 1 and None not in gov:
             (admin1,) = gov
@@ -184,7 +195,10 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
     return sorted(out, key=lambda m: m.start)
 
 
-def _stated_governorate(text: str, found: list[tuple[str, int, int, tuple[Place, ...], str | None, Span | None]], n: int, g: Gazetteer) -> str | None:
+_Found = tuple[str, int, int, tuple[Place, ...], str | None, Span | None]  # surface, start, end, candidates, wanted kind, sentence
+
+
+def _stated_governorate(text: str, found: list[_Found], n: int, g: Gazetteer) -> str | None:
     """The governorate of the place that a locator ties place n to ("X بريف حماة", "X جنوب درعا")."""
     if n + 1 >= len(found):
         return None
