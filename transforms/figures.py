@@ -178,71 +178,128 @@ def _is_noun(word: str, rules: FigureRules) -> bool:
     return any(b in rules.plural or b in rules.singular or b in rules.dual or b in rules.others for b in bases(word))
 
 
-def _count_after(  # noqa: PLR0911  # one return per way a count can follow a trigger
+_QUOTE = frozenset({'"', "'"})
+Count = tuple[int | None, int | None, str, int]  # low, high, qualifier, index of the last (or first) token
+
+
+def _not_a_count_after(tokens: list[Token], nxt: int, rules: FigureRules) -> bool:
+    """The word after a number makes it a date, an age, a duration, an id or a share: "24 من أيار",
+    "25 عاما". "N من" is a date only before a month or a number ("سبعة من مقاتلي" is a count)."""
+    if nxt >= len(tokens):
+        return False
+    word = tokens[nxt].text
+    if word == "من":
+        after = tokens[nxt + 1].text if nxt + 1 < len(tokens) else ""
+        return not after or after[0].isdigit() or any(b in rules.not_counts for b in bases(after))
+    return any(b in rules.not_counts for b in bases(word))
+
+
+def _year_like(q: Quantity, tokens: list[Token]) -> bool:
+    return q.numeric and q.low is not None and 1900 <= q.low <= 2100 and tokens[q.first].text.isdigit()
+
+
+def _count_after(  # noqa: PLR0911, PLR0912  # one return per way a count can follow a trigger
     tokens: list[Token], j: int, rules: FigureRules
-) -> tuple[int | None, int | None, str, int] | None:
+) -> Count | None:
     """The count that follows an "after" trigger whose next token is j: (low, high, qualifier, last).
-    Right after the trigger (fillers aside) a count needs no noun when written in words; further
-    on, up to FAR_GAP words, only a count with its counted noun is taken."""
+    Right after the trigger a number needs no noun ("وجرح 30 في التفجير"); a count in words needs
+    none after fillers either; further on, up to FAR_GAP words, only a count with its counted noun
+    (or a partitive "من": "سبعة من مقاتلي") is taken, or an accusative singular within MAX_GAP
+    ("اختطف مجهولون عنصراً")."""
     gap = 0
     k = j
     while k < len(tokens) and gap <= FAR_GAP:
         word = tokens[k].text
+        if word in _QUOTE:
+            k += 1
+            continue
         if not any(ch.isalnum() for ch in word):
             return None  # punctuation ends the search
         if k > j and not rules.first_words.isdisjoint(bases(word)):
             return None  # another trigger: the count belongs to it ("قتل مدنيان وأصيب ثلاثة آخرون")
         q = quantity_at(tokens, k)
-        only_fillers = all(tokens[m].text in rules.fillers for m in range(j, k))
+        only_fillers = all(tokens[m].text in rules.fillers or tokens[m].text in _QUOTE for m in range(j, k))
         if q is not None:
             nxt = q.last + 1
-            if nxt < len(tokens) and any(b in rules.not_counts for b in bases(tokens[nxt].text)):
+            if _not_a_count_after(tokens, nxt, rules):
                 if gap > MAX_GAP:
                     return None
                 k, gap = nxt + 1, gap + 2  # a date or a duration in between ("صباح 12 تموز")
                 continue
             has_noun = nxt < len(tokens) and (_is_noun(tokens[nxt].text, rules) or tokens[nxt].text == "من")
-            if has_noun or (only_fillers and not q.numeric):
+            adjacent = k == j and q.numeric and not _year_like(q, tokens)
+            if has_noun or (only_fillers and not q.numeric) or adjacent:
                 return _with_post(q, tokens, nxt + 1 if has_noun else nxt)
             return None  # a number without its counted noun: not a count, and no reading past it
         if gap <= MAX_GAP:
             if word in rules.dual:
-                return _joined(tokens, 2, k, rules)  # a dual is a count wherever it stands near
-            if only_fillers:
-                if word in rules.singular or word in rules.singular_acc:
-                    return _joined(tokens, 1, k, rules)
-                if word in rules.others:
-                    return 2, None, "vague", k
+                return 2, 2, "exact", k  # a dual is a count wherever it stands near
+            if word in rules.singular_acc or (only_fillers and word in rules.singular):
+                return 1, 1, "exact", k
+            if only_fillers and word in rules.others:
+                return 2, None, "vague", k
         if word not in rules.fillers:
             gap += 1
         k += 1
     return None
 
 
-def _joined(tokens: list[Token], n: int, k: int, rules: FigureRules) -> tuple[int, int, str, int]:
-    """An exact count n ending at token k, plus the single or dual counted nouns joined to it by و
-    ("امرأة وطفلين": 1 + 2)."""
-    while k + 1 < len(tokens):
-        word = tokens[k + 1].text
+def _joined_parts(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[int | None, int | None, str, int, int]]:
+    """Counts joined by و after a count that ended at token k-1, each a figure of its own
+    ("مقتل 5 مدنيين و3 عناصر", "إصابة امرأة وطفلين"): (low, high, qualifier, first, last)."""
+    out: list[tuple[int | None, int | None, str, int, int]] = []
+    while k < len(tokens):
+        word = tokens[k].text
+        if word == "و" and k + 1 < len(tokens):
+            q = quantity_at(tokens, k + 1)
+            if q is None or q.last + 1 >= len(tokens) or not _is_noun(tokens[q.last + 1].text, rules):
+                break
+            if not rules.first_words.isdisjoint(bases(tokens[q.last + 1].text)):
+                break  # "و9 جرحى": a count of another kind, read by its own trigger
+            low, high = apply_qualifier(q)
+            out.append((low, high, q.qualifier, k + 1, q.last + 1))
+            k = q.last + 2
+            continue
         if len(word) < 3 or word[0] != "و":
             break
         rest = word[1:]
-        add = 1 if rest in rules.singular or rest in rules.singular_acc else 2 if rest in rules.dual else 0
-        if not add:
+        q = quantity_at(tokens, k)  # "وثلاثة أطفال": و on a number word
+        if q is not None and q.last + 1 < len(tokens) and _is_noun(tokens[q.last + 1].text, rules):
+            if not rules.first_words.isdisjoint(bases(tokens[q.last + 1].text)):
+                break
+            low, high = apply_qualifier(q)
+            out.append((low, high, q.qualifier, k, q.last + 1))
+            k = q.last + 2
+            continue
+        n = 1 if rest in rules.singular or rest in rules.singular_acc else 2 if rest in rules.dual else 0
+        if not n or not rules.first_words.isdisjoint(bases(rest)):
             break
-        n, k = n + add, k + 1
-    return n, n, "exact", k
+        out.append((n, n, "exact", k, k))
+        k += 1
+    return out
 
 
-def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules) -> tuple[int | None, int | None, str, int] | None:
+def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules) -> Count | None:
     """The count of the counted noun standing before the verb at i, up to BACK_GAP words back:
     the nearest counted noun with a count decides; a noun without one is passed over only inside
-    a partitive ("من عناصر التنظيم"); a breakdown after بينهم/منهم gives way to the total
-    before it; a qualifier after the noun counts ("14 مسلحاً على الأقل")."""
-    for n in range(i - 1, max(-1, i - BACK_GAP), -1):
+    a partitive ("من عناصر التنظيم"); "N من X" is a count ("ثمانية من مقاتلي التنظيم قتلوا"); a
+    breakdown after بينهم/منهم gives way to the total before it; a qualifier after the noun
+    counts ("14 مسلحاً على الأقل"); a comma may stand right before the verb."""
+    start = i - 1
+    if start >= 0 and tokens[start].text in ("،", ","):
+        start -= 1
+    for n in range(start, max(-1, i - BACK_GAP), -1):
         word = tokens[n].text
+        if word in _QUOTE:
+            continue
         if not any(ch.isalnum() for ch in word) or not rules.first_words.isdisjoint(bases(word)):
             return None  # punctuation, or another trigger: "11 شخصا قتلوا و32 أصيبوا" is not 11 injured
+        if word == "من" and n > 0:
+            q = _quantity_ending_at(tokens, n - 1)
+            if q is not None and q.numeric:
+                low, high = apply_qualifier(q)
+                return low, high, q.qualifier, q.first  # "ثمانية من مقاتلي التنظيم ... قتلوا"
+            continue
         if not _is_noun(word, rules):
             continue
         q = _quantity_before(tokens, n)
@@ -261,36 +318,54 @@ def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules) -> tuple
     return None
 
 
+def _quantity_ending_at(tokens: list[Token], end: int) -> Quantity | None:
+    for start in range(max(0, end - 5), end + 1):
+        q = quantity_at(tokens, start)
+        if q is not None and q.last == end:
+            return q
+    return None
+
+
 def _breakdowns(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[int | None, int | None, str, int, int]]:
-    """Parts of a count that ends at token k-1: "بينهم 7 أطفال و3 نساء" -> (low, high, qualifier,
-    first, last) for each part with its counted noun."""
+    """Parts of a count that ends at token k-1: "بينهم 7 أطفال و3 نساء", "بينهم طفل",
+    "بينهم امرأتان", "بينهم عدد من الأطفال" -> (low, high, qualifier, first, last) for each part."""
     out: list[tuple[int | None, int | None, str, int, int]] = []
+    if k < len(tokens) and tokens[k].text in ("،", ","):
+        k += 1
     if k + 1 < len(tokens) and tokens[k].text == "من" and tokens[k + 1].text in rules.breakdown:
         k += 1  # "من بينهم"
     if k >= len(tokens) or tokens[k].text not in rules.breakdown:
         return out
     k += 1
     while k < len(tokens):
+        word = tokens[k].text
         q = quantity_at(tokens, k)
-        if q is None:
-            break
-        nxt = q.last + 1
-        if nxt >= len(tokens) or not _is_noun(tokens[nxt].text, rules):
-            break
-        low, high = apply_qualifier(q)
-        out.append((low, high, q.qualifier, q.first, nxt))
-        k = nxt + 1
-        if k < len(tokens) and tokens[k].text == "و":
+        if q is not None:
+            nxt = q.last + 1
+            if nxt >= len(tokens) or not _is_noun(tokens[nxt].text, rules):
+                break
+            low, high = apply_qualifier(q)
+            out.append((low, high, q.qualifier, q.first, nxt))
+            k = nxt + 1
+        elif word in rules.dual:
+            out.append((2, 2, "exact", k, k))
             k += 1
-            continue
-        if k < len(tokens) and len(tokens[k].text) > 1 and tokens[k].text[0] == "و" and _is_noun(tokens[k].text[1:], rules):
+        elif word in rules.singular or word in rules.singular_acc:
+            out.append((1, 1, "exact", k, k))
+            k += 1
+        else:
             break
+        out.extend(_joined_parts(tokens, k, rules))
         break
     return out
 
 
 def _with_post(q: Quantity, tokens: list[Token], k: int) -> tuple[int | None, int | None, str, int]:
     post = qualifier_after(tokens, k)
+    if post is None and k < len(tokens) and tokens[k].text.endswith(("يا", "يين", "يون", "يه")):
+        post = qualifier_after(tokens, k + 1)  # "250 مسيحياً آشورياً على الأقل": an adjective between
+        if post is not None:
+            k += 1
     if post is None and q.last + 1 < len(tokens):
         post = qualifier_after(tokens, q.last + 1)
     if post is not None:
@@ -344,9 +419,9 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
     taken: list[tuple[int, int]] = []  # token spans of the counts already read
 
     def add(  # noqa: PLR0917  # local helper
-        kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int, *, implicit: bool = False
+        kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int, *, implicit: bool = False, share: bool = False
     ) -> Figure | None:
-        if any(a <= last and first <= b for a, b in taken):
+        if not share and any(a <= last and first <= b for a, b in taken):
             return None  # this count is read already (by another trigger or kind)
         if implicit and any(f.kind == kind for f, *_ in found):
             return None  # a bare singular after a count of the same kind is a part of it
@@ -357,9 +432,17 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
         taken.append((first, last))
         return fig
 
+    def add_joined(kind: str, after: int) -> int:
+        """Counts joined by و to the one just read: figures of their own; returns the next token."""
+        for low, high, qualifier, first, last in _joined_parts(tokens, after, rules):
+            if add(kind, low, high, qualifier, first, last) is not None:
+                after = last + 1
+        return after
+
     def add_parts(total: Figure | None, after: int) -> None:
         if total is None:
             return
+        after = add_joined(total.kind, after)
         for low, high, qualifier, first, last in _breakdowns(tokens, after, rules):
             if any(a <= last and first <= b for a, b in taken):
                 continue
@@ -384,7 +467,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 e = _match(tokens, i, phrase, article=True, cands=cands)
                 if e is None:
                     continue
-                got = _toll_count(tokens, e + 1, rules)
+                got = _toll_count(tokens, e + 1, rules) or _toll_before(tokens, i)
                 if got is not None:
                     low, high, qualifier, first, last = got
                     add_parts(add(kind, low, high, qualifier, first, last), last + 1)
@@ -404,7 +487,11 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                     if post is not None and q.qualifier == "exact":
                         q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
                         low, high = apply_qualifier(q)
-                    add_parts(add(kind, low, high, q.qualifier, q.first, e), e + 1)
+                    total = add(kind, low, high, q.qualifier, q.first, e)
+                    other = _co_kind(tokens, e + 1, kind, "before", rules)
+                    if total is not None and other is not None:  # "عشرات القتلى والجرحى": both
+                        add(other, low, high, q.qualifier, q.first, e + 1, share=True)
+                    add_parts(total, e + 1)
                     done = True
                     break
             if done:
@@ -429,11 +516,15 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 e = _match(tokens, i, phrase, article=True, cands=cands)
                 if e is None or not _confirmed(phrase, tokens, rules):
                     continue
-                count = _count_after(tokens, e + 1, rules)
+                other = _co_kind(tokens, e + 1, kind, "after", rules)  # "قتل وجرح العشرات"
+                count = _count_after(tokens, e + 2 if other else e + 1, rules)
                 if count is not None:
                     low, high, qualifier, last = count
                     implicit = low == 1 and high == 1 and quantity_at(tokens, last) is None
-                    add_parts(add(kind, low, high, qualifier, i, last, implicit=implicit), last + 1)
+                    total = add(kind, low, high, qualifier, i, last, implicit=implicit)
+                    if other is not None and total is not None:
+                        add(other, low, high, qualifier, i, last, share=True)
+                    add_parts(total, last + 1)
                     break
                 if phrase in rules.subject_first[kind]:
                     back = _count_before_verb(tokens, i, rules)
@@ -444,6 +535,35 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
     found.sort(key=lambda x: (x[0].start or 0, x[0].kind))
     index = {id(f): n for n, (f, *_rest) in enumerate(found)}
     return [replace(f, of_figure=index[id(total)]) if total is not None else f for f, _a, _b, total in found]
+
+
+def _co_kind(tokens: list[Token], k: int, kind: str, mode: str, rules: FigureRules) -> str | None:
+    """Another kind joined by و to a trigger ("مقتل وإصابة"، "القتلى والجرحى"): that kind."""
+    if k >= len(tokens):
+        return None
+    word = tokens[k].text
+    if len(word) < 4 or word[0] != "و":
+        return None
+    for c in bases(word[1:]):
+        for other, m, phrase in rules.index.get(c, ()):
+            if other != kind and m == mode and len(phrase) == 1:
+                return other
+    return None
+
+
+def _toll_before(tokens: list[Token], i: int) -> tuple[int | None, int | None, str, int, int] | None:
+    """"ارتفع إلى 18 على الأقل عدد القتلى": the number of a toll written before it."""
+    for b in range(i - 1, max(-1, i - 6), -1):
+        if tokens[b].text in ("الي", "حتي") and b + 1 < i:
+            q = quantity_at(tokens, b + 1)
+            if q is None:
+                return None
+            post = qualifier_after(tokens, q.last + 1)
+            if post is not None and q.qualifier == "exact":
+                q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
+            low, high = apply_qualifier(q)
+            return low, high, q.qualifier, q.first, q.last
+    return None
 
 
 def _toll_count(tokens: list[Token], k: int, rules: FigureRules) -> tuple[int | None, int | None, str, int, int] | None:
@@ -463,6 +583,9 @@ def _toll_count(tokens: list[Token], k: int, rules: FigureRules) -> tuple[int | 
         if nxt < len(tokens) and any(b in rules.not_counts for b in bases(tokens[nxt].text)):
             return None
         last = nxt if nxt < len(tokens) and _is_noun(tokens[nxt].text, rules) else q.last
+        post = qualifier_after(tokens, last + 1)
+        if post is not None and q.qualifier == "exact":
+            q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
         low, high = apply_qualifier(q)
         return low, high, q.qualifier, q.first, last
     return None

@@ -30,7 +30,7 @@ class NumberWords:
     hundreds: dict[str, int]
     multipliers: dict[str, int]
     standalone: dict[str, int]
-    vague: dict[tuple[str, ...], tuple[int, int]]
+    vague: dict[tuple[str, ...], tuple[int, int | None]]
     before: dict[tuple[str, ...], str]
     after: dict[tuple[str, ...], str]
     range_open: tuple[tuple[str, ...], ...]  # longest first
@@ -46,7 +46,7 @@ class NumbersFile:
     hundreds: dict[str, int]
     multipliers: dict[str, int]
     standalone: dict[str, int]
-    vague: dict[str, tuple[int, int]]  # [low, high]
+    vague: dict[str, tuple[int, int | None]]  # [low, high]; high null: no upper bound (عدد من)
     qualifiers_before: dict[str, str]
     qualifiers_after: dict[str, str]
     range_open: tuple[str, ...]
@@ -114,7 +114,7 @@ def _digits(text: str) -> int | None:
     return int(text)
 
 
-def _core(tokens: list[Token], i: int, nw: NumberWords) -> tuple[int, int, int, bool] | None:
+def _core(tokens: list[Token], i: int, nw: NumberWords) -> tuple[int, int, int | None, bool] | None:
     """A number at token i: (last index, low, high, numeric). Handles 50, عشرة, خمسة وعشرين,
     عشرة آلاف, 10 آلاف, and the vague words (عشرات, آلاف ...)."""
     n = len(tokens)
