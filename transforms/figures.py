@@ -57,6 +57,7 @@ class FigureRules:
     cumulative: tuple[Phrase, ...]  # "منذ اندلاع": a total since a start, not an event
     stock_kinds: frozenset[str]  # kinds that are standing populations (held)
     stock_markers: tuple[Phrase, ...]  # "الاحتجاز المستمر": a detention that is a standing population
+    people_groups: frozenset[str]  # "قوات", "صفوف": a partitive "N من قوات النظام" counts people
     first_words: frozenset[str]  # first words of every trigger: a quick filter per token
     index: dict[str, tuple[tuple[str, str, Phrase], ...]]  # first word -> (kind, mode, phrase)
 
@@ -98,6 +99,7 @@ class FiguresFile:
     stock_markers: tuple[str, ...] = ()
     breakdown: tuple[str, ...] = ()
     cumulative: tuple[str, ...] = ()
+    people_groups: tuple[str, ...] = ()
 
 
 def _phrases(items: Iterable[str]) -> tuple[Phrase, ...]:
@@ -141,6 +143,7 @@ def figure_rules() -> FigureRules:
         cumulative=_phrases(data.cumulative),
         stock_kinds=frozenset(data.stock_kinds),
         stock_markers=_phrases(data.stock_markers),
+        people_groups=frozenset(sf(x) for x in data.people_groups),
         first_words=frozenset(p[0] for table in (after, before, sg, du, toll) for phrases in table.values() for p in phrases),
         index=_index({"toll": toll, "before": before, "dual": du, "singular": sg, "after": after}),
     )
@@ -194,11 +197,25 @@ def _not_a_count_after(tokens: list[Token], nxt: int, rules: FigureRules) -> boo
     return any(b in rules.not_counts for b in bases(word))
 
 
+def _counted_noun_at(tokens: list[Token], nxt: int, q: Quantity, rules: FigureRules) -> bool:
+    """A counted noun (of people) follows the quantity: indefinite after a number ("30 عنصراً",
+    not "الفرقة 30 العقيد"), either after a vague amount ("عشرات القتلى"), or a partitive
+    "من" + people ("سبعة من مقاتلي التنظيم", not "ثلاثة من آلياته")."""
+    if nxt >= len(tokens):
+        return False
+    word = tokens[nxt].text
+    if word == "من":
+        return nxt + 1 < len(tokens) and (_is_noun(tokens[nxt + 1].text, rules) or tokens[nxt + 1].text in rules.people_groups)
+    if not _is_noun(word, rules):
+        return False
+    return not (q.numeric and word.startswith("ال"))
+
+
 def _year_like(q: Quantity, tokens: list[Token]) -> bool:
     return q.numeric and q.low is not None and 1900 <= q.low <= 2100 and tokens[q.first].text.isdigit()
 
 
-def _count_after(  # noqa: PLR0911, PLR0912  # one return per way a count can follow a trigger
+def _count_after(  # noqa: PLR0911  # one return per way a count can follow a trigger
     tokens: list[Token], j: int, rules: FigureRules
 ) -> Count | None:
     """The count that follows an "after" trigger whose next token is j: (low, high, qualifier, last).
@@ -226,14 +243,18 @@ def _count_after(  # noqa: PLR0911, PLR0912  # one return per way a count can fo
                     return None
                 k, gap = nxt + 1, gap + 2  # a date or a duration in between ("صباح 12 تموز")
                 continue
-            has_noun = nxt < len(tokens) and (_is_noun(tokens[nxt].text, rules) or tokens[nxt].text == "من")
+            has_noun = _counted_noun_at(tokens, nxt, q, rules)
             adjacent = k == j and q.numeric and not _year_like(q, tokens)
             if has_noun or (only_fillers and not q.numeric) or adjacent:
                 return _with_post(q, tokens, nxt + 1 if has_noun else nxt)
             return None  # a number without its counted noun: not a count, and no reading past it
         if gap <= MAX_GAP:
-            if word in rules.dual:
-                return 2, 2, "exact", k  # a dual is a count wherever it stands near
+            if word in rules.dual:  # a dual is a count wherever it stands near
+                for m in (k + 1, k + 2):  # "ضابطي شرطة على الأقل"
+                    post = qualifier_after(tokens, m)
+                    if post is not None and post[1] == "at_least":
+                        return 2, None, "at_least", m + post[0] - 1
+                return 2, 2, "exact", k
             if word in rules.singular_acc or (only_fillers and word in rules.singular):
                 return 1, 1, "exact", k
             if only_fillers and word in rules.others:
@@ -279,7 +300,11 @@ def _joined_parts(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple
     return out
 
 
-def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules) -> Count | None:
+def _next_is_co_kind(tokens: list[Token], k: int, kind: str, rules: FigureRules) -> bool:
+    return _co_kind(tokens, k, kind, "after", rules) is not None
+
+
+def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules, *, singular: bool = False) -> Count | None:
     """The count of the counted noun standing before the verb at i, up to BACK_GAP words back:
     the nearest counted noun with a count decides; a noun without one is passed over only inside
     a partitive ("من عناصر التنظيم"); "N من X" is a count ("ثمانية من مقاتلي التنظيم قتلوا"); a
@@ -306,10 +331,14 @@ def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules) -> Count
         if q is None:
             if n > 0 and tokens[n - 1].text == "من":
                 continue  # "من عناصر التنظيم": the counted noun stands before the partitive
-            return (2, 2, "exact", n) if word in rules.dual else None
+            if word in rules.dual:
+                return 2, 2, "exact", n
+            if singular and i - n <= 3 and (word in rules.singular or word in rules.singular_acc):
+                return 1, 1, "exact", n  # "أن عنصراً في التنظيم قتل": a singular subject
+            return None
         for b in range(q.first - 1, max(-1, q.first - 8), -1):
             if tokens[b].text in rules.breakdown:
-                return _count_before_verb(tokens, b + 1, rules) if b > 0 else None
+                return _count_before_verb(tokens, b + 1, rules, singular=singular) if b > 0 else None
         post = qualifier_after(tokens, n + 1)
         if post is not None and q.qualifier == "exact":
             q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
@@ -344,6 +373,9 @@ def _breakdowns(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[i
             nxt = q.last + 1
             if nxt >= len(tokens) or not _is_noun(tokens[nxt].text, rules):
                 break
+            post = _qualifier_near(tokens, nxt + 1)
+            if post is not None and q.qualifier == "exact":
+                q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
             low, high = apply_qualifier(q)
             out.append((low, high, q.qualifier, q.first, nxt))
             k = nxt + 1
@@ -360,8 +392,24 @@ def _breakdowns(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[i
     return out
 
 
-def _with_post(q: Quantity, tokens: list[Token], k: int) -> tuple[int | None, int | None, str, int]:
+def _qualifier_near(tokens: list[Token], k: int) -> tuple[int, str] | None:
+    """A qualifier after a count's noun at token k, or after a short من-phrase that follows it
+    ("25 مقاتلاً من المعارضة السورية على الأقل"): (tokens from k to its end, qualifier)."""
     post = qualifier_after(tokens, k)
+    if post is not None:
+        return post
+    if k < len(tokens) and tokens[k].text == "من":
+        for m in range(k + 1, min(len(tokens), k + 5)):
+            if not tokens[m].text.isalpha():
+                return None
+            post = qualifier_after(tokens, m)
+            if post is not None:
+                return m - k + post[0], post[1]
+    return None
+
+
+def _with_post(q: Quantity, tokens: list[Token], k: int) -> tuple[int | None, int | None, str, int]:
+    post = _qualifier_near(tokens, k)
     if post is None and k < len(tokens) and tokens[k].text.endswith(("يا", "يين", "يون", "يه")):
         post = qualifier_after(tokens, k + 1)  # "250 مسيحياً آشورياً على الأقل": an adjective between
         if post is not None:
@@ -517,6 +565,8 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 if e is None or not _confirmed(phrase, tokens, rules):
                     continue
                 other = _co_kind(tokens, e + 1, kind, "after", rules)  # "قتل وجرح العشرات"
+                if other is not None and _count_before_verb(tokens, i, rules, singular=True) is not None:
+                    other = None  # "27 قتلوا وأصيب عشرات": each verb has its own count
                 count = _count_after(tokens, e + 2 if other else e + 1, rules)
                 if count is not None:
                     low, high, qualifier, last = count
@@ -526,8 +576,8 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                         add(other, low, high, qualifier, i, last, share=True)
                     add_parts(total, last + 1)
                     break
-                if phrase in rules.subject_first[kind]:
-                    back = _count_before_verb(tokens, i, rules)
+                if phrase in rules.subject_first[kind] or other is not None or _next_is_co_kind(tokens, e + 1, kind, rules):
+                    back = _count_before_verb(tokens, i, rules, singular=phrase not in rules.subject_first[kind])
                     if back is not None:
                         low, high, qualifier, first = back
                         add(kind, low, high, qualifier, first, e)
@@ -568,13 +618,17 @@ def _toll_before(tokens: list[Token], i: int) -> tuple[int | None, int | None, s
 
 def _toll_count(tokens: list[Token], k: int, rules: FigureRules) -> tuple[int | None, int | None, str, int, int] | None:
     """The number of a toll, up to six words on (a number alone counts: "حصيلة القتلى إلى 27")."""
-    for m in range(k, min(len(tokens), k + 7)):
+    for m in range(k, min(len(tokens), k + 10)):
         word = tokens[m].text
+        if word in _QUOTE:
+            continue
         if not any(ch.isalnum() for ch in word):
             return None
         q = quantity_at(tokens, m)
         if q is None:
             continue
+        if not q.numeric and not (q.last + 1 < len(tokens) and _is_noun(tokens[q.last + 1].text, rules)):
+            continue  # "أحياء عدة": an amount of something else
         nxt = q.last + 1
         if nxt + 1 < len(tokens) and tokens[nxt].text in ("الي", "حتي"):
             later = quantity_at(tokens, nxt + 1)  # "من 31 إلى 32": a toll that rose, the last one
