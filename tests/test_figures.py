@@ -43,7 +43,7 @@ def figs(text: str) -> set[tuple[str, int | None, int | None, str | None]]:
         ("اعتقال حوالي 30 شخصاً", {("arrested", 30, 30, "about")}),
         # vague amounts
         ("اعتقلوا عشرات الأشخاص خلال الحملة", {("arrested", 10, 99, "vague")}),
-        ("احتجاز آلاف الأسرى", {("detained", 1000, 9999, "vague")}),
+        ("احتجاز آلاف الأسرى", {("held", 1000, 9999, "vague")}),  # prisoners held: a stock
         ("شن التنظيم عشرات الهجمات", {("attacks", 10, 99, "vague")}),
         ("إبقاء الآلاف من معتقلي التنظيم", {("held", 1000, 9999, "vague")}),  # people held: a stock
         ("نزوح عشرات الآلاف واعتقال مئات الأشخاص", {("arrested", 100, 999, "vague")}),

@@ -58,6 +58,7 @@ class FigureRules:
     stock_kinds: frozenset[str]  # kinds that are standing populations (held)
     stock_markers: tuple[Phrase, ...]  # "الاحتجاز المستمر": a detention that is a standing population
     people_groups: frozenset[str]  # "قوات", "صفوف": a partitive "N من قوات النظام" counts people
+    joiners: tuple[Phrase, ...]  # "بالإضافة إلى", "فضلا عن": another count of the same kind follows
     first_words: frozenset[str]  # first words of every trigger: a quick filter per token
     index: dict[str, tuple[tuple[str, str, Phrase], ...]]  # first word -> (kind, mode, phrase)
 
@@ -100,6 +101,7 @@ class FiguresFile:
     breakdown: tuple[str, ...] = ()
     cumulative: tuple[str, ...] = ()
     people_groups: tuple[str, ...] = ()
+    joiners: tuple[str, ...] = ()
 
 
 def _phrases(items: Iterable[str]) -> tuple[Phrase, ...]:
@@ -144,6 +146,7 @@ def figure_rules() -> FigureRules:
         stock_kinds=frozenset(data.stock_kinds),
         stock_markers=_phrases(data.stock_markers),
         people_groups=frozenset(sf(x) for x in data.people_groups),
+        joiners=_phrases(data.joiners),
         first_words=frozenset(p[0] for table in (after, before, sg, du, toll) for phrases in table.values() for p in phrases),
         index=_index({"toll": toll, "before": before, "dual": du, "singular": sg, "after": after}),
     )
@@ -211,6 +214,11 @@ def _counted_noun_at(tokens: list[Token], nxt: int, q: Quantity, rules: FigureRu
     return not (q.numeric and word.startswith("ال"))
 
 
+def _is_trigger_noun(word: str, rules: FigureRules) -> bool:
+    """A counted noun that names its own kind (القتلى، الجرحى، قتلى)."""
+    return any(mode == "before" for c in bases(word) for _k, mode, phrase in rules.index.get(c, ()) if len(phrase) == 1)
+
+
 def _year_like(q: Quantity, tokens: list[Token]) -> bool:
     return q.numeric and q.low is not None and 1900 <= q.low <= 2100 and tokens[q.first].text.isdigit()
 
@@ -244,10 +252,16 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
                 k, gap = nxt + 1, gap + 2  # a date or a duration in between ("صباح 12 تموز")
                 continue
             has_noun = _counted_noun_at(tokens, nxt, q, rules)
+            if has_noun and _is_trigger_noun(tokens[nxt].text, rules):
+                return None  # "سقوط عشرات الجرحى": the count of the noun's own kind (read by it)
             adjacent = k == j and q.numeric and not _year_like(q, tokens)
             if has_noun or (only_fillers and not q.numeric) or adjacent:
                 return _with_post(q, tokens, nxt + 1 if has_noun else nxt)
             return None  # a number without its counted noun: not a count, and no reading past it
+        if only_fillers and word in ("احد", "احدي") and k + 1 < len(tokens):
+            after = tokens[k + 1].text
+            if _is_noun(after, rules) or after in rules.people_groups:
+                return 1, 1, "exact", k + 1  # "اعتقلت أحد أقارب ...": one of them
         if gap <= MAX_GAP:
             if word in rules.dual:  # a dual is a count wherever it stands near
                 for m in (k + 1, k + 2):  # "ضابطي شرطة على الأقل"
@@ -269,8 +283,23 @@ def _joined_parts(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple
     """Counts joined by و after a count that ended at token k-1, each a figure of its own
     ("مقتل 5 مدنيين و3 عناصر", "إصابة امرأة وطفلين"): (low, high, qualifier, first, last)."""
     out: list[tuple[int | None, int | None, str, int, int]] = []
+    k = _skip_phrase(tokens, k, rules)
     while k < len(tokens):
         word = tokens[k].text
+        joiner = _joiner_at(tokens, k, rules)
+        if joiner:
+            k += joiner
+            q = quantity_at(tokens, k)
+            if q is not None and _counted_noun_at(tokens, q.last + 1, q, rules) and not _is_trigger_noun(tokens[q.last + 1].text, rules):
+                low, high = apply_qualifier(q)
+                out.append((low, high, q.qualifier, q.first, q.last + 1))
+                k = _skip_phrase(tokens, q.last + 2, rules)
+                continue
+            if k < len(tokens) and tokens[k].text in rules.dual and not _is_trigger_noun(tokens[k].text, rules):
+                out.append((2, 2, "exact", k, k))
+                k = _skip_phrase(tokens, k + 1, rules)
+                continue
+            break
         if word == "و" and k + 1 < len(tokens):
             q = quantity_at(tokens, k + 1)
             if q is None or q.last + 1 >= len(tokens) or not _is_noun(tokens[q.last + 1].text, rules):
@@ -279,18 +308,18 @@ def _joined_parts(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple
                 break  # "و9 جرحى": a count of another kind, read by its own trigger
             low, high = apply_qualifier(q)
             out.append((low, high, q.qualifier, k + 1, q.last + 1))
-            k = q.last + 2
+            k = _skip_phrase(tokens, q.last + 2, rules)
             continue
         if len(word) < 3 or word[0] != "و":
             break
         rest = word[1:]
-        q = quantity_at(tokens, k)  # "وثلاثة أطفال": و on a number word
-        if q is not None and q.last + 1 < len(tokens) and _is_noun(tokens[q.last + 1].text, rules):
+        q = quantity_at(tokens, k)  # "وثلاثة أطفال", "وسبعة من الفرقة": و on a number word
+        if q is not None and _counted_noun_at(tokens, q.last + 1, q, rules):
             if not rules.first_words.isdisjoint(bases(tokens[q.last + 1].text)):
                 break
             low, high = apply_qualifier(q)
             out.append((low, high, q.qualifier, k, q.last + 1))
-            k = q.last + 2
+            k = _skip_phrase(tokens, q.last + 2, rules)
             continue
         n = 1 if rest in rules.singular or rest in rules.singular_acc else 2 if rest in rules.dual else 0
         if not n or not rules.first_words.isdisjoint(bases(rest)):
@@ -302,6 +331,30 @@ def _joined_parts(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple
 
 def _next_is_co_kind(tokens: list[Token], k: int, kind: str, rules: FigureRules) -> bool:
     return _co_kind(tokens, k, kind, "after", rules) is not None
+
+
+def _skip_phrase(tokens: list[Token], k: int, rules: FigureRules) -> int:
+    """Past a short complement of a count ("من جبهة النصرة", "في ريف دمشق", "بتهمة الزنا"): up to
+    four words with no punctuation, no number and no trigger, that end before و or an additive
+    joiner followed by a count. Returns k itself when no such phrase is there."""
+    for m in range(k, min(len(tokens), k + 5)):
+        if _joiner_at(tokens, m, rules) or (tokens[m].text.startswith("و") and quantity_at(tokens, m) is not None):
+            return m
+        word = tokens[m].text
+        if not word.isalpha() or quantity_at(tokens, m) is not None or not rules.first_words.isdisjoint(bases(word)):
+            return k
+    return k
+
+
+def _joiner_at(tokens: list[Token], k: int, rules: FigureRules) -> int:
+    """Tokens of an additive joiner at k ("و" alone, "بالإضافة إلى", "فضلا عن") or 0."""
+    if k < len(tokens) and tokens[k].text == "و":
+        return 1
+    for phrase in rules.joiners:
+        n = len(phrase)
+        if [t.text for t in tokens[k : k + n]] == list(phrase):
+            return n
+    return 0
 
 
 def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules, *, singular: bool = False) -> Count | None:
@@ -457,7 +510,15 @@ def _has(texts: list[str], phrases: tuple[Phrase, ...]) -> bool:
 def _scope(kind: str, tokens: list[Token], rules: FigureRules) -> str:
     if kind in rules.stock_kinds:
         return "stock"
-    return "cumulative" if _has([t.text for t in tokens], rules.cumulative) else "event"
+    return "cumulative" if _has_cached(tuple(t.text for t in tokens), "cumulative") else "event"
+
+
+@lru_cache(maxsize=256)
+def _has_cached(texts: tuple[str, ...], which: str) -> bool:
+    rules = figure_rules()
+    phrases = rules.cumulative if which == "cumulative" else rules.stock_markers
+    words = set(texts)
+    return _has(list(texts), tuple(p for p in phrases if p[0] in words))
 
 
 def figures_in_sentence(sentence: Span) -> list[Figure]:
@@ -473,7 +534,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
             return None  # this count is read already (by another trigger or kind)
         if implicit and any(f.kind == kind for f, *_ in found):
             return None  # a bare singular after a count of the same kind is a part of it
-        if kind == "detained" and _has([t.text for t in tokens], rules.stock_markers):
+        if kind == "detained" and _has_cached(tuple(t.text for t in tokens), "stock"):
             kind = "held"  # "الاحتجاز المستمر لأكثر من ..." / "... محتجزين في سجونها"
         fig = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end, scope=_scope(kind, tokens, rules))
         found.append((fig, first, last, None))
@@ -528,7 +589,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 e = _match(tokens, i, phrase, article=True, cands=cands)
                 if e is None:
                     continue
-                q = _quantity_before(tokens, i)
+                q = _quantity_before(tokens, i) or _two_after(tokens, e + 1)
                 if q is not None:
                     low, high = apply_qualifier(q)
                     post = qualifier_after(tokens, e + 1)
@@ -585,6 +646,13 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
     found.sort(key=lambda x: (x[0].start or 0, x[0].kind))
     index = {id(f): n for n, (f, *_rest) in enumerate(found)}
     return [replace(f, of_figure=index[id(total)]) if total is not None else f for f, _a, _b, total in found]
+
+
+def _two_after(tokens: list[Token], k: int) -> Quantity | None:
+    """"مصابين اثنين": a two written after the noun."""
+    if k < len(tokens) and tokens[k].text in ("اثنين", "اثنان", "اثنتين", "اثنتان"):
+        return Quantity(k, k, 2, 2, "exact", True)
+    return None
 
 
 def _co_kind(tokens: list[Token], k: int, kind: str, mode: str, rules: FigureRules) -> str | None:

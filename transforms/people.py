@@ -64,6 +64,7 @@ class PeopleRules:
     reporting: frozenset[str]  # reporting verbs after which a name may stand (قال، أكد ...)
     not_before: frozenset[str]  # أحد، بعض: what follows is not a person
     kunya: frozenset[str]  # أبو، أم
+    given_forms: frozenset[str]  # given names and kunyas with every proclitic: a quick filter
 
 
 def skeleton(name: str) -> str:
@@ -137,7 +138,13 @@ def build_people_rules(data: PeopleFile) -> PeopleRules:
         reporting=words(data.reporting_verbs),
         not_before=words(data.not_before),
         kunya=words(data.kunya),
+        given_forms=_with_clitics(first | ambiguous | words(data.kunya)),
     )
+
+
+def _with_clitics(names: frozenset[str]) -> frozenset[str]:
+    prefixes = ["", *"وفبلك", *(a + b for a in "وف" for b in "بلك")]
+    return frozenset(p + n for n in names for p in prefixes)
 
 
 @lru_cache(maxsize=1)
@@ -278,10 +285,15 @@ def _given_name(word: str, names: frozenset[str]) -> int | None:
     """Clitics before a given name (و، ف، ب، ل، ك, or two of them): how many letters, or None."""
     if word in names:
         return 0
+    if word[0] not in _PROCLITICS:
+        return None
     for n in (1, 2):
-        if len(word) > n + 1 and all(c in "وفبلك" for c in word[:n]) and word[n:] in names:
+        if len(word) > n + 1 and word[n:] in names and all(c in _PROCLITICS for c in word[:n]):
             return n
     return None
+
+
+_PROCLITICS = frozenset("وفبلك")
 
 
 def _after_one_of(tokens: list[Token], a: int, rules: PeopleRules) -> bool:
@@ -297,6 +309,8 @@ def _lexicon_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[
     ((first, last), letters of clitics to skip) or (None, 0). A given name that is a common word,
     and a kunya, need a context: a reporting verb, title or role before, or a nisba at the end."""
     word = tokens[i].text
+    if word not in rules.given_forms:
+        return None, 0
     if i > 0 and tokens[i - 1].text in rules.particles:
         return None, 0  # "أبو حمزة": the name starts at the particle
     skip = _given_name(word, rules.first_names)
