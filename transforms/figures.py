@@ -357,7 +357,7 @@ def _joiner_at(tokens: list[Token], k: int, rules: FigureRules) -> int:
     return 0
 
 
-def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules, *, singular: bool = False) -> Count | None:
+def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules, *, singular: bool = False) -> Count | None:  # noqa: PLR0911  # one return per shape of subject
     """The count of the counted noun standing before the verb at i, up to BACK_GAP words back:
     the nearest counted noun with a count decides; a noun without one is passed over only inside
     a partitive ("من عناصر التنظيم"); "N من X" is a count ("ثمانية من مقاتلي التنظيم قتلوا"); a
