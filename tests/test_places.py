@@ -146,3 +146,23 @@ def test_name_of_several_places_takes_the_governorate_of_its_sentence() -> None:
         body = search_form(f"قصف على السلامة الكبرى في {gov}.")
         found = extract_places(body, split_sentences(body), [], g)
         assert next((m.canonical, m.admin1) for m in found) == ("Southtown" if want == "Daraa" else "Northtown", want)
+
+
+def test_named_site_keeps_its_word_and_takes_the_governorate_stated() -> None:
+    got = places_in("سيطرت الفصائل على مطار الحمدان العسكري في ريف درعا.")
+    assert got[0][0] == "مطار الحمدان العسكري" and got[0][2] == "Daraa"
+    got = places_in("انفجرت سيارة قرب دوار النخيل في مدينة حمص.")
+    assert ("دوار النخيل", "دوار النخيل", "Homs") in got
+
+
+def test_countryside_of_two_places_and_compound_directions() -> None:
+    got = [c for _s, c, _g in places_in("عمليات في ريفي حلب وإدلب وفي ريف حماة الشمالي الغربي.")]
+    assert "Aleppo countryside" in got and "Hama countryside (north-western)" in got
+
+
+def test_regions_of_syria_by_compass() -> None:
+    assert places_in("تقدمت القوات في شمال غرب سوريا.") == [("شمال غرب سوريا", "North-western Syria", None)]
+
+
+def test_a_conjunction_and_a_verb_are_not_a_village() -> None:
+    assert places_in("وأحصى سكان مدينة حمص الذين فروا ويسكنون الآن في الخيام") == [("حمص", "Homs", "Homs")]

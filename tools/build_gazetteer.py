@@ -72,7 +72,16 @@ ADMIN1 = {
     "13": "Damascus",
     "14": "Tartus",
 }
-DIRECTIONS = {"الشرقي": "eastern", "الغربي": "western", "الشمالي": "northern", "الجنوبي": "southern"}
+DIRECTIONS = {
+    "الشرقي": "eastern",
+    "الغربي": "western",
+    "الشمالي": "northern",
+    "الجنوبي": "southern",
+    "الشمالي الغربي": "north-western",
+    "الشمالي الشرقي": "north-eastern",
+    "الجنوبي الغربي": "south-western",
+    "الجنوبي الشرقي": "south-eastern",
+}
 # Single words that are also place names: they match only after a context word.
 COMMON_WORDS = {
     "الباب",
@@ -160,33 +169,31 @@ def read_curated(path: Path = CURATED) -> list[dict[str, str]]:
 
 
 def countryside(curated: list[dict[str, str]]) -> list[dict[str, str]]:
+    """"ريف X" (and "ريفي X", with a direction "ريف X الشمالي الغربي") for every governorate and
+    district seat; for Damascus only the directions (ريف دمشق is the governorate Rif Dimashq)."""
     out = []
+    seen: set[str] = set()
     for row in curated:
-        if row["kind"] != "governorate" or row["admin1"] == "Damascus":
+        if row["kind"] not in ("governorate", "district"):
             continue
-        names = [n for n in row["names_ar"].split("|") if not n.startswith("محافظة")]
+        names = [n for n in row["names_ar"].split("|") if not n.startswith(("محافظة", "مركز"))]
+        if not names:
+            continue
         name = names[0]
-        out.append(
-            {
-                **row,
-                "kind": "region",
-                "name_en": f"{row['name_en']} countryside",
-                "names_ar": f"ريف {name}",
-                "context": "free",
-                "source": "curated (generated: countryside of a governorate)",
-            }
-        )
+        if search_form(name) in seen:
+            continue
+        seen.add(search_form(name))
+        what = "governorate" if row["kind"] == "governorate" else "district seat"
+        base = {**row, "kind": "region", "context": "free", "source": f"curated (generated: countryside of a {what})"}
+        if row["admin1"] != "Damascus" or row["kind"] == "district":
+            if not (row["admin1"] == "Damascus"):
+                out.append({**base, "name_en": f"{row['name_en']} countryside", "names_ar": f"ريف {name}|ريفي {name}"})
         for ar, en in DIRECTIONS.items():
-            out.append(
-                {
-                    **row,
-                    "kind": "region",
-                    "name_en": f"{row['name_en']} countryside ({en})",
-                    "names_ar": f"ريف {name} {ar}|الريف {ar} ل{name}|الريف {ar} لمحافظة {name}",
-                    "context": "free",
-                    "source": "curated (generated: countryside of a governorate)",
-                }
-            )
+            names_ar = f"ريف {name} {ar}|الريف {ar} ل{name}|ريفي {name} {ar}"
+            if row["kind"] == "governorate":
+                names_ar += f"|الريف {ar} لمحافظة {name}"
+            admin1 = "Rif Dimashq" if row["admin1"] == "Damascus" else row["admin1"]
+            out.append({**base, "admin1": admin1, "name_en": f"{row['name_en']} countryside ({en})", "names_ar": names_ar})
     return out
 
 

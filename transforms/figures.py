@@ -279,9 +279,13 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
     return None
 
 
-def _joined_parts(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[int | None, int | None, str, int, int]]:
+def _joined_parts(
+    tokens: list[Token], k: int, rules: FigureRules, prev: int | None = None
+) -> list[tuple[int | None, int | None, str, int, int]]:
     """Counts joined by و after a count that ended at token k-1, each a figure of its own
-    ("مقتل 5 مدنيين و3 عناصر", "إصابة امرأة وطفلين"): (low, high, qualifier, first, last)."""
+    ("مقتل 5 مدنيين و3 عناصر", "إصابة امرأة وطفلين"): (low, high, qualifier, first, last). A bare
+    singular or dual joins only a count of one or two: "57 عضواً وقيادياً" is one count of
+    members and leaders, `prev` being the count before."""
     out: list[tuple[int | None, int | None, str, int, int]] = []
     k = _skip_phrase(tokens, k, rules)
     while k < len(tokens):
@@ -322,7 +326,7 @@ def _joined_parts(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple
             k = _skip_phrase(tokens, q.last + 2, rules)
             continue
         n = 1 if rest in rules.singular or rest in rules.singular_acc else 2 if rest in rules.dual else 0
-        if not n or not rules.first_words.isdisjoint(bases(rest)):
+        if not n or not rules.first_words.isdisjoint(bases(rest)) or (prev is not None and prev > 2):
             break
         out.append((n, n, "exact", k, k))
         k += 1
@@ -541,9 +545,9 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
         taken.append((first, last))
         return fig
 
-    def add_joined(kind: str, after: int) -> int:
+    def add_joined(kind: str, after: int, prev: int | None) -> int:
         """Counts joined by و to the one just read: figures of their own; returns the next token."""
-        for low, high, qualifier, first, last in _joined_parts(tokens, after, rules):
+        for low, high, qualifier, first, last in _joined_parts(tokens, after, rules, prev):
             if add(kind, low, high, qualifier, first, last) is not None:
                 after = last + 1
         return after
@@ -551,7 +555,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
     def add_parts(total: Figure | None, after: int) -> None:
         if total is None:
             return
-        after = add_joined(total.kind, after)
+        after = add_joined(total.kind, after, total.count_low)
         for low, high, qualifier, first, last in _breakdowns(tokens, after, rules):
             if any(a <= last and first <= b for a, b in taken):
                 continue

@@ -241,6 +241,9 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: list[tuple[
             if tokens[k].text in "\"'":
                 k += 1
             first = k
+            named = tokens[k].text if k < len(tokens) else ""
+            if named.startswith(("و", "ف")) and len(named) > 3 and not named.startswith("وادي"):
+                continue  # "ويسكنون": a conjunction and a verb, not a name
             while k < len(tokens) and k - first < 3:
                 w = tokens[k].text
                 if not w.isalpha() or any(b in g.name_stop or b in g.locators or b in g.settlement for b in bases(w)):
@@ -251,6 +254,10 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: list[tuple[
             if k == first:
                 continue
             a, b = tokens[first].start, tokens[k - 1].end
+            if kind == "site":  # "مطار X", "دوار X", "تل X": the word is part of the name
+                word = tokens[i].text
+                clitics = next((len(word) - len(c) for c in bases(word) if c in g.settlement and word.endswith(c)), 0)
+                a = tokens[i].start + clitics
             if any(x < b and a < y for x, y in taken):
                 continue
             admin1 = _governorate_after(tokens, k, listed) or _only_governorate(here)
