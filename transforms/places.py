@@ -255,9 +255,9 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: list[tuple[
                 continue
             a, b = tokens[first].start, tokens[k - 1].end
             if kind == "site":  # "مطار X", "دوار X", "تل X": the word is part of the name
-                word = tokens[i].text
+                word = tok.text
                 clitics = next((len(word) - len(c) for c in bases(word) if c in g.settlement and word.endswith(c)), 0)
-                a = tokens[i].start + clitics
+                a = tok.start + clitics
             if any(x < b and a < y for x, y in taken):
                 continue
             admin1 = _governorate_after(tokens, k, listed) or _only_governorate(here)
