@@ -4,8 +4,9 @@ Pure: labels (as in bench/labels/facts_*.jsonl) and the pipeline's mentions/figu
 
 * Places match by canonical place: a labelled place is found when a predicted place has one of its
   Arabic forms (surface, variants) among the predicted place's forms (its surfaces in the article,
-  `canonical_ar`), compared loosely (see `loose`), or the same English name; when both name a
-  governorate, it must be the same one.
+  `canonical_ar`), compared loosely (see `loose`), or the same English name, or, in a second pass,
+  one form's words stand in the other's ("مطار التيفور" / "مطار التيفور العسكري"); when both
+  name a governorate, it must be the same one.
 * People and organisations match by normalised surface: search form, leading clitics off, ال and
   hamza seats ignored (`loose`), or the same consonant skeleton, or one form's words standing in
   the other's in order (`الأسد` in `بشار الأسد`, `المرصد السوري` in `المرصد السوري لحقوق الإنسان`).
@@ -13,7 +14,8 @@ Pure: labels (as in bench/labels/facts_*.jsonl) and the pipeline's mentions/figu
   (labels list each distinct count once). A matched breakdown (`breakdown_of`) is linked right when
   the predicted figure's `of_figure` is the figure matched to the labelled total.
 
-Each side is one-to-one: a predicted entity or figure matches at most one label.
+Each side is one-to-one: a predicted entity or figure matches at most one label; exact matches
+are paired before partial ones.
 """
 
 from __future__ import annotations
@@ -169,31 +171,36 @@ def _label_forms(item: dict[str, Any]) -> list[str]:
     return [str(item.get("surface") or ""), *(str(v) for v in item.get("variants") or [])]
 
 
-def _match_places(label: dict[str, Any], ent: PredictedEntity) -> bool:
+def _match_places(label: dict[str, Any], ent: PredictedEntity, *, partial: bool) -> bool:
     gov = label.get("governorate")
     if gov and ent.admin1 and _english(gov) != _english(ent.admin1):
         return False
     if label.get("name_en") and _english(label["name_en"]) == _english(ent.canonical):
         return True
-    return forms_match(_label_forms(label), ent.forms, partial=False)
+    return forms_match(_label_forms(label), ent.forms, partial=partial)
 
 
 def score_entities(kind: str, labels: list[dict[str, Any]], predicted: list[PredictedEntity]) -> tuple[Counts, list[str], list[str]]:
+    """One-to-one: exact (loose) matches first, then partial ones (one form's words inside the
+    other's: "مطار التيفور" ~ "مطار التيفور العسكري")."""
     used: set[int] = set()
-    missed: list[str] = []
-    for label in labels:
-        hit = None
-        for i, ent in enumerate(predicted):
-            if i in used:
+    matched: set[int] = set()
+    for partial in (False, True):
+        for li, label in enumerate(labels):
+            if li in matched:
                 continue
-            ok = _match_places(label, ent) if kind == "places" else forms_match(_label_forms(label), ent.forms, partial=True)
-            if ok:
-                hit = i
-                break
-        if hit is None:
-            missed.append(str(label.get("surface")))
-        else:
-            used.add(hit)
+            for i, ent in enumerate(predicted):
+                if i in used:
+                    continue
+                if kind == "places":
+                    ok = _match_places(label, ent, partial=partial)
+                else:
+                    ok = forms_match(_label_forms(label), ent.forms, partial=partial)
+                if ok:
+                    used.add(i)
+                    matched.add(li)
+                    break
+    missed = [str(label.get("surface")) for li, label in enumerate(labels) if li not in matched]
     extra = [f"{e.canonical} ({e.forms[-1]})" if e.forms else e.canonical for i, e in enumerate(predicted) if i not in used]
     tp = len(used)
     return Counts(tp, len(predicted) - tp, len(labels) - tp), missed, extra

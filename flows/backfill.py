@@ -18,6 +18,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from core.settings import LoadSettings
 from flows.nightly import StepResult, asdict_step, publish_steps, run_load
 from warehouse.paths import LakePaths, resolve_data_dir
 
@@ -45,8 +46,8 @@ def archives_between(raw_dir: Path, start: date, end: date) -> list[Path]:
 
 
 @task(name="backfill-load", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=60, timeout_seconds=6 * 3600)
-def backfill_load(data_dir: str, inputs: list[str], settings: dict[str, Any], runner: str) -> dict[str, Any]:
-    return run_load(data_dir, inputs, settings, runner)
+def backfill_load(data_dir: str, inputs: list[str], settings: LoadSettings) -> dict[str, Any]:
+    return run_load(data_dir, inputs, settings)
 
 
 @flow(name="news-etl-backfill", log_prints=False)
@@ -56,13 +57,17 @@ def backfill(  # noqa: PLR0917  # deployment parameters, always passed by name
     end: date | None = None,
     data_dir: str | None = None,
     source_id: str | None = None,
-    batch_size: int = 400,
-    workers: int = 2,
-    runner: str = "process",
+    batch_size: int | None = None,
+    workers: int | None = None,
+    runner: str | None = None,
 ) -> dict[str, Any]:
-    """Load `paths`, or replay the archived raw responses of the days `start`..`end`."""
+    """Load `paths`, or replay the archived raw responses of the days `start`..`end` (settings not
+    given take the defaults of `news-etl load`)."""
     logger = get_run_logger()
     target = str(resolve_data_dir(data_dir))
+    settings = LoadSettings.parse(
+        {"source_id": source_id, "batch_size": batch_size, "workers": workers, "runner": runner}, "backfill parameters"
+    )
     if paths and (start or end):
         raise BackfillError("give either paths or a date range (start, end), not both")
     if paths:
@@ -81,8 +86,7 @@ def backfill(  # noqa: PLR0917  # deployment parameters, always passed by name
         step = asdict_step(StepResult("load", "skipped", detail=f"nothing to load: {what}"))
     else:
         logger.info("backfill: loading %s", what)
-        settings = {"batch_size": batch_size, "workers": workers, "source_id": source_id}
-        summary = backfill_load.submit(target, inputs, settings, runner).result()
+        summary = backfill_load.submit(target, inputs, settings).result()
         step = asdict_step(StepResult("load", str(summary.get("status")), float(summary.get("seconds", 0.0)), what, summary))
     publish_steps("backfill", [step], target)
     return step

@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from core.datafile import DataFileError
+from core.settings import LoadSettings
 from warehouse.catalog import CatalogError, catalog_from_env
 from warehouse.paths import ENV_DATA_DIR, LakePaths, resolve_data_dir
 
@@ -69,12 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("load", "load local files or folders (.txt .html .htm .jsonl .warc .warc.gz)")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--source-id", help="source id for inputs that do not name one (default: local)")
-    p.add_argument("--batch-size", type=int, default=400, help="documents per atomic commit (default 400)")
-    p.add_argument("--full", action="store_true", help="re-read every input, even files unchanged since they were loaded")
-    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="extraction processes")
-    p.add_argument("--html-fallback", action="store_true",
+    p.add_argument("--batch-size", type=int, help=f"documents per atomic commit (default {LoadSettings().batch_size})")
+    p.add_argument("--full", action="store_true", default=None,
+                   help="re-read every input, even files unchanged since they were loaded")
+    p.add_argument("--workers", type=int, help=f"extraction processes (default {LoadSettings().workers})")
+    p.add_argument("--html-fallback", action="store_true", default=None,
                    help="HTML: also run trafilatura's readability/jusText comparison (about 1.5x slower; config load.html_fallback)")
-    p.add_argument("--runner", choices=("process", "dask"), default="process",
+    p.add_argument("--runner", choices=("process", "dask"),
                    help="where extraction runs: a local process pool (default) or Dask (NEWS_ETL_DASK_ADDRESS or 2 local workers)")
     p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
 
@@ -167,7 +170,7 @@ def print_summary(summary: dict[str, Any], paths: LakePaths, *, first_query_hint
         print('try:  .venv/bin/news-etl sql "select source_id, title, published_at from articles limit 5"')
 
 
-def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, wait: bool) -> dict[str, Any]:
+def _run_load(paths: LakePaths, inputs: list[str], settings: LoadSettings, *, wait: bool) -> dict[str, Any]:
     from flows import prefect_env
 
     prefect_env.configure(paths.prefect_home)
@@ -182,15 +185,14 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
     from flows.load_flow import load_flow
 
     run_flow: Callable[..., dict[str, Any]] = load_flow
-    if settings.get("runner") == "dask":
+    if settings.runner == "dask":
         from flows.dask_runner import run_on_dask  # the optional `dask` extra, imported on demand
 
         run_flow = run_on_dask
-    settings = {k: v for k, v in settings.items() if k != "runner"}
     run_id = new_run_id()
     try:
         with writer_lock(paths, wait=wait):
-            summary = run_flow(paths=inputs, data_dir=str(paths.data_dir), run_id=run_id, settings=settings)
+            summary = run_flow(paths=inputs, data_dir=str(paths.data_dir), run_id=run_id, settings=settings.as_dict())
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
     except DataTestsFailed as err:  # the data is committed: show what the run did, then why it failed
@@ -204,40 +206,38 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: dict[str, Any], *, 
 
 def cmd_load(args: argparse.Namespace) -> int:
     paths = _paths(args)
-    settings = {"batch_size": args.batch_size, "workers": args.workers, "source_id": args.source_id}
-    if args.runner != "process":
-        settings["runner"] = args.runner
-    if args.full:
-        settings["full"] = True
-    if args.html_fallback:
-        settings["html_fallback"] = True
+    options = {k: getattr(args, k) for k in ("batch_size", "workers", "source_id", "runner", "full", "html_fallback")}
+    try:
+        settings = LoadSettings.parse(options, "command line")
+    except DataFileError as err:
+        raise CliError(str(err), EXIT_USAGE) from err
     summary = _run_load(paths, [str(Path(p)) for p in args.paths], settings, wait=args.wait)
     print_summary(summary, paths)
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.config import ConfigError, load_config
+    from core.settings import load_config
 
     try:
         config = load_config(args.config)
-    except ConfigError as err:
+    except DataFileError as err:
         raise CliError(str(err)) from err
     paths = _paths(args)
     if config.sources and not args.no_fetch:
-        _run_fetch(paths, config.sources, args.source, config.fetch, wait=args.wait)
+        _run_fetch(paths, config.sources, args.source, config.fetch_load, wait=args.wait)
     if not config.inputs:
         print("nothing to load: the config lists no inputs")
         return EXIT_OK
-    load = {**config.load, "full": True} if args.full else config.load
-    summary = _run_load(paths, config.inputs, load, wait=args.wait)
+    load = config.load.but(full=True) if args.full else config.load
+    summary = _run_load(paths, list(config.inputs), load, wait=args.wait)
     print_summary(summary, paths, first_query_hint=True)
     return EXIT_OK
 
 
-def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: dict[str, Any], *, wait: bool) -> None:
-    """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC (one writer lock
-    for both). settings (config `fetch:`): batch_size, workers for loading the WARC."""
+def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: LoadSettings, *, wait: bool) -> None:
+    """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC with `settings`
+    (one writer lock for both)."""
     from flows import prefect_env  # lazy: only fetch needs Prefect
 
     prefect_env.configure(paths.prefect_home)
@@ -252,7 +252,6 @@ def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: dic
     from flows.fetch_flow import fetch_flow  # lazy: only fetch needs Prefect
     from flows.load_flow import load_flow  # lazy: only fetch needs Prefect
 
-    load_settings = {"workers": 1, **{k: v for k, v in settings.items() if k in ("batch_size", "workers")}}
     try:
         with writer_lock(paths, wait=wait):
             fetched = fetch_flow(sources_file=str(Path(sources).resolve()), data_dir=str(paths.data_dir), run_id=new_run_id(), only=source)
@@ -263,7 +262,7 @@ def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: dic
                 print(f"  {key.replace('_', ' ').ljust(21)}  {counts.get(key, 0)}")
             print(f"  warc                   {fetched['warc'] or '-'}")
             if fetched["pages"] and fetched["warc"]:
-                summary = load_flow(paths=[fetched["warc"]], data_dir=str(paths.data_dir), run_id=new_run_id(), settings=load_settings)
+                summary = load_flow(paths=[fetched["warc"]], data_dir=str(paths.data_dir), run_id=new_run_id(), settings=settings.as_dict())
                 print_summary(dict(summary), paths)
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
@@ -272,7 +271,7 @@ def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: dic
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    _run_fetch(_paths(args), args.sources, args.source, {}, wait=args.wait)
+    _run_fetch(_paths(args), args.sources, args.source, LoadSettings(), wait=args.wait)
     return EXIT_OK
 
 

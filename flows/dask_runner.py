@@ -24,10 +24,11 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 
+from core.settings import LoadSettings
 from flows import progress
 from flows.artifacts import publish_run_artifacts
-from flows.extract import process_slice_counted
-from flows.load_flow import LoadSettings, LoadSummary, Slice, ledger_rows, plan_load, run_totals, slice_outcomes
+from flows.extract import process_slice_counted, transform_options
+from flows.load_flow import LoadSummary, Slice, ledger_rows, plan_load, run_totals, slice_outcomes
 from transforms.pipeline import TransformOptions
 from transforms.records import DocumentResult
 from warehouse.lake import BatchCounts, DataTestsFailed, LakeWriter, commit_counts_total
@@ -89,7 +90,8 @@ def run_on_dask(paths: list[str], data_dir: str, run_id: str, settings: dict[str
 @flow(name="news-etl-load-dask", log_prints=False)
 def load_flow_dask(paths: list[str], data_dir: str, run_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Load local files into the lake, transforming on Dask; the caller holds the writer lock."""
-    cfg = LoadSettings(**(settings or {}))
+    cfg = LoadSettings.parse(settings)
+    options = transform_options(cfg)
     lake = LakePaths(data_dir=Path(data_dir))
     logger = get_run_logger()
     started = time.monotonic()
@@ -106,13 +108,13 @@ def load_flow_dask(paths: list[str], data_dir: str, run_id: str, settings: dict[
         progress.start("committing", sum(sizes), "documents")
         last_batch = {u.path: no for no, b in enumerate(batches) for sl in b for u in sl}
         file_docs: dict[str, int] = {}
-        writer.start_run(run_id, "load", {"paths": paths, "runner": "dask", **asdict(cfg)})
+        writer.start_run(run_id, "load", {"paths": paths, **asdict(cfg), "runner": "dask"})
         try:
-            pending = _submit(batches[0], cfg.source_id, cfg.transform_options) if batches else []
+            pending = _submit(batches[0], cfg.source_id, options) if batches else []
             for no in range(len(batches)):
                 results, outcomes = slice_outcomes(batches[no], [fut.result() for fut in pending])
                 progress.advance("extracting", sizes[no])
-                pending = _submit(batches[no + 1], cfg.source_id, cfg.transform_options) if no + 1 < len(batches) else []
+                pending = _submit(batches[no + 1], cfg.source_id, options) if no + 1 < len(batches) else []
                 ledger = ledger_rows(outcomes, no, last_batch, file_docs, plan.stats)
                 counts = writer.commit_batch(run_id, results, no, ledger)
                 parts.append(counts)

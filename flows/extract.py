@@ -9,9 +9,15 @@ from __future__ import annotations
 import dataclasses
 import traceback
 
+from core.settings import LoadSettings
 from flows.inputs import InputUnit, Rejected, read_unit
 from transforms.pipeline import TransformOptions, transform_document
 from transforms.records import DocumentResult
+
+
+def transform_options(settings: LoadSettings) -> TransformOptions:
+    """The transform's options for a load with these settings."""
+    return TransformOptions(html_fallback=settings.html_fallback)
 
 
 def process_slice(

@@ -19,9 +19,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from core.settings import LoadSettings
 from flows import progress, resources
 from flows.artifacts import publish_run_artifacts
-from flows.extract import process_slice_counted, text_ref
+from flows.extract import process_slice_counted, text_ref, transform_options
 from flows.inputs import InputUnit, discover, group_slices, plan_units
 from transforms.pipeline import TransformOptions
 from transforms.records import DocumentResult
@@ -29,20 +30,6 @@ from warehouse.lake import BatchCounts, DataTestsFailed, commit_counts_total
 from warehouse.paths import LakePaths
 
 Slice = tuple[InputUnit, ...]
-
-
-@dataclass
-class LoadSettings:
-    batch_size: int = 400  # documents per commit
-    docs_per_slice: int = 25  # documents per worker call
-    workers: int = 2  # extraction processes (1 = in the flow process)
-    source_id: str | None = None  # default source for inputs that do not name one
-    full: bool = False  # re-read every input, even files the input ledger says are unchanged
-    html_fallback: bool = False  # trafilatura's readability/jusText comparison for HTML (slower)
-
-    @property
-    def transform_options(self) -> TransformOptions:
-        return TransformOptions(html_fallback=self.html_fallback)
 
 
 @dataclass
@@ -220,7 +207,8 @@ def commit_batch(run_id: str, batch_no: int) -> dict[str, int]:
 @flow(name="news-etl-load", task_runner=cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=2)), log_prints=False)
 def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Load local files (.txt .html .htm .jsonl .warc .warc.gz) into the lake."""
-    cfg = LoadSettings(**(settings or {}))
+    cfg = LoadSettings.parse(settings)
+    options = transform_options(cfg)
     lake = LakePaths(data_dir=Path(data_dir))
     logger = get_run_logger()
     started = time.monotonic()
@@ -244,16 +232,16 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
         try:
             pending: PrefectFuture[int] | Future[int] | None = None
             if batches:
-                queue_batch(run_id, 0, batches[0], cfg.source_id, cfg.transform_options)
-                pending = extract_batch.submit(run_id, 0, batches[0], cfg.source_id, cfg.transform_options)
+                queue_batch(run_id, 0, batches[0], cfg.source_id, options)
+                pending = extract_batch.submit(run_id, 0, batches[0], cfg.source_id, options)
             for no in range(len(batches)):
                 assert pending is not None
                 if no + 1 < len(batches):  # keep both workers busy across the batch boundary
-                    queue_batch(run_id, no + 1, batches[no + 1], cfg.source_id, cfg.transform_options)
+                    queue_batch(run_id, no + 1, batches[no + 1], cfg.source_id, options)
                 pending.result()
                 progress.advance("extracting", sizes[no])
                 pending = (
-                    extract_batch.submit(run_id, no + 1, batches[no + 1], cfg.source_id, cfg.transform_options)
+                    extract_batch.submit(run_id, no + 1, batches[no + 1], cfg.source_id, options)
                     if no + 1 < len(batches)
                     else None
                 )

@@ -23,7 +23,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from flows.config import load_config
+from core.settings import LoadSettings, load_config
 from warehouse.lake import writer_lock
 from warehouse.paths import LakePaths, resolve_data_dir
 
@@ -73,27 +73,26 @@ def fetch_step(data_dir: str, config: str | None, source: str | None) -> dict[st
 
     started = time.monotonic()
     fetcher: Callable[..., Any] = _run_fetch  # returns None today; a summary dict if the fetcher gives one
-    result = fetcher(LakePaths(Path(data_dir)), cfg.sources, source, cfg.fetch, wait=True)
+    result = fetcher(LakePaths(Path(data_dir)), cfg.sources, source, cfg.fetch_load, wait=True)
     summary: dict[str, Any] = dict(result) if isinstance(result, dict) else {}
     logger.info("fetch completed in %.1fs", time.monotonic() - started)
     return asdict_step(StepResult("fetch", "completed", time.monotonic() - started, summary=summary))
 
 
-def run_load(data_dir: str, inputs: list[str], settings: dict[str, Any], runner: str = "process") -> dict[str, Any]:
-    """Load inputs under the writer lock with the chosen runner; returns the load summary."""
+def run_load(data_dir: str, inputs: list[str], settings: LoadSettings) -> dict[str, Any]:
+    """Load inputs under the writer lock with the settings' runner; returns the load summary."""
     from flows.cli import new_run_id  # noqa: PLC0415  # flows.cli imports this module's neighbours lazily
 
     paths = LakePaths(Path(data_dir))
     paths.lake_dir.mkdir(parents=True, exist_ok=True)
-    settings = {k: v for k, v in settings.items() if k != "runner"}
     with writer_lock(paths, wait=True):
-        if runner == "dask":
+        if settings.runner == "dask":
             from flows.dask_runner import run_on_dask  # noqa: PLC0415  # the optional `dask` extra
 
-            return run_on_dask(paths=inputs, data_dir=data_dir, run_id=new_run_id(), settings=settings)
+            return run_on_dask(paths=inputs, data_dir=data_dir, run_id=new_run_id(), settings=settings.as_dict())
         from flows.load_flow import load_flow  # noqa: PLC0415  # keeps `import flows.nightly` light
 
-        return dict(load_flow(paths=inputs, data_dir=data_dir, run_id=new_run_id(), settings=settings))
+        return dict(load_flow(paths=inputs, data_dir=data_dir, run_id=new_run_id(), settings=settings.as_dict()))
 
 
 @task(name="load-inputs", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=60, timeout_seconds=LOAD_TIMEOUT)
@@ -105,7 +104,7 @@ def load_step(data_dir: str, config: str | None, runner: str | None) -> dict[str
         logger.info("load skipped: the config lists no inputs")
         return asdict_step(StepResult("load", "skipped", detail="no inputs in the config"))
     started = time.monotonic()
-    summary = run_load(data_dir, cfg.inputs, cfg.load, runner or str(cfg.load.get("runner") or "process"))
+    summary = run_load(data_dir, list(cfg.inputs), cfg.load.but(runner=runner) if runner else cfg.load)
     return asdict_step(StepResult("load", str(summary.get("status", "completed")), time.monotonic() - started, summary=summary))
 
 

@@ -4,7 +4,7 @@
       user_agent: "news-etl/0.1 (+mailto:ops@example.org)"
       delay: 1.0                     # seconds between two requests to the same host
     sources:
-      - id: enab                     # [a-z0-9_-], becomes articles.source_id
+      - id: enab-baladi              # [a-z0-9_-], becomes articles.source_id
         name: Enab Baladi            # becomes articles.outlet
         language: ar
         homepage: https://www.enabbaladi.net/
@@ -21,12 +21,12 @@ Validation errors are collected and reported together, one line per problem.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
+from core import datafile
 
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 DEFAULT_USER_AGENT = "news-etl/0.1 (+https://github.com/news-etl; polite crawler)"
@@ -56,6 +56,18 @@ class Limits:
     max_sitemaps: int = 20  # nested sitemaps followed from a sitemap index
     retry_runs: int = 3  # later runs that try again a page which failed for a passing reason, feed unchanged or not
 
+    def __post_init__(self) -> None:
+        if not self.user_agent.strip():
+            raise datafile.Invalid("user_agent", "must be a non-empty string")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, int | float) and value < 0:
+                kind = "a whole number" if isinstance(value, int) else "a number"
+                raise datafile.Invalid(f.name, f"must be {kind} >= 0, not {value!r}")
+        for name in ("per_host", "concurrency"):
+            if getattr(self, name) < 1:
+                raise datafile.Invalid(name, "must be at least 1")
+
     @classmethod
     def names(cls) -> set[str]:
         return {f.name for f in fields(cls)}
@@ -72,7 +84,6 @@ class Source:
     allowed_domains: tuple[str, ...]
     allow_private_addresses: bool = False
     limits: Limits = field(default_factory=Limits)
-    extraction: dict[str, Any] = field(default_factory=dict)
 
     def allows_host(self, host: str | None) -> bool:
         """Is this host one of the allowed domains (or a subdomain of one)?"""
@@ -82,122 +93,93 @@ class Source:
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
 
-def _limits(raw: Any, base: Limits, where: str, problems: list[str]) -> Limits:
-    if raw is None:
-        return base
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: must be a mapping of settings")
-        return base
-    changes: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in Limits.names():
-            problems.append(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(Limits.names()))})")
-            continue
-        current = getattr(base, key)
-        if isinstance(current, str):
-            if not isinstance(value, str) or not value.strip():
-                problems.append(f"{where}.{key}: must be a non-empty string")
-                continue
-        elif isinstance(current, int) and not isinstance(current, bool):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                problems.append(f"{where}.{key}: must be a whole number >= 0")
-                continue
-        elif not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-            problems.append(f"{where}.{key}: must be a number >= 0")
-            continue
-        changes[key] = float(value) if isinstance(current, float) else value
-    for key in ("per_host", "concurrency"):
-        if changes.get(key) == 0:
-            problems.append(f"{where}.{key}: must be at least 1")
-            changes.pop(key)
-    return replace(base, **changes)
-
-
-def _urls(raw: Any, where: str, problems: list[str]) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if isinstance(raw, str):
-        raw = [raw]
-    if not isinstance(raw, list):
-        problems.append(f"{where}: must be a list of URLs")
-        return ()
-    out = []
-    for value in raw:
-        parts = urlsplit(str(value))
+def _check_urls(urls: tuple[str, ...], key: str) -> None:
+    for value in urls:
+        parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            problems.append(f"{where}: {value!r} is not an http(s) URL")
-            continue
-        out.append(str(value))
-    return tuple(out)
+            raise datafile.Invalid(key, f"{value!r} is not an http(s) URL")
 
 
-def _source(raw: Any, index: int, defaults: Limits, problems: list[str]) -> Source | None:
+@dataclass(frozen=True, slots=True)
+class SourceEntry:
+    """One entry of `sources:` as written."""
+
+    id: str
+    name: str | None = None
+    language: str = "ar"
+    homepage: str = ""
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    allowed_domains: tuple[str, ...] | None = None  # default: the hosts of the homepage, feeds and sitemaps
+    allow_private_addresses: bool = False
+    limits: dict[str, Any] = field(default_factory=dict)  # checked as Limits, over `defaults:`
+    extraction: dict[str, Any] = field(default_factory=dict)  # reserved: must be empty
+
+    def __post_init__(self) -> None:
+        if not SOURCE_ID.match(self.id):
+            raise datafile.Invalid("id", f"{self.id!r} must be lower-case letters, digits, '_' or '-'")
+        _check_urls(self.feeds, "feeds")
+        _check_urls(self.sitemaps, "sitemaps")
+        if not self.feeds and not self.sitemaps:
+            raise ValueError(f"source {self.id!r} lists neither feeds nor sitemaps")
+        if self.extraction:  # a setting that silently does nothing would be worse than an error
+            raise datafile.Invalid(
+                "extraction",
+                f"per-source extraction rules are read from transforms/rules/sources/{self.id}.yaml "
+                "(docs/extraction.md), not from the sources file; leave this key empty or remove it",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesFile:
+    """A sources file as written."""
+
+    sources: tuple[SourceEntry, ...]
+    defaults: dict[str, Any] = field(default_factory=dict)  # checked as Limits
+
+
+def _source(entry: SourceEntry, index: int, defaults: dict[str, Any], problems: list[str]) -> Source | None:
     where = f"sources[{index}]"
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: must be a mapping")
+    try:
+        limits = datafile.parse({**defaults, **entry.limits}, Limits, f"{where}.limits")
+    except datafile.DataFileError as err:
+        problems.extend(f"{where}.limits.{p}" for p in err.problems)
         return None
-    sid = raw.get("id")
-    if not isinstance(sid, str) or not SOURCE_ID.match(sid):
-        problems.append(f"{where}.id: {sid!r} must be lower-case letters, digits, '_' or '-'")
-        return None
-    where = f"source {sid!r}"
-    known = {f.name for f in fields(Source)}
-    for key in raw:
-        if key not in known:
-            problems.append(f"{where}: unknown key {key!r}")
-    homepage = raw.get("homepage") or ""
-    feeds = _urls(raw.get("feeds"), f"{where}.feeds", problems)
-    sitemaps = _urls(raw.get("sitemaps"), f"{where}.sitemaps", problems)
-    if not feeds and not sitemaps:
-        problems.append(f"{where}: lists neither feeds nor sitemaps")
-    domains_raw = raw.get("allowed_domains")
-    if domains_raw is None:  # default: the hosts of the homepage, feeds and sitemaps
-        domains_raw = sorted({urlsplit(u).hostname or "" for u in (homepage, *feeds, *sitemaps) if u} - {""})
-    if not isinstance(domains_raw, list) or not all(isinstance(d, str) and d for d in domains_raw):
+    domains_raw = entry.allowed_domains
+    if domains_raw is None:
+        domains_raw = tuple(sorted({urlsplit(u).hostname or "" for u in (entry.homepage, *entry.feeds, *entry.sitemaps) if u} - {""}))
+    if not all(d.strip() for d in domains_raw):
         problems.append(f"{where}.allowed_domains: must be a list of host names")
-        domains_raw = []
+        return None
     domains = tuple(d.lower().strip().rstrip(".").removeprefix("www.") for d in domains_raw)
-    private = raw.get("allow_private_addresses", False)
-    if not isinstance(private, bool):
-        problems.append(f"{where}.allow_private_addresses: must be true or false")
-        private = False
-    extraction = raw.get("extraction") or {}
-    if not isinstance(extraction, dict):
-        problems.append(f"{where}.extraction: must be a mapping")
-        extraction = {}
-    elif extraction:  # a setting that silently does nothing would be worse than an error
-        problems.append(
-            f"{where}.extraction: per-source extraction rules are read from transforms/rules/sources/{sid}.yaml "
-            "(docs/extraction.md), not from the sources file; leave this key empty or remove it"
-        )
-        extraction = {}
     source = Source(
-        id=sid,
-        name=str(raw.get("name") or sid),
-        language=str(raw.get("language") or "ar"),
-        homepage=str(homepage),
-        feeds=feeds,
-        sitemaps=sitemaps,
+        id=entry.id,
+        name=entry.name or entry.id,
+        language=entry.language,
+        homepage=entry.homepage,
+        feeds=entry.feeds,
+        sitemaps=entry.sitemaps,
         allowed_domains=domains,
-        allow_private_addresses=private,
-        limits=_limits(raw.get("limits"), defaults, f"{where}.limits", problems),
-        extraction=dict(extraction),
+        allow_private_addresses=entry.allow_private_addresses,
+        limits=limits,
     )
-    for url in (*feeds, *sitemaps):
+    for url in (*entry.feeds, *entry.sitemaps):
         if not source.allows_host(urlsplit(url).hostname):
             problems.append(f"{where}: {url} is outside allowed_domains {list(domains)}")
     return source
 
 
 def parse_sources(data: Any, origin: str = "sources file") -> list[Source]:
-    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
-        raise SourcesError(f"{origin}: must be a mapping with a 'sources:' list")
+    try:
+        spec = datafile.parse(data, SourcesFile, origin)
+        datafile.parse(spec.defaults, Limits, f"{origin}: defaults")
+    except datafile.DataFileError as err:
+        raise SourcesError(str(err)) from None
     problems: list[str] = []
-    defaults = _limits(data.get("defaults"), Limits(), "defaults", problems)
     sources = []
     seen: set[str] = set()
-    for i, raw in enumerate(data["sources"]):
-        src = _source(raw, i, defaults, problems)
+    for i, entry in enumerate(spec.sources):
+        src = _source(entry, i, spec.defaults, problems)
         if src is None:
             continue
         if src.id in seen:
@@ -212,12 +194,12 @@ def parse_sources(data: Any, origin: str = "sources file") -> list[Source]:
 def load_sources(path: str | Path, only: str | None = None) -> list[Source]:
     """The sources of a file, optionally only the one with id `only`."""
     path = Path(path)
+    if not path.exists():
+        raise SourcesError(f"sources file not found: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SourcesError(f"sources file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise SourcesError(f"cannot read sources file {path}: {err}") from err
+        data = datafile.read_yaml(path)
+    except datafile.DataFileError as err:
+        raise SourcesError(f"cannot read sources file {err}") from None
     sources = parse_sources(data, str(path))
     if only is not None:
         sources = [s for s in sources if s.id == only]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from transforms.actors import build_actor_table, extract_actors
-from transforms.normalize import search_form
+from core import datafile
+from transforms.actors import AliasesFile, build_actor_table, extract_actors
+from transforms.facts import extract_facts
+from transforms.normalize import safe_text, search_form
 from transforms.sentences import split_sentences
 
 
@@ -65,6 +67,29 @@ def test_anaphora_only_after_the_full_name() -> None:
 
 
 def test_table_is_data() -> None:
-    table = build_actor_table({"actors": [{"canonical": "X", "aliases": ["مجموعة س"], "type": "armed_group"}]})
+    spec = datafile.parse({"actors": [{"canonical": "X", "aliases": ["مجموعة س"], "type": "armed_group"}]}, AliasesFile)
+    table = build_actor_table(spec)
     body = search_form("هاجمت “مجموعة س” موقعا")
     assert [(m.surface, m.canonical) for m in extract_actors(body, split_sentences(body), table)] == [("مجموعه س", "X")]
+
+
+def orgs(text: str) -> list[tuple[str, str, str | None]]:
+    body = safe_text(text)
+    return [(m.surface, m.canonical, m.canonical_ar) for m in extract_facts(body, search_form(body)).mentions if m.kind == "org"]
+
+
+def test_organisation_by_its_head_noun() -> None:
+    got = orgs("وقالت وزارة الزراعة الأردنية في بيان إن")
+    assert got == [("وزارة الزراعة الأردنية", "وزاره الزراعه الاردنيه", "وزارة الزراعة الأردنية")]
+    assert orgs("وتبنى لواء فرسان الجبل الهجوم.") == [("لواء فرسان الجبل", "لواء فرسان الجبل", "لواء فرسان الجبل")]
+    # a head with the article needs an adjective: "الجيش اللبناني", not "الجيش" alone
+    assert [o[0] for o in orgs("وانتشر الجيش اللبناني على الحدود، وقال إن الجيش سيبقى.")] == ["الجيش اللبناني"]
+
+
+def test_head_noun_without_a_definite_name_is_not_an_organisation() -> None:
+    assert orgs("وعقد مجلس عزاء في البلدة.") == []
+    assert orgs("وشهدت حركة السير ازدحاما.") == []  # حركة is not a head: too often "movement"
+
+
+def test_listed_actor_has_its_arabic_name() -> None:
+    assert orgs("وقال مسؤول في البنتاغون إن") == [("البنتاغون", "US Department of Defense", "وزارة الدفاع الأمريكية")]

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.clean import clean_document, load_rules, parse_rules, reads_as_content
+from core import datafile
+from transforms.clean import RuleFile, clean_document, load_rules, parse_rules, reads_as_content
 from transforms.embeds import attach_status_urls, extract_tweets, snowflake_time
 from transforms.pipeline import transform_document
 from transforms.records import Embed, RawDocument
@@ -111,7 +112,7 @@ def test_short_link_keeps_the_url_with_its_case() -> None:
 
 
 def test_source_rules_come_first_and_add_to_the_language_rules() -> None:
-    extra = parse_rules({"line": [{"name": "site_footer", "pattern": "^جميع الحقوق محفوظه.*$"}]})
+    extra = parse_rules(datafile.parse({"line": [{"name": "site_footer", "pattern": "^جميع الحقوق محفوظه.*$"}]}, RuleFile))
     rules = RULES.merged(extra)
     cleaned = clean_document([P1, "جميع الحقوق محفوظة © عنب بلدي 2020", "فيسبوك"], rules)
     assert [r.rule for r in cleaned.removed] == ["site_footer", "share_buttons"]

@@ -35,7 +35,7 @@ def test_defaults_and_overrides() -> None:
     a, b = parse_sources(data)
     assert a.limits.delay == 3.0 and a.limits.max_bytes == 10 and a.limits.user_agent == "x/1"
     assert a.allowed_domains == ("a.org",) and a.allows_host("news.a.org")  # default: the feed hosts
-    assert b.limits.delay == 0.0 and b.allow_private_addresses and b.extraction == {}
+    assert b.limits.delay == 0.0 and b.allow_private_addresses
     assert a.name == "a" and a.language == "ar"
     assert Limits().retries == 3
 
@@ -51,15 +51,15 @@ def test_only_one_source(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"feeds": []}, "'sources:' list"),
+        ({"feeds": []}, "missing key 'sources'"),
         ({"sources": [{"id": "Bad Id", "feeds": ["https://a.org/f"]}]}, "must be lower-case"),
         ({"sources": [{"id": "a"}]}, "neither feeds nor sitemaps"),
         ({"sources": [{"id": "a", "feeds": ["ftp://a.org/f"]}]}, "is not an http(s) URL"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "allowed_domains": ["b.org"]}]}, "outside allowed_domains"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "limits": {"delay": -1}}]}, "must be a number >= 0"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "limits": {"per_host": 0}}]}, "must be at least 1"),
-        ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "limits": {"speed": 1}}]}, "unknown setting 'speed'"),
-        ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "colour": "red"}]}, "unknown key 'colour'"),
+        ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "limits": {"speed": 1}}]}, "limits.speed: unknown key"),
+        ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "colour": "red"}]}, "colour: unknown key"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"]}, {"id": "a", "feeds": ["https://a.org/g"]}]}, "used twice"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "allow_private_addresses": "yes"}]}, "true or false"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "extraction": {"drop": ["x"]}}]}, "transforms/rules/sources/a.yaml"),

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from flows.load_flow import LoadSettings
+from core.settings import LoadSettings
+from flows.extract import transform_options
 from tests.golden.harness import GOLDEN, Case, cases, snapshot
 from transforms.pipeline import TransformOptions
 
@@ -46,5 +47,5 @@ def test_html_golden_holds_with_trafilatura_fallback_on(case: Case) -> None:
 
 
 def test_html_fallback_setting_reaches_the_transform() -> None:
-    assert LoadSettings(html_fallback=True).transform_options == TransformOptions(html_fallback=True)
-    assert LoadSettings().transform_options.html_fallback is False
+    assert transform_options(LoadSettings(html_fallback=True)) == TransformOptions(html_fallback=True)
+    assert transform_options(LoadSettings()).html_fallback is False

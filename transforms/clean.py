@@ -15,10 +15,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Literal
 
-import yaml
-
+from core import datafile
 from transforms.embeds import extract_tweets, short_link_embed
 from transforms.normalize import search_form, search_letters
 from transforms.records import Embed, Removed
@@ -73,45 +72,73 @@ class CleanResult:
         return [text for _, text in self.lines]
 
 
-def _examples(r: dict[str, Any], key: str) -> tuple[str, ...]:
-    return tuple(str(x) for x in r.get(key) or ())
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """A rule's pattern, with the search-form letter mapping applied (see boilerplate.ar.yaml)."""
+    return re.compile(search_letters(pattern), re.IGNORECASE)
 
 
-def parse_rules(data: dict[str, Any]) -> RuleSet:
-    def compile_(p: object) -> re.Pattern[str]:
-        return re.compile(search_letters(str(p)), re.IGNORECASE)
+def _check_pattern(pattern: str) -> None:
+    try:
+        _compiled(pattern)
+    except re.error as err:
+        raise datafile.Invalid("pattern", f"not a valid regular expression: {err}") from None
 
+
+@dataclass(frozen=True, slots=True)
+class LineRuleSpec:
+    """A `line:` rule as written in a rule file."""
+
+    name: str
+    pattern: str
+    guard: bool = True
+    embed: Literal["short_link"] | None = None
+    remove: tuple[str, ...] = ()  # lines the rule must take
+    keep: tuple[str, ...] = ()  # lines no rule may take
+
+    def __post_init__(self) -> None:
+        _check_pattern(self.pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRuleSpec:
+    """A `block:` rule as written in a rule file."""
+
+    name: str
+    pattern: str
+    max_words: int = 14
+    guard: bool = True
+    remove: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_pattern(self.pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFile:
+    """A boilerplate rule file (transforms/rules/boilerplate.<language>.yaml) or a source's `boilerplate:`."""
+
+    language: str = ""
+    line: tuple[LineRuleSpec, ...] = ()
+    block: tuple[BlockRuleSpec, ...] = ()
+
+
+def parse_rules(spec: RuleFile) -> RuleSet:
     line_rules = tuple(
-        LineRule(
-            str(r["name"]),
-            compile_(r["pattern"]),
-            guard=bool(r.get("guard", True)),
-            embed=str(r["embed"]) if r.get("embed") else None,
-            remove_examples=_examples(r, "remove"),
-            keep_examples=_examples(r, "keep"),
-        )
-        for r in data.get("line") or []
+        LineRule(r.name, _compiled(r.pattern), guard=r.guard, embed=r.embed, remove_examples=r.remove, keep_examples=r.keep)
+        for r in spec.line
     )
     block_rules = tuple(
-        BlockRule(
-            str(r["name"]),
-            compile_(r["pattern"]),
-            int(r.get("max_words", 14)),
-            guard=bool(r.get("guard", True)),
-            remove_examples=_examples(r, "remove"),
-            keep_examples=_examples(r, "keep"),
-        )
-        for r in data.get("block") or []
+        BlockRule(r.name, _compiled(r.pattern), r.max_words, guard=r.guard, remove_examples=r.remove, keep_examples=r.keep)
+        for r in spec.block
     )
-    return RuleSet(str(data.get("language", "")), line_rules, block_rules)
+    return RuleSet(spec.language, line_rules, block_rules)
 
 
-def _rule_file(name: str) -> dict[str, Any] | None:
-    path = resources.files("transforms").joinpath(f"rules/{name}")
-    if not path.is_file():
+def _rule_file(name: str) -> RuleFile | None:
+    if not resources.files("transforms").joinpath(f"rules/{name}").is_file():
         return None
-    data = yaml.safe_load(path.read_text("utf-8"))
-    return data if isinstance(data, dict) else None
+    return datafile.load_package("transforms", f"rules/{name}", RuleFile)
 
 
 @lru_cache(maxsize=32)
@@ -119,8 +146,8 @@ def load_rules(language: str = "ar", source_id: str | None = None) -> RuleSet:
     """Rules shipped with the package for a language (falling back to Arabic, whose file also
     covers the Latin share-bar words), plus `rules/sources/<source_id>.yaml` when it exists.
     Cached: rule files are immutable package data."""
-    data = _rule_file(f"boilerplate.{language}.yaml") or _rule_file("boilerplate.ar.yaml") or {}
-    rules = parse_rules(data)
+    spec = _rule_file(f"boilerplate.{language}.yaml") or _rule_file("boilerplate.ar.yaml") or RuleFile()
+    rules = parse_rules(spec)
     if source_id and re.fullmatch(r"[A-Za-z0-9_.\-]+", source_id):
         extra = _rule_file(f"sources/{source_id}.yaml")
         if extra:

@@ -17,11 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
-import yaml
-
+from core import datafile
 from transforms.fields import ParsedDate
 from transforms.normalize import search_form
 
@@ -43,12 +40,21 @@ def _alternation(names: Iterable[str]) -> str:
     return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
 
 
+@dataclass(frozen=True, slots=True)
+class DatesFile:
+    """transforms/rules/dates.yaml"""
+
+    months: dict[int, list[str]]  # month number -> names
+    weekdays: dict[int, list[str]]  # Python weekday (Monday 0) -> names
+    relative: dict[str, int]  # word -> offset in days from the day of writing
+
+
 @lru_cache(maxsize=1)
 def tables() -> DateTables:
-    raw: dict[str, Any] = yaml.safe_load(resources.files("transforms").joinpath("rules/dates.yaml").read_text("utf-8"))
-    months = {search_form(str(n)): int(m) for m, names in raw["months"].items() for n in names}
-    weekdays = {search_form(str(n)): int(d) for d, names in raw["weekdays"].items() for n in names}
-    relative = {search_form(str(w)): int(o) for w, o in raw["relative"].items()}
+    raw = datafile.load_package("transforms", "rules/dates.yaml", DatesFile)
+    months = {search_form(n): m for m, names in raw.months.items() for n in names}
+    weekdays = {search_form(n): d for d, names in raw.weekdays.items() for n in names}
+    relative = {search_form(w): o for w, o in raw.relative.items()}
     return DateTables(months, weekdays, relative, _alternation(months), _alternation(weekdays), _alternation(relative))
 
 

@@ -45,6 +45,17 @@ def extract_facts(body: str, body_search: str) -> Facts:
     return to_body(body, body_search, sentences, mentions, figures)
 
 
+_QUOTES = str.maketrans(dict.fromkeys('"«»“”\'', " "))
+
+
+def _canonical_ar(m: Mention, surface: str) -> str:
+    """The Arabic name when the extractor gave none: a person's canonical (already Arabic), or an
+    organisation found by its head noun as the article writes it."""
+    if m.kind == "person":
+        return m.canonical
+    return " ".join(surface.translate(_QUOTES).split())
+
+
 def to_body(body: str, body_search: str, sentences: list[Span], mentions: list[Mention], figures: list[Figure]) -> Facts:
     """Surfaces, sentences and offsets of the article's own text (`body`); search forms beside."""
     omap = OffsetMap(body, body_search)
@@ -70,6 +81,7 @@ def to_body(body: str, body_search: str, sentences: list[Span], mentions: list[M
                 sentence=body_sentence(m.start),
                 surface_search=m.surface,
                 sentence_search=m.sentence,
+                canonical_ar=m.canonical_ar or _canonical_ar(m, body[a:b]),
             )
         )
     out_f = []

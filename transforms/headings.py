@@ -11,11 +11,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
-import yaml
-
+from core import datafile
 from transforms.dates import month_years
 from transforms.fields import looks_like_headline
 from transforms.normalize import search_form
@@ -48,15 +45,33 @@ class HeadingRules:
     sections: frozenset[str]  # search forms
 
 
+@dataclass(frozen=True, slots=True)
+class BylineSpec:
+    pattern: str
+    outlet: bool = False
+    known_outlet_only: bool = False
+
+    def __post_init__(self) -> None:
+        try:
+            re.compile(self.pattern)
+        except re.error as err:
+            raise datafile.Invalid("pattern", f"not a valid regular expression: {err}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class HeadingsFile:
+    """transforms/rules/headings.yaml"""
+
+    byline: tuple[BylineSpec, ...] = ()
+    sections: tuple[str, ...] = ()
+
+
 @lru_cache(maxsize=1)
 def heading_rules() -> HeadingRules:
-    raw: dict[str, Any] = yaml.safe_load(resources.files("transforms").joinpath("rules/headings.yaml").read_text("utf-8"))
+    spec = datafile.load_package("transforms", "rules/headings.yaml", HeadingsFile)
     return HeadingRules(
-        tuple(
-            BylineRule(re.compile(str(r["pattern"])), bool(r.get("outlet")), bool(r.get("known_outlet_only")))
-            for r in raw.get("byline") or []
-        ),
-        frozenset(search_form(str(s)) for s in raw.get("sections") or []),
+        tuple(BylineRule(re.compile(r.pattern), r.outlet, r.known_outlet_only) for r in spec.byline),
+        frozenset(search_form(s) for s in spec.sections),
     )
 
 

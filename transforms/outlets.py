@@ -11,11 +11,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
-import yaml
-
+from core import datafile
 from transforms.embeds import url_domain
 from transforms.normalize import search_form
 
@@ -37,17 +34,32 @@ class OutletSignal:
     signal: str  # byline | lead_in | appeal | short_link | url
 
 
+@dataclass(frozen=True, slots=True)
+class OutletSpec:
+    outlet: str
+    names: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    appeals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutletsFile:
+    """transforms/rules/outlets.yaml"""
+
+    outlets: tuple[OutletSpec, ...]
+
+
 @lru_cache(maxsize=1)
 def outlets() -> tuple[Outlet, ...]:
-    raw: dict[str, Any] = yaml.safe_load(resources.files("transforms").joinpath("rules/outlets.yaml").read_text("utf-8"))
+    spec = datafile.load_package("transforms", "rules/outlets.yaml", OutletsFile)
     return tuple(
         Outlet(
-            str(o["outlet"]),
-            frozenset(search_form(str(n)) for n in o.get("names") or []),
-            tuple(str(d).lower() for d in o.get("domains") or []),
-            tuple(search_form(str(a)) for a in o.get("appeals") or []),
+            o.outlet,
+            frozenset(search_form(n) for n in o.names),
+            tuple(d.lower() for d in o.domains),
+            tuple(search_form(a) for a in o.appeals),
         )
-        for o in raw.get("outlets") or []
+        for o in spec.outlets
     )
 
 

@@ -13,11 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from typing import Any
 
-import yaml
-
+from core import datafile
 from transforms.records import Mention
 from transforms.sentences import (
     Span,
@@ -67,6 +64,7 @@ class PeopleRules:
     reporting: frozenset[str]  # reporting verbs after which a name may stand (قال، أكد ...)
     not_before: frozenset[str]  # أحد، بعض: what follows is not a person
     kunya: frozenset[str]  # أبو، أم
+    given_forms: frozenset[str]  # given names and kunyas with every proclitic: a quick filter
 
 
 def skeleton(name: str) -> str:
@@ -80,47 +78,78 @@ def skeleton(name: str) -> str:
 _SUFFIXES_SF = frozenset({"الثالث", "الثاني", "الاول", "جونيور", "الابن"})
 
 
-def build_people_rules(data: dict[str, Any]) -> PeopleRules:
-    def words(key: str) -> frozenset[str]:
-        return frozenset(sf(str(x)) for x in data.get(key) or [])
+@dataclass(frozen=True, slots=True)
+class KnownPerson:
+    canonical: str
+    forms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleFile:
+    """transforms/data/people.ar.yaml"""
+
+    titles: tuple[str, ...] = ()
+    title_fillers: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    stop: tuple[str, ...] = ()
+    role_words: tuple[str, ...] = ()
+    particles: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
+    org_words: tuple[str, ...] = ()
+    known: tuple[KnownPerson, ...] = ()
+    first_names: tuple[str, ...] = ()
+    first_names_ambiguous: tuple[str, ...] = ()
+    reporting_verbs: tuple[str, ...] = ()
+    not_before: tuple[str, ...] = ()
+    kunya: tuple[str, ...] = ()
+
+
+def build_people_rules(data: PeopleFile) -> PeopleRules:
+    def words(items: tuple[str, ...]) -> frozenset[str]:
+        return frozenset(sf(x) for x in items)
 
     known: dict[str, str] = {}
     forms: list[str] = []
-    for person in data.get("known") or []:
-        canonical = str(person["canonical"])
-        for form in [canonical, *(person.get("forms") or [])]:
-            known[skeleton(str(form))] = canonical
-            forms.append(sf(str(form)))
-    roles = tuple(sorted({tuple(sf(str(r)).split()) for r in data.get("roles") or []}, key=lambda r: -len(r)))
-    titles = words("titles")
-    first = words("first_names")
-    ambiguous = words("first_names_ambiguous")
+    for person in data.known:
+        canonical = person.canonical
+        for form in [canonical, *person.forms]:
+            known[skeleton(form)] = canonical
+            forms.append(sf(form))
+    roles = tuple(sorted({tuple(sf(r).split()) for r in data.roles}, key=lambda r: -len(r)))
+    titles = words(data.titles)
+    first = words(data.first_names)
+    ambiguous = words(data.first_names_ambiguous)
     return PeopleRules(
         titles=titles,
-        title_fillers=words("title_fillers"),
+        title_fillers=words(data.title_fillers),
         roles=roles,
-        stop=words("stop"),
-        particles=words("particles"),
-        suffixes=words("suffixes"),
-        org_words=tuple(sf(str(x)) for x in data.get("org_words") or []),
+        stop=words(data.stop),
+        particles=words(data.particles),
+        suffixes=words(data.suffixes),
+        org_words=tuple(sf(x) for x in data.org_words),
         known=known,
         known_pattern=clitic_regex(forms) if forms else None,
         role_firsts=frozenset(r[0] for r in roles),
         known_firsts=first_words(forms),
-        role_words=frozenset(w for r in roles for w in r if len(w) > 3 and w != "باسم") | words("role_words"),
-        triggers=titles | frozenset(r[0] for r in roles) | first | ambiguous | words("kunya"),
+        role_words=frozenset(w for r in roles for w in r if len(w) > 3 and w != "باسم") | words(data.role_words),
+        triggers=titles | frozenset(r[0] for r in roles) | first | ambiguous | words(data.kunya),
         first_names=first,
         first_names_ambiguous=ambiguous,
-        reporting=words("reporting_verbs"),
-        not_before=words("not_before"),
-        kunya=words("kunya"),
+        reporting=words(data.reporting_verbs),
+        not_before=words(data.not_before),
+        kunya=words(data.kunya),
+        given_forms=_with_clitics(first | ambiguous | words(data.kunya)),
     )
+
+
+def _with_clitics(names: frozenset[str]) -> frozenset[str]:
+    prefixes = ["", *"وفبلك", *(a + b for a in "وف" for b in "بلك")]
+    return frozenset(p + n for n in names for p in prefixes)
 
 
 @lru_cache(maxsize=1)
 def people_rules() -> PeopleRules:
-    text = resources.files("transforms").joinpath("data/people.ar.yaml").read_text(encoding="utf-8")
-    return build_people_rules(yaml.safe_load(text))
+    return build_people_rules(datafile.load_package("transforms", "data/people.ar.yaml", PeopleFile))
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,10 +285,15 @@ def _given_name(word: str, names: frozenset[str]) -> int | None:
     """Clitics before a given name (و، ف، ب، ل، ك, or two of them): how many letters, or None."""
     if word in names:
         return 0
+    if word[0] not in _PROCLITICS:
+        return None
     for n in (1, 2):
-        if len(word) > n + 1 and all(c in "وفبلك" for c in word[:n]) and word[n:] in names:
+        if len(word) > n + 1 and word[n:] in names and all(c in _PROCLITICS for c in word[:n]):
             return n
     return None
+
+
+_PROCLITICS = frozenset("وفبلك")
 
 
 def _after_one_of(tokens: list[Token], a: int, rules: PeopleRules) -> bool:
@@ -275,6 +309,8 @@ def _lexicon_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[
     ((first, last), letters of clitics to skip) or (None, 0). A given name that is a common word,
     and a kunya, need a context: a reporting verb, title or role before, or a nisba at the end."""
     word = tokens[i].text
+    if word not in rules.given_forms:
+        return None, 0
     if i > 0 and tokens[i - 1].text in rules.particles:
         return None, 0  # "أبو حمزة": the name starts at the particle
     skip = _given_name(word, rules.first_names)
