@@ -120,7 +120,7 @@ def articles(items: dict[str, dict[str, Any]]) -> tuple[list[ArticleInput], dict
             "url": url, "title": item.get("title"), "text": item.get("content", ""), "source_id": item.get("source"),
             "published_at": publication_day(url, str(item.get("date_extracted", ""))),
         }
-        raw = jsonl_record(record, url, "saudinewsnet")
+        raw = jsonl_record(record, url)
         if not isinstance(raw, RawDocument):
             continue
         result = transform_document(raw)
@@ -259,8 +259,9 @@ def run(which: str, verbose: bool, folder: Path = LABELS) -> int:
     reports_of_url: dict[str, list[Report]] = defaultdict(list)
     for rep in reports:
         url = url_of[rep.article_id]
-        predicted[url].add(resolution.links[rep.key])
         reports_of_url[url].append(rep)
+        if rep.key in resolution.links:  # a report placed in no Syrian governorate makes no event
+            predicted[url].add(resolution.links[rep.key])
     event_govs = {e.event_id: e.admin1 for e in resolution.events}
     print(f"events benchmark: {len(labels.urls)} labelled URLs ({len(items)} found in ../shared/corpora/saudinewsnet, "
           f"{len(arts)} articles after the transform), {len(labels.incidents)} incidents, {len(labels.near)} near-miss pairs")

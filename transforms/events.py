@@ -37,10 +37,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Literal
 
-import yaml
-
+from core import datafile
 from transforms.actors import actor_table
 from transforms.dates import tables as date_tables
 from transforms.offsets import OffsetMap
@@ -85,65 +84,87 @@ class EventRules:
     abroad: frozenset[tuple[str, ...]]
     not_incident: tuple[tuple[str, ...], ...]
     similarity_stop: frozenset[str]
-    examples: tuple[dict[str, str], ...]
+    examples: tuple[DateExample, ...]
 
 
-_TOP_KEYS = {"kinds", "figure_kinds", "triggers", "dates", "actors", "abroad", "not_incident", "similarity_stop", "examples"}
-_DATE_KEYS = {"relative", "vague", "weekday_prefixes", "reporting", "pluperfect"}
-_ACTOR_KEYS = {"types", "perpetrator_before", "perpetrator_verbs", "target_before"}
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    family: str
+    rank: int
+    people: bool
 
 
-class RulesError(ValueError):
-    """The events data file has a key this module does not know, or lacks one it needs."""
+@dataclass(frozen=True, slots=True)
+class DatesSpec:
+    relative: dict[str, int]
+    vague: dict[str, tuple[int, int]]  # [days back at most, days back at least]
+    pluperfect: list[str]
+    weekday_prefixes: list[str]
+    reporting: list[str]
 
 
-def _check_keys(where: str, got: Mapping[str, Any], allowed: set[str]) -> None:
-    unknown = set(got) - allowed
-    if unknown:
-        raise RulesError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+@dataclass(frozen=True, slots=True)
+class ActorsSpec:
+    types: list[str]
+    perpetrator_before: list[str]
+    perpetrator_verbs: list[str]
+    target_before: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DateExample:
+    sentence: str
+    published: str
+    date: str
+    precision: Literal["day", "week", "month", "year", "published", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class EventsFile:
+    """transforms/data/events.ar.yaml"""
+
+    kinds: dict[str, KindSpec]
+    figure_kinds: dict[str, str]
+    triggers: dict[str, list[str]]
+    dates: DatesSpec
+    actors: ActorsSpec
+    abroad: list[str]
+    not_incident: list[str]
+    similarity_stop: list[str]
+    examples: list[DateExample]
+
+    def __post_init__(self) -> None:
+        for name, target in self.figure_kinds.items():
+            if target not in self.kinds:
+                raise datafile.Invalid(f"figure_kinds.{name}", f"{target!r} is not one of kinds {sorted(self.kinds)}")
+        for kind in self.triggers:
+            if kind not in self.kinds:
+                raise datafile.Invalid(f"triggers.{kind}", f"not one of kinds {sorted(self.kinds)}")
 
 
 def _words(phrase: str) -> tuple[str, ...]:
     return tuple(sf(phrase).split())
 
 
-def parse_rules(data: Mapping[str, Any]) -> EventRules:
-    _check_keys("events.ar.yaml", data, _TOP_KEYS)
-    dates = data.get("dates") or {}
-    actors = data.get("actors") or {}
-    _check_keys("events.ar.yaml dates", dates, _DATE_KEYS)
-    _check_keys("events.ar.yaml actors", actors, _ACTOR_KEYS)
-    kinds = {}
-    for name, spec in (data.get("kinds") or {}).items():
-        _check_keys(f"events.ar.yaml kinds.{name}", spec, {"family", "rank", "people"})
-        kinds[str(name)] = KindRule(str(spec["family"]), int(spec["rank"]), bool(spec["people"]))
-    figure_kinds = {str(k): str(v) for k, v in (data.get("figure_kinds") or {}).items()}
-    for target in figure_kinds.values():
-        if target not in kinds:
-            raise RulesError(f"events.ar.yaml figure_kinds: {target!r} is not one of kinds {sorted(kinds)}")
-    triggers = {str(k): frozenset(_words(str(x)) for x in v) for k, v in (data.get("triggers") or {}).items()}
-    for kind in triggers:
-        if kind not in kinds:
-            raise RulesError(f"events.ar.yaml triggers: {kind!r} is not one of kinds {sorted(kinds)}")
+def build_rules(data: EventsFile) -> EventRules:
+    stop = [sf(x) for x in data.similarity_stop]
     return EventRules(
-        kinds=kinds,
-        figure_kinds=figure_kinds,
-        triggers=triggers,
-        relative={_words(str(k)): int(v) for k, v in (dates.get("relative") or {}).items()},
-        vague={_words(str(k)): (int(v[0]), int(v[1])) for k, v in (dates.get("vague") or {}).items()},
-        weekday_prefixes=frozenset(sf(str(x)) for x in dates.get("weekday_prefixes") or []),
-        reporting=frozenset(sf(str(x)) for x in dates.get("reporting") or []),
-        pluperfect=frozenset(sf(str(x)) for x in dates.get("pluperfect") or []),
-        actor_types=frozenset(str(x) for x in actors.get("types") or []),
-        perpetrator_before=frozenset(_words(str(x)) for x in actors.get("perpetrator_before") or []),
-        perpetrator_verbs=frozenset(sf(str(x)) for x in actors.get("perpetrator_verbs") or []),
-        target_before=frozenset(_words(str(x)) for x in actors.get("target_before") or []),
-        abroad=frozenset(_words(str(x)) for x in data.get("abroad") or []),
-        not_incident=tuple(_words(str(x)) for x in data.get("not_incident") or []),
-        similarity_stop=frozenset(bases(sf(str(x)))[-1] for x in data.get("similarity_stop") or []) | frozenset(
-            sf(str(x)) for x in data.get("similarity_stop") or []
-        ),
-        examples=tuple({str(k): str(v) for k, v in ex.items()} for ex in data.get("examples") or []),
+        kinds={k: KindRule(v.family, v.rank, v.people) for k, v in data.kinds.items()},
+        figure_kinds=dict(data.figure_kinds),
+        triggers={k: frozenset(_words(x) for x in v) for k, v in data.triggers.items()},
+        relative={_words(k): v for k, v in data.dates.relative.items()},
+        vague={_words(k): v for k, v in data.dates.vague.items()},
+        weekday_prefixes=frozenset(sf(x) for x in data.dates.weekday_prefixes),
+        reporting=frozenset(sf(x) for x in data.dates.reporting),
+        pluperfect=frozenset(sf(x) for x in data.dates.pluperfect),
+        actor_types=frozenset(data.actors.types),
+        perpetrator_before=frozenset(_words(x) for x in data.actors.perpetrator_before),
+        perpetrator_verbs=frozenset(sf(x) for x in data.actors.perpetrator_verbs),
+        target_before=frozenset(_words(x) for x in data.actors.target_before),
+        abroad=frozenset(_words(x) for x in data.abroad),
+        not_incident=tuple(_words(x) for x in data.not_incident),
+        similarity_stop=frozenset(stop) | frozenset(bases(x)[-1] for x in stop),
+        examples=tuple(data.examples),
     )
 
 
@@ -156,7 +177,7 @@ def _rules_text() -> str:
 
 @lru_cache(maxsize=1)
 def event_rules() -> EventRules:
-    return parse_rules(yaml.safe_load(_rules_text()))
+    return build_rules(datafile.load_package("transforms", "data/events.ar.yaml", EventsFile))
 
 
 @lru_cache(maxsize=1)
