@@ -50,6 +50,7 @@ from transforms.sentences import Span, bases, sf, split_sentences
 MAX_DAYS_APART = 2  # never one event across reports whose dates are further apart
 PLACE_KM = 12.0  # two places below the governorate further apart than this are two incidents
 PUBLISHED_SPAN = 1  # a figure whose sentence gives no date happened on the publication day or up to this many days before
+PLAN_DAYS = 60  # a day and month without a year up to this far after publication is a plan, further: last year's
 MENTION_SPAN = 6  # the same for an incident named without a figure: often a restatement of an earlier one
 
 # how specific a place is: the event keeps its most specific one
@@ -115,8 +116,9 @@ class ActorsSpec:
 class DateExample:
     sentence: str
     published: str
-    date: str
+    date: str  # the event date (for a span: its latest day)
     precision: Literal["day", "week", "month", "year", "published", "none"]
+    at: str = ""  # the word the report is anchored on (its count or trigger); default the start
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,8 +391,8 @@ def date_cues(sentence: str, published: date | None, rules: EventRules | None = 
             continue
         try:
             found = date(year, month, int(m["day"]))
-            if not m["year"] and published is not None and found > published + timedelta(days=1):
-                found = date(year - 1, month, int(m["day"]))
+            if not m["year"] and published is not None and found > published + timedelta(days=PLAN_DAYS):
+                found = date(year - 1, month, int(m["day"]))  # "25 December" written in January
         except ValueError:
             continue
         taken.append((m.start(), m.end()))
@@ -438,7 +440,8 @@ def event_date(
     sentence: str, anchor: int, published: date | None, rules: EventRules | None = None, *, span: int = PUBLISHED_SPAN
 ) -> tuple[date | None, str, date | None, date | None]:
     """(event_date, precision, earliest, latest) of the report at `anchor` in `sentence`: the
-    statement of when nearest to it (an explicit date or weekday before a bare أمس/اليوم);
+    statement of when nearest to it (an explicit date or weekday before a bare أمس/اليوم; for a
+    span, `event_date` is its latest day);
     without one, the publication day (precision `published`: the event on that day or up to
     `span` days before); without a publication day, nothing (`none`)."""
     cues = date_cues(sentence, published, rules)
@@ -952,13 +955,20 @@ def resolve(
     r = rules or event_rules()
     prev = dict(previous or {})
     groups = cluster([rep for rep in reports if rep.admin1 is not None], r)
-    # the groups with the most old reports choose their ids first
+    # the groups with the most old reports choose their ids first; between old events with as
+    # many reports in a group, the one reported first keeps its id
     votes = [Counter(prev[m.key] for m in g if m.key in prev) for g in groups]
+    first_seen: dict[str, tuple[str, str, int]] = {}
+    for g in groups:
+        for m in g:
+            if m.key in prev:
+                old_id = prev[m.key]
+                first_seen[old_id] = min(first_seen.get(old_id, _order(m)), _order(m))
     order = sorted(range(len(groups)), key=lambda i: (-(votes[i].most_common(1)[0][1] if votes[i] else 0), _order(groups[i][0])))
     used: set[str] = set()
     ids: dict[int, str] = {}
     for i in order:
-        for old, _ in sorted(votes[i].items(), key=lambda kv: (-kv[1], kv[0])):
+        for old, _ in sorted(votes[i].items(), key=lambda kv: (-kv[1], first_seen[kv[0]], kv[0])):
             if old not in used:
                 ids[i] = old
                 break
