@@ -70,7 +70,7 @@ def test_weekday_is_the_latest_such_day_up_to_publication() -> None:
 
 def test_a_restated_weekday_may_be_the_week_before() -> None:
     # "وكانت ... خطفت ... مساء الأربعاء" published Thursday 6 Aug: 5 Aug or 29 Jul
-    when, precision, lo, hi = event_date(search_form("وكانت الجبهة خطفت ثمانية عناصر مساء الأربعاء قرب اعزاز"), 40, date(2015, 8, 6))
+    _, precision, lo, hi = event_date(search_form("وكانت الجبهة خطفت ثمانية عناصر مساء الأربعاء قرب اعزاز"), 40, date(2015, 8, 6))
     assert (precision, lo, hi) == ("week", date(2015, 7, 29), date(2015, 8, 5))
 
 
