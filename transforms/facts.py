@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from transforms.actors import extract_actors
 from transforms.figures import extract_figures
+from transforms.normalize import search_form
 from transforms.offsets import OffsetMap
 from transforms.people import extract_people
 from transforms.places import extract_places
@@ -29,8 +30,23 @@ class Facts:
     figures: list[Figure] = field(default_factory=list)
 
 
-def extract_facts(body: str, body_search: str) -> Facts:
-    """Mentions and figures of one article; offsets are into `body`."""
+def extract_facts(body: str, body_search: str, title: str | None = None) -> Facts:
+    """Mentions and figures of one article; offsets are into `body`. With a `title`, the title's
+    facts follow, with `part = 'title'` and offsets into the title (a name or a toll that only the
+    headline gives is a fact of the article too)."""
+    facts = _extract(body, body_search)
+    if title and title.strip():
+        head = _extract(title, search_form(title))
+        base = len(facts.figures)
+        facts.mentions.extend(replace(m, part="title") for m in head.mentions)
+        facts.figures.extend(
+            replace(f, part="title", figure_no=f.figure_no + base, of_figure=None if f.of_figure is None else f.of_figure + base)
+            for f in head.figures
+        )
+    return facts
+
+
+def _extract(body: str, body_search: str) -> Facts:
     text = body_search
     sentences = split_sentences(text)
     orgs = extract_actors(text, sentences)

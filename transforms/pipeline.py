@@ -108,7 +108,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
         content_hash=chash,
         extractor=extractor,
     )
-    facts = extract_facts(body, body_search)
+    facts = extract_facts(body, body_search, title)
     return DocumentResult(
         input_ref=raw.input_ref,
         article=article,
