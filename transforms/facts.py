@@ -12,6 +12,7 @@ checks odd and random input).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from transforms.actors import extract_actors
@@ -61,6 +62,27 @@ def _extract(body: str, body_search: str) -> Facts:
     return to_body(body, body_search, sentences, mentions, figures)
 
 
+_NOT_IN_NAME = re.compile(r"(?:^|\s)(?:على|إلى|الى|حتى)(?:\s|$)")
+_PRONOUN_END = re.compile(r"[\u0621-\u064a]{2,}(?:ه|ها|هم|هما|هن)$")
+_NAMES_IN_HA = frozenset({"الله", "طه", "نصرالله", "عبدالله"})
+
+
+def _person_in_body(body: str, a: int, b: int) -> int | None:
+    """What the article's own spelling says about a person found in the search form: the name
+    ends before a preposition that the search form confused with a name (على / علي); a word that
+    ends in a pronoun (اسمه، إيقافها) is no name. The end to keep, or None to drop the mention."""
+    surface = body[a:b]
+    m = _NOT_IN_NAME.search(surface)
+    if m is not None:
+        if m.start() == 0 or len(surface[: m.start()].split()) < 2:
+            return None
+        surface = surface[: m.start()]
+    words = surface.split()
+    if any(_PRONOUN_END.search(w) and w not in _NAMES_IN_HA for w in words):
+        return None
+    return a + len(surface)
+
+
 _QUOTES = str.maketrans(dict.fromkeys('"«»“”\'', " "))
 
 
@@ -88,6 +110,15 @@ def to_body(body: str, body_search: str, sentences: list[Span], mentions: list[M
     out_m = []
     for m in mentions:
         a, b = omap.start(m.start), omap.end(m.end)
+        if m.kind == "person":
+            cut = _person_in_body(body, a, b)
+            if cut is None:
+                continue
+            if cut < b:
+                b = cut
+                short = body_search[m.start : m.start + len(search_form(body[a:b]))]
+                canonical = short if search_form(m.canonical).startswith(short + " ") else m.canonical
+                m = replace(m, surface=short, canonical=canonical, end=m.start + len(short))
         out_m.append(
             replace(
                 m,

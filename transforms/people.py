@@ -168,15 +168,20 @@ def _is_name_word(tok: Token, rules: PeopleRules, blocked: set[str]) -> bool:
     return not (w in rules.titles or w in rules.role_words or any(b in rules.stop for b in bases(w)) or w in blocked)
 
 
+def _plural_participle(word: str) -> bool:
+    return word.startswith("ال") and word.endswith(("ين", "ون")) and len(word) >= 7
+
+
 def _ali(tokens: list[Token], k: int, n: int, rules: PeopleRules, blocked: set[str]) -> bool:
-    """علي (Ali) and على (on) share a search form: inside a name, between two name words, it is Ali."""
-    return (
-        n >= 1
-        and tokens[k].text == "علي"
-        and k + 1 < len(tokens)
-        and _is_name_word(tokens[k + 1], rules, blocked)
-        and not tokens[k + 1].text.startswith("ال")
-    )
+    """A word the name-word test refuses that is still part of a name: علي (Ali and على "on" share
+    a search form: the article's own spelling decides), or a title word that is a family name."""
+    if n < 1:
+        return False
+    word = tokens[k].text
+    if word == "علي":
+        return True  # the article's own spelling decides later (extract_facts cuts a name at على)
+    # a title word right after a given name is a family name ("سامر الشيخ")
+    return word in rules.titles and tokens[k - 1].text in rules.given_forms and k + 1 < len(tokens) and not _is_name_word(tokens[k + 1], rules, blocked)
 
 
 def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str], first_skip: int = 0) -> tuple[int, int] | None:
@@ -210,8 +215,8 @@ def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str
         k += 1
     if last is None:
         return None
-    # a name does not end on a particle (أبو)
-    while last >= first and tokens[last].text in rules.particles:
+    # a name does not end on a particle (أبو), nor on a plural participle ("الحلبي الخاضعين")
+    while last >= first and (tokens[last].text in rules.particles or (last - first >= 2 and _plural_participle(tokens[last].text))):
         last -= 1
     words = [t.text for t in tokens[first : last + 1] if len(t.text) > 1]
     if len(words) < MIN_WORDS:
@@ -237,8 +242,8 @@ def _candidates(sentence: Span, rules: PeopleRules, blocked: set[str]) -> list[_
     while i < len(tokens):
         base = bases(tokens[i].text)
         got: tuple[int, int] | None = None
-        if not rules.titles.isdisjoint(base):
-            k = i + 1
+        if not rules.titles.isdisjoint(base) and not (i > 0 and tokens[i - 1].text in rules.given_forms):
+            k = i + 1  # (after a given name "الشيخ" is a family name: "حسان الشيخ")
             while k < len(tokens) and k - i <= 6 and (tokens[k].text in rules.title_fillers or tokens[k].text.startswith("ال")):
                 if tokens[k].text in rules.titles:
                     break
@@ -332,7 +337,8 @@ def _lexicon_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[
     if context_needed:
         prev = tokens[i - 1].text if i > 0 else ""
         prev_bases = set(bases(prev))
-        in_context = bool(prev_bases & (rules.reporting | rules.titles | rules.role_words)) or prev in ("،", ",")
+        kunya = _given_name(word, rules.kunya) is not None
+        in_context = bool(prev_bases & (rules.reporting | rules.titles | rules.role_words)) or (kunya and prev in ("،", ","))
         if not in_context and not _nisba(tokens[b].text):
             return None, 0
     return (a, b), skip
@@ -359,9 +365,14 @@ def extract_people(
     for org in orgs or []:
         blocked.update(org.surface.replace('"', " ").split())
     found: list[tuple[_Found, str | None]] = []  # (span, org canonical when a signature is an org)
+    place_spans = [(m.start, m.end) for m in places or []]
     for s, hit in zip(sentences, trigger_flags(sentences, r.triggers), strict=True):
         if hit:  # a sentence without a title or a role has no candidate
-            found.extend((f, None) for f in _candidates(s, r, blocked))
+            for f in _candidates(s, r, blocked):
+                first = f.surface.split()[0] if f.surface.split() else ""
+                if first in r.kunya and any(a < f.end and f.start < b for a, b in place_spans):
+                    continue  # "أبو الظهور العسكري": a place named like a kunya
+                found.append((f, None))
     if r.known_pattern is not None:
         for m in prefiltered_matches(text, r.known_pattern, r.known_firsts):
             found.append((_Found(m.start("name"), m.end("name"), m.group("name")), None))
@@ -400,6 +411,8 @@ def extract_people(
         clean = _clean(f.surface, r)
         key = skeleton(clean)
         earlier = next((c for k, form, c in seen if k == key and _close(form, clean)), None)
+        if earlier is None and len(clean.split()) >= 2:  # "عبد الرحمن" after "رامي عبد الرحمن"
+            earlier = next((c for _k, form, c in seen if form.endswith(" " + clean)), None)
         canonical = r.known.get(key) or earlier or _loose_known(key, r) or clean
         seen.append((key, clean, canonical))
         mentions.append(Mention("person", f.surface, canonical, f.start, f.end, _sentence(sentences, f.start)))
