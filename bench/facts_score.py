@@ -15,7 +15,10 @@ Pure: labels (as in bench/labels/facts_*.jsonl) and the pipeline's mentions/figu
   the predicted figure's `of_figure` is the figure matched to the labelled total.
 
 Each side is one-to-one: a predicted entity or figure matches at most one label; exact matches
-are paired before partial ones.
+are paired before partial ones. For entities a second score is given "by surface": a label is
+found when any predicted entity matches it, and a predicted entity is right when it matches any
+label (the labels and the pipeline do not always merge the same names into one entity: the
+White House and the US administration, a city and its countryside).
 """
 
 from __future__ import annotations
@@ -104,14 +107,26 @@ def _english(name: str | None) -> str:
 
 @dataclass
 class Counts:
-    tp: int = 0
+    tp: int = 0  # one-to-one pairs
     fp: int = 0
     fn: int = 0
+    found: int = 0  # labels that some prediction matches (a prediction may match several)
+    correct: int = 0  # predictions that match some label
 
     def add(self, other: Counts) -> None:
         self.tp += other.tp
         self.fp += other.fp
         self.fn += other.fn
+        self.found += other.found
+        self.correct += other.correct
+
+    def precision_by_surface(self) -> float:
+        n = self.tp + self.fp
+        return self.correct / n if n else 1.0
+
+    def recall_by_surface(self) -> float:
+        n = self.tp + self.fn
+        return self.found / n if n else 1.0
 
     def precision(self) -> float:
         return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
@@ -200,10 +215,19 @@ def score_entities(kind: str, labels: list[dict[str, Any]], predicted: list[Pred
                     used.add(i)
                     matched.add(li)
                     break
+    # by surface: a label is found when any prediction matches it, a prediction is right when it
+    # matches any label (an entity the labels split in two, or the pipeline merges, counts once each)
+    def ok(label: dict[str, Any], ent: PredictedEntity) -> bool:
+        if kind == "places":
+            return _match_places(label, ent, partial=True)
+        return forms_match(_label_forms(label), ent.forms, partial=True)
+
+    found = sum(1 for label in labels if any(ok(label, e) for e in predicted))
+    correct = sum(1 for e in predicted if any(ok(label, e) for label in labels))
     missed = [str(label.get("surface")) for li, label in enumerate(labels) if li not in matched]
     extra = [f"{e.canonical} ({e.forms[-1]})" if e.forms else e.canonical for i, e in enumerate(predicted) if i not in used]
     tp = len(used)
-    return Counts(tp, len(predicted) - tp, len(labels) - tp), missed, extra
+    return Counts(tp, len(predicted) - tp, len(labels) - tp, found, correct), missed, extra
 
 
 FigureScore = tuple[dict[str, Counts], list[str], list[str], list[int]]

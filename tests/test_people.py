@@ -126,7 +126,7 @@ def test_date_words_are_not_a_nisba() -> None:
 
 
 def body_people(text: str) -> list[str]:
-    from transforms.facts import extract_facts  # noqa: PLC0415  # the whole path, body spelling included
+    from transforms.facts import extract_facts  # the whole path, body spelling included
 
     body = safe_text(text)
     return [m.surface for m in extract_facts(body, search_form(body)).mentions if m.kind == "person"]
@@ -148,7 +148,7 @@ def test_family_name_that_is_also_a_title() -> None:
 
 def test_later_short_form_takes_the_full_name() -> None:
     body = safe_text("وقال رامي عبد الرحمن إن القصف مستمر. وأضاف عبد الرحمن أن الحصيلة سترتفع.")
-    from transforms.facts import extract_facts  # noqa: PLC0415  # the whole path
+    from transforms.facts import extract_facts  # the whole path
 
     people_found = [(m.surface, m.canonical) for m in extract_facts(body, search_form(body)).mentions if m.kind == "person"]
     assert {c for _s, c in people_found} == {"رامي عبد الرحمن"}

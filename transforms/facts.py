@@ -108,7 +108,8 @@ def to_body(body: str, body_search: str, sentences: list[Span], mentions: list[M
         return cache[s.start]
 
     out_m = []
-    for m in mentions:
+    for found in mentions:
+        m = found
         a, b = omap.start(m.start), omap.end(m.end)
         if m.kind == "person":
             cut = _person_in_body(body, a, b)

@@ -181,7 +181,8 @@ def _ali(tokens: list[Token], k: int, n: int, rules: PeopleRules, blocked: set[s
     if word == "علي":
         return True  # the article's own spelling decides later (extract_facts cuts a name at على)
     # a title word right after a given name is a family name ("سامر الشيخ")
-    return word in rules.titles and tokens[k - 1].text in rules.given_forms and k + 1 < len(tokens) and not _is_name_word(tokens[k + 1], rules, blocked)
+    after_given = tokens[k - 1].text in rules.given_forms
+    return word in rules.titles and after_given and k + 1 < len(tokens) and not _is_name_word(tokens[k + 1], rules, blocked)
 
 
 def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str], first_skip: int = 0) -> tuple[int, int] | None:
@@ -373,9 +374,11 @@ def extract_people(
                 if first in r.kunya and any(a < f.end and f.start < b for a, b in place_spans):
                     continue  # "أبو الظهور العسكري": a place named like a kunya
                 found.append((f, None))
+    known_found: set[int] = set()
     if r.known_pattern is not None:
         for m in prefiltered_matches(text, r.known_pattern, r.known_firsts):
             found.append((_Found(m.start("name"), m.end("name"), m.group("name")), None))
+            known_found.add(m.start("name"))
     orgs_out: list[Mention] = []
     for m in _SIGNATURE.finditer(text) if "(@" in text else ():
         name = m.group("name").strip(" \"'")
@@ -391,8 +394,8 @@ def extract_people(
     # drop overlaps with organisations, then duplicates (same span: keep the longest)
     spans: dict[int, _Found] = {}
     for f, _ in found:
-        if any(a < f.end and f.start < b for a, b in taken):
-            continue
+        if f.start not in known_found and any(a < f.end and f.start < b for a, b in taken):
+            continue  # inside an organisation's name (a listed person stays: "نظام بشار الأسد")
         cur = spans.get(f.start)
         if cur is None or f.end > cur.end:
             spans[f.start] = f
