@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.settings import Limits
 from flows.fetch_flow import crawl_source
-from flows.sources import Limits, Source
+from flows.sources import Source
 from flows.warc_writer import WarcArchive
 from tests.fixtures.site.server import Site, SiteServer
 

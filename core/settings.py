@@ -2,6 +2,7 @@
 
     LoadSettings    how a load runs: `news-etl load` options, `load:` of the config file, deployments
     FetchSettings   `fetch:` of the config file: how the pages a fetch collected are loaded
+    Limits          how politely a source is fetched: sources/<id>/source.yaml, the sources file
     RunConfig       the nightly job's config file (config/news-etl.yaml); its paths are relative to it
 
 The command line, the config file and the deployments all build these through `LoadSettings.parse`
@@ -12,13 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
 from core import datafile
 
 ENV_CONFIG = "NEWS_ETL_CONFIG"
+DEFAULT_USER_AGENT = "news-etl/0.1 (+https://github.com/news-etl; polite crawler)"
 DEFAULT_CONFIG = Path("config") / "news-etl.yaml"
 Runner = Literal["process", "dask"]
 
@@ -80,6 +82,44 @@ class FetchSettings:
         it is always read in full (it is new)."""
         changes = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
         return base.but(**changes, source_id=None, full=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-source politeness and size limits: the sources file's `defaults:`, then the registered
+    source's `limits:`, then the sources file entry's `limits:` set them."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    delay: float = 1.0  # seconds between two requests to one host (robots Crawl-delay wins if larger)
+    max_crawl_delay: float = 30.0  # a robots Crawl-delay above this is capped (and logged)
+    per_host: int = 2  # concurrent requests to one host
+    concurrency: int = 8  # concurrent requests in total
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_bytes: int = 5 * 1024 * 1024  # largest body read; larger responses are refused
+    retries: int = 3  # extra attempts after the first one (connection errors, 429, 5xx)
+    backoff: float = 1.0  # first backoff in seconds; doubles each attempt, plus jitter
+    max_retry_after: float = 120.0  # a Retry-After longer than this gives up instead of waiting
+    max_redirects: int = 5
+    max_pages: int = 500  # article pages fetched per source per run
+    max_sitemaps: int = 20  # nested sitemaps followed from a sitemap index
+    retry_runs: int = 3  # later runs that try again a page which failed for a passing reason, feed unchanged or not
+
+    def __post_init__(self) -> None:
+        if not self.user_agent.strip():
+            raise datafile.Invalid("user_agent", "must be a non-empty string")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, int | float) and value < 0:
+                kind = "a whole number" if isinstance(value, int) else "a number"
+                raise datafile.Invalid(f.name, f"must be {kind} >= 0, not {value!r}")
+        for name in ("per_host", "concurrency"):
+            if getattr(self, name) < 1:
+                raise datafile.Invalid(name, "must be at least 1")
+
+    @classmethod
+    def names(cls) -> set[str]:
+        return {f.name for f in fields(cls)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,17 +66,13 @@ def task_runner(workers: int = LOCAL_WORKERS) -> Any:
 
 
 @task(name="extract-slice", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)  # a lost worker: the slice runs again
-def extract_slice(
-    sl: Slice, source_id: str | None, options: TransformOptions | None = None
-) -> tuple[list[DocumentResult], list[int]]:
+def extract_slice(sl: Slice, options: TransformOptions | None = None) -> tuple[list[DocumentResult], list[int]]:
     """Transform one slice of inputs on a Dask worker (reads the files there)."""
-    return process_slice_counted(sl, source_id, options)
+    return process_slice_counted(sl, options)
 
 
-def _submit(
-    batch: list[Slice], source_id: str | None, options: TransformOptions | None = None
-) -> list[PrefectFuture[tuple[list[DocumentResult], list[int]]]]:
-    return [extract_slice.submit(sl, source_id, options) for sl in batch]
+def _submit(batch: list[Slice], options: TransformOptions | None = None) -> list[PrefectFuture[tuple[list[DocumentResult], list[int]]]]:
+    return [extract_slice.submit(sl, options) for sl in batch]
 
 
 def run_on_dask(paths: list[str], data_dir: str, run_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -110,11 +106,11 @@ def load_flow_dask(paths: list[str], data_dir: str, run_id: str, settings: dict[
         file_docs: dict[str, int] = {}
         writer.start_run(run_id, "load", {"paths": paths, **asdict(cfg), "runner": "dask"})
         try:
-            pending = _submit(batches[0], cfg.source_id, options) if batches else []
+            pending = _submit(batches[0], options) if batches else []
             for no in range(len(batches)):
                 results, outcomes = slice_outcomes(batches[no], [fut.result() for fut in pending])
                 progress.advance("extracting", sizes[no])
-                pending = _submit(batches[no + 1], cfg.source_id, options) if no + 1 < len(batches) else []
+                pending = _submit(batches[no + 1], options) if no + 1 < len(batches) else []
                 ledger = ledger_rows(outcomes, no, last_batch, file_docs, plan.stats)
                 counts = writer.commit_batch(run_id, results, no, ledger)
                 parts.append(counts)

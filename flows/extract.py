@@ -17,16 +17,14 @@ from transforms.records import DocumentResult
 
 def transform_options(settings: LoadSettings) -> TransformOptions:
     """The transform's options for a load with these settings."""
-    return TransformOptions(html_fallback=settings.html_fallback)
+    return TransformOptions(html_fallback=settings.html_fallback, source_id=settings.source_id)
 
 
-def process_slice(
-    units: tuple[InputUnit, ...], default_source: str | None = None, options: TransformOptions | None = None
-) -> list[DocumentResult]:
+def process_slice(units: tuple[InputUnit, ...], options: TransformOptions | None = None) -> list[DocumentResult]:
     results: list[DocumentResult] = []
     for unit in units:
         before = len(results)
-        for item in read_unit(unit, default_source):
+        for item in read_unit(unit):
             if isinstance(item, Rejected):
                 results.append(DocumentResult.rejected(item.input_ref, item.reason, item.detail))
                 continue
@@ -71,13 +69,13 @@ def _nothing_read(unit: InputUnit) -> tuple[str, str]:
 
 
 def process_slice_counted(
-    units: tuple[InputUnit, ...], default_source: str | None = None, options: TransformOptions | None = None
+    units: tuple[InputUnit, ...], options: TransformOptions | None = None
 ) -> tuple[list[DocumentResult], list[int]]:
     """`process_slice` plus how many results each unit gave (for the input ledger)."""
     results: list[DocumentResult] = []
     counts: list[int] = []
     for unit in units:
-        got = process_slice((unit,), default_source, options)
+        got = process_slice((unit,), options)
         results.extend(got)
         counts.append(len(got))
     return results, counts

@@ -37,8 +37,9 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from core.settings import Limits
 from flows.robots import RobotsRules, product_token, rules_from_response
-from flows.sources import Limits, Source
+from flows.sources import Source
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("xml", "rss", "atom", "text/plain", "text/html", "application/octet-stream")

@@ -161,7 +161,7 @@ def _str_field(record: dict[str, Any], name: str) -> str | None:
     return value
 
 
-def jsonl_record(record: Any, input_ref: str, default_source: str | None) -> RawDocument | Rejected:
+def jsonl_record(record: Any, input_ref: str) -> RawDocument | Rejected:
     """One jsonl line, already parsed: fields url, title, text or html, published_at,
     source_id (also accepted: content for text, date/date_extracted for published_at,
     source for source_id, outlet)."""
@@ -174,7 +174,7 @@ def jsonl_record(record: Any, input_ref: str, default_source: str | None) -> Raw
             return Rejected(input_ref, "no_text_field", "the line has neither a 'text' nor an 'html' field")
         url = _str_field(record, "url")
         published = _str_field(record, "published_at") or _str_field(record, "date")
-        source = _str_field(record, "source_id") or _str_field(record, "source") or default_source
+        source = _str_field(record, "source_id") or _str_field(record, "source")
         title = _str_field(record, "title")
         outlet = _str_field(record, "outlet")
     except TypeError as err:
@@ -193,7 +193,7 @@ def jsonl_record(record: Any, input_ref: str, default_source: str | None) -> Raw
     )
 
 
-def _read_jsonl(unit: InputUnit, default_source: str | None) -> Iterator[RawDocument | Rejected]:
+def _read_jsonl(unit: InputUnit) -> Iterator[RawDocument | Rejected]:
     path = Path(unit.path)
     if path.name.lower().endswith(".gz"):
         fh: Any = gzip.open(path, "rb")  # noqa: SIM115  # closed in the finally below
@@ -213,34 +213,34 @@ def _read_jsonl(unit: InputUnit, default_source: str | None) -> Iterator[RawDocu
             except (ValueError, UnicodeDecodeError) as err:
                 yield Rejected(ref, "bad_json", f"the line is not valid JSON: {err}")
                 continue
-            yield jsonl_record(record, ref, default_source)
+            yield jsonl_record(record, ref)
     finally:
         fh.close()
 
 
-def _read_warc(unit: InputUnit, default_source: str | None) -> Iterator[RawDocument | Rejected]:
-    from flows.warc import read_warc  # warcio is only needed for WARC input  # noqa: PLC0415  # warcio is only imported for WARC input
+def _read_warc(unit: InputUnit) -> Iterator[RawDocument | Rejected]:
+    from flows.warc import read_warc  # noqa: PLC0415  # warcio is only imported for WARC input
 
-    yield from read_warc(Path(unit.path), default_source)
+    yield from read_warc(Path(unit.path))
 
 
-def read_unit(unit: InputUnit, default_source: str | None = None) -> Iterator[RawDocument | Rejected]:
-    """The documents of one unit. Errors become Rejected items; nothing raises for bad input."""
+def read_unit(unit: InputUnit) -> Iterator[RawDocument | Rejected]:
+    """The documents of one unit, with the source id the input itself names (if any). Errors
+    become Rejected items; nothing raises for bad input."""
     path = Path(unit.path)
     try:
         if unit.kind == "unsupported":
             yield Rejected(unit.path, "unsupported_type", f"files named like {path.name!r} are not a supported input type")
         elif unit.kind == "jsonl":
-            yield from _read_jsonl(unit, default_source)
+            yield from _read_jsonl(unit)
         elif unit.kind == "warc":
-            yield from _read_warc(unit, default_source)
+            yield from _read_warc(unit)
         else:
             data = _read_file(path)
             yield RawDocument(
                 input_ref=unit.path,
                 content=data,
                 media_type="html" if unit.kind == "html" else "text",
-                source_id=default_source,
             )
     except (OSError, EOFError, gzip.BadGzipFile) as err:
         yield Rejected(unit.path, "unreadable", f"cannot read the input: {err}")

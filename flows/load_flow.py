@@ -92,32 +92,32 @@ def plan_batches(paths: list[str], settings: LoadSettings) -> list[list[Slice]]:
 
 
 def queue_batch(
-    run_id: str, batch_no: int, slices: list[Slice], source_id: str | None, options: TransformOptions | None = None
+    run_id: str, batch_no: int, slices: list[Slice], options: TransformOptions | None = None
 ) -> None:
     """Hand a batch's slices to the process pool now, without waiting: queued behind the batch
     being extracted, they start the moment a worker finishes its last slice of that batch."""
     res = resources.get(run_id)
     if res.pool is None:
         return
-    futures = [res.pool.submit(process_slice_counted, sl, source_id, options) for sl in slices]
+    futures = [res.pool.submit(process_slice_counted, sl, options) for sl in slices]
     with res.lock:
         res.queued[batch_no] = futures
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=0)
 def extract_batch(
-    run_id: str, batch_no: int, slices: list[Slice], source_id: str | None, options: TransformOptions | None = None
+    run_id: str, batch_no: int, slices: list[Slice], options: TransformOptions | None = None
 ) -> int:
     """Transform one batch in the process pool (slices queued by `queue_batch`, or queued here);
     results wait in the run's resources."""
     res = resources.get(run_id)
     if res.pool is None:
-        done = [process_slice_counted(sl, source_id, options) for sl in slices]
+        done = [process_slice_counted(sl, options) for sl in slices]
     else:
         with res.lock:
             futures = res.queued.pop(batch_no, None)
         if futures is None:
-            futures = [res.pool.submit(process_slice_counted, sl, source_id, options) for sl in slices]
+            futures = [res.pool.submit(process_slice_counted, sl, options) for sl in slices]
         done = [fut.result() for fut in futures]
     results, outcomes = slice_outcomes(slices, done)
     with res.lock:
@@ -232,16 +232,16 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
         try:
             pending: PrefectFuture[int] | Future[int] | None = None
             if batches:
-                queue_batch(run_id, 0, batches[0], cfg.source_id, options)
-                pending = extract_batch.submit(run_id, 0, batches[0], cfg.source_id, options)
+                queue_batch(run_id, 0, batches[0], options)
+                pending = extract_batch.submit(run_id, 0, batches[0], options)
             for no in range(len(batches)):
                 assert pending is not None
                 if no + 1 < len(batches):  # keep both workers busy across the batch boundary
-                    queue_batch(run_id, no + 1, batches[no + 1], cfg.source_id, options)
+                    queue_batch(run_id, no + 1, batches[no + 1], options)
                 pending.result()
                 progress.advance("extracting", sizes[no])
                 pending = (
-                    extract_batch.submit(run_id, no + 1, batches[no + 1], cfg.source_id, options)
+                    extract_batch.submit(run_id, no + 1, batches[no + 1], options)
                     if no + 1 < len(batches)
                     else None
                 )

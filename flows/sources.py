@@ -4,73 +4,38 @@
       user_agent: "news-etl/0.1 (+mailto:ops@example.org)"
       delay: 1.0                     # seconds between two requests to the same host
     sources:
-      - id: enab-baladi              # [a-z0-9_-], becomes articles.source_id
-        name: Enab Baladi            # becomes articles.outlet
+      - id: enab-baladi              # a registered source (sources/enab-baladi/source.yaml):
+                                     # its name, domains, feeds and sitemaps come from there
+      - id: independent-arabia
+        limits: {max_pages: 200}     # ... and its limits may be changed here
+      - id: intranet                 # an id the registry does not know: a full definition
+        name: Intranet News          # becomes articles.outlet
         language: ar
-        homepage: https://www.enabbaladi.net/
-        feeds: [https://www.enabbaladi.net/feed]
-        sitemaps: [https://www.enabbaladi.net/sitemap.xml]
-        allowed_domains: [enabbaladi.net]   # the host or any subdomain of it
-        allow_private_addresses: false      # true: intranet sources and tests on 127.0.0.1
+        homepage: http://news.intranet/
+        feeds: [http://news.intranet/feed]
+        sitemaps: [http://news.intranet/sitemap.xml]
+        allowed_domains: [news.intranet]    # the host or any subdomain of it
+        allow_private_addresses: true       # intranet sources and tests on 127.0.0.1
         limits: {max_pages: 200, delay: 2.0}
-        extraction: {}               # reserved: must be empty (per-source rules are transforms/rules/sources/<id>.yaml)
 
-Validation errors are collected and reported together, one line per problem.
+Limits: the file's `defaults:`, then the registered source's `limits:`, then the entry's. Validation
+errors are collected and reported together, one line per problem.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from core import datafile
-
-SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-DEFAULT_USER_AGENT = "news-etl/0.1 (+https://github.com/news-etl; polite crawler)"
+from core.settings import Limits
+from transforms.registry import SOURCE_ID, SourceFile, normalise_domain, registry
 
 
 class SourcesError(ValueError):
     """The sources file is missing or invalid (message lists every problem)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Per-source politeness and size limits; `defaults:` and each source's `limits:` set them."""
-
-    user_agent: str = DEFAULT_USER_AGENT
-    delay: float = 1.0  # seconds between two requests to one host (robots Crawl-delay wins if larger)
-    max_crawl_delay: float = 30.0  # a robots Crawl-delay above this is capped (and logged)
-    per_host: int = 2  # concurrent requests to one host
-    concurrency: int = 8  # concurrent requests in total
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    max_bytes: int = 5 * 1024 * 1024  # largest body read; larger responses are refused
-    retries: int = 3  # extra attempts after the first one (connection errors, 429, 5xx)
-    backoff: float = 1.0  # first backoff in seconds; doubles each attempt, plus jitter
-    max_retry_after: float = 120.0  # a Retry-After longer than this gives up instead of waiting
-    max_redirects: int = 5
-    max_pages: int = 500  # article pages fetched per source per run
-    max_sitemaps: int = 20  # nested sitemaps followed from a sitemap index
-    retry_runs: int = 3  # later runs that try again a page which failed for a passing reason, feed unchanged or not
-
-    def __post_init__(self) -> None:
-        if not self.user_agent.strip():
-            raise datafile.Invalid("user_agent", "must be a non-empty string")
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, int | float) and value < 0:
-                kind = "a whole number" if isinstance(value, int) else "a number"
-                raise datafile.Invalid(f.name, f"must be {kind} >= 0, not {value!r}")
-        for name in ("per_host", "concurrency"):
-            if getattr(self, name) < 1:
-                raise datafile.Invalid(name, "must be at least 1")
-
-    @classmethod
-    def names(cls) -> set[str]:
-        return {f.name for f in fields(cls)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,17 +67,17 @@ def _check_urls(urls: tuple[str, ...], key: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class SourceEntry:
-    """One entry of `sources:` as written."""
+    """One entry of `sources:` as written: a registered id (and limits), or a full definition."""
 
     id: str
     name: str | None = None
-    language: str = "ar"
-    homepage: str = ""
+    language: str | None = None
+    homepage: str | None = None
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     allowed_domains: tuple[str, ...] | None = None  # default: the hosts of the homepage, feeds and sitemaps
     allow_private_addresses: bool = False
-    limits: dict[str, Any] = field(default_factory=dict)  # checked as Limits, over `defaults:`
+    limits: dict[str, Any] = field(default_factory=dict)  # checked as Limits, over `defaults:` and the registry's
     extraction: dict[str, Any] = field(default_factory=dict)  # reserved: must be empty
 
     def __post_init__(self) -> None:
@@ -120,14 +85,17 @@ class SourceEntry:
             raise datafile.Invalid("id", f"{self.id!r} must be lower-case letters, digits, '_' or '-'")
         _check_urls(self.feeds, "feeds")
         _check_urls(self.sitemaps, "sitemaps")
-        if not self.feeds and not self.sitemaps:
-            raise ValueError(f"source {self.id!r} lists neither feeds nor sitemaps")
         if self.extraction:  # a setting that silently does nothing would be worse than an error
             raise datafile.Invalid(
                 "extraction",
-                f"per-source extraction rules are read from transforms/rules/sources/{self.id}.yaml "
-                "(docs/extraction.md), not from the sources file; leave this key empty or remove it",
+                "per-source rules are the `boilerplate:` of a registered source (sources/<id>/source.yaml, "
+                "docs/architecture.md), not part of the sources file; leave this key empty or remove it",
             )
+
+    def defines(self) -> list[str]:
+        """The keys that define a source (for a registered id only `limits` may be given here)."""
+        keys = ("name", "language", "homepage", "feeds", "sitemaps", "allowed_domains", "allow_private_addresses")
+        return [k for k in keys if getattr(self, k) not in (None, (), False)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,25 +106,63 @@ class SourcesFile:
     defaults: dict[str, Any] = field(default_factory=dict)  # checked as Limits
 
 
-def _source(entry: SourceEntry, index: int, defaults: dict[str, Any], problems: list[str]) -> Source | None:
-    where = f"sources[{index}]"
+def _limits(layers: list[dict[str, Any]], where: str, problems: list[str]) -> Limits | None:
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update(layer)
     try:
-        limits = datafile.parse({**defaults, **entry.limits}, Limits, f"{where}.limits")
+        return datafile.parse(merged, Limits, where)
     except datafile.DataFileError as err:
-        problems.extend(f"{where}.limits.{p}" for p in err.problems)
+        problems.extend(f"{where}.{p}" for p in err.problems)
         return None
+
+
+def _registered(entry: SourceEntry, known: SourceFile, defaults: dict[str, Any], where: str, problems: list[str]) -> Source | None:
+    extra = entry.defines()
+    if extra:
+        problems.append(
+            f"{where}: {entry.id!r} is a registered source (sources/{entry.id}/source.yaml); "
+            f"only `limits` may be set here, not {', '.join(extra)}"
+        )
+        return None
+    if not known.feeds and not known.sitemaps:
+        problems.append(f"{where}: the registered source {entry.id!r} lists neither feeds nor sitemaps (sources/{entry.id}/source.yaml)")
+        return None
+    limits = _limits([defaults, known.limits, entry.limits], f"{where}.limits", problems)
+    if limits is None:
+        return None
+    return Source(
+        id=known.id,
+        name=known.name,
+        language=known.language,
+        homepage=known.homepage or "",
+        feeds=known.feeds,
+        sitemaps=known.sitemaps,
+        allowed_domains=known.domain_set,
+        limits=limits,
+    )
+
+
+def _defined(entry: SourceEntry, defaults: dict[str, Any], where: str, problems: list[str]) -> Source | None:
+    if not entry.feeds and not entry.sitemaps:
+        problems.append(f"{where}: source {entry.id!r} lists neither feeds nor sitemaps (and is not registered in sources/)")
+        return None
+    limits = _limits([defaults, entry.limits], f"{where}.limits", problems)
+    if limits is None:
+        return None
+    homepage = entry.homepage or ""
     domains_raw = entry.allowed_domains
     if domains_raw is None:
-        domains_raw = tuple(sorted({urlsplit(u).hostname or "" for u in (entry.homepage, *entry.feeds, *entry.sitemaps) if u} - {""}))
+        domains_raw = tuple(sorted({urlsplit(u).hostname or "" for u in (homepage, *entry.feeds, *entry.sitemaps) if u} - {""}))
     if not all(d.strip() for d in domains_raw):
         problems.append(f"{where}.allowed_domains: must be a list of host names")
         return None
-    domains = tuple(d.lower().strip().rstrip(".").removeprefix("www.") for d in domains_raw)
+    domains = tuple(normalise_domain(d) for d in domains_raw)
     source = Source(
         id=entry.id,
         name=entry.name or entry.id,
-        language=entry.language,
-        homepage=entry.homepage,
+        language=entry.language or "ar",
+        homepage=homepage,
         feeds=entry.feeds,
         sitemaps=entry.sitemaps,
         allowed_domains=domains,
@@ -178,8 +184,11 @@ def parse_sources(data: Any, origin: str = "sources file") -> list[Source]:
     problems: list[str] = []
     sources = []
     seen: set[str] = set()
+    registered = registry()
     for i, entry in enumerate(spec.sources):
-        src = _source(entry, i, spec.defaults, problems)
+        known = registered.get(entry.id)
+        where = f"sources[{i}]"
+        src = _registered(entry, known, spec.defaults, where, problems) if known else _defined(entry, spec.defaults, where, problems)
         if src is None:
             continue
         if src.id in seen:

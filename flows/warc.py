@@ -28,7 +28,7 @@ def _record_id(record: ArcWarcRecord) -> str:
     return record.rec_headers.get_header("WARC-Record-ID") or "?"
 
 
-def _document(path: Path, record: ArcWarcRecord, default_source: str | None) -> RawDocument | None:
+def _document(path: Path, record: ArcWarcRecord) -> RawDocument | None:
     """The article page in a record, or None for records that are not article pages."""
     if record.rec_type != "response" or record.http_headers is None:
         return None
@@ -45,7 +45,7 @@ def _document(path: Path, record: ArcWarcRecord, default_source: str | None) -> 
         input_ref=uri,
         content=record.content_stream().read(),
         media_type="html",
-        source_id=record.rec_headers.get_header("WARC-Source-Id") or default_source,
+        source_id=record.rec_headers.get_header("WARC-Source-Id"),
         url=uri if uri.startswith(("http://", "https://")) else None,
         fetched_at=fetched.astimezone(UTC) if fetched else None,
         charset=_charset(ctype),
@@ -53,7 +53,7 @@ def _document(path: Path, record: ArcWarcRecord, default_source: str | None) -> 
     )
 
 
-def read_warc(path: Path, default_source: str | None) -> Iterator[RawDocument | Rejected]:
+def read_warc(path: Path) -> Iterator[RawDocument | Rejected]:
     """HTML responses with status 200 become documents; other records are not inputs. A file cut
     short ends with one `bad_warc` reject (the records before the cut are kept)."""
     with open(path, "rb") as fh:
@@ -61,7 +61,7 @@ def read_warc(path: Path, default_source: str | None) -> Iterator[RawDocument | 
             records = ArchiveIterator(fh)
             end = 0
             for record in records:
-                doc = _document(path, record, default_source)
+                doc = _document(path, record)
                 while record.raw_stream.read(1 << 16):  # drain, so a short record is noticed
                     pass
                 declared = (record.rec_headers.get_header("Content-Length") or "").strip()

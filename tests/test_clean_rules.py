@@ -1,5 +1,6 @@
-"""One test per boilerplate rule, from the examples written beside the rule in its data file:
-every `remove` example is taken by that rule, every `keep` example survives all rules."""
+"""One test per boilerplate rule of the language, from the examples written beside the rule in its
+data file: every `remove` example is taken by that rule, every `keep` example survives all rules.
+(A registered source's own rules: tests/test_registry.py.)"""
 
 from __future__ import annotations
 
@@ -40,22 +41,4 @@ def test_rule_examples(rule: LineRule | BlockRule) -> None:
 def test_unknown_language_falls_back_to_arabic_rules() -> None:
     assert load_rules("xx").line == RULES.line
 
-
-SOURCE_RULES = load_rules("ar", "enabbaladi")
-SOURCE_ONLY = [r for r in SOURCE_RULES.line if r not in RULES.line]
-
-
-def test_source_rules_are_loaded_for_that_source_only() -> None:
-    assert [r.name for r in SOURCE_ONLY] == ["enabbaladi_footer", "enabbaladi_app_promo"]
-    assert SOURCE_RULES.line[: len(SOURCE_ONLY)] == tuple(SOURCE_ONLY)  # source rules first
-    assert load_rules("ar", "other-site").line == RULES.line
-    assert load_rules("ar", "../boilerplate.ar").line == RULES.line  # a source id is never a path
-
-
-@pytest.mark.parametrize("rule", SOURCE_ONLY, ids=[r.name for r in SOURCE_ONLY])
-def test_source_rule_examples(rule: LineRule) -> None:
-    for example in rule.remove_examples:
-        taken = match_line_rule(example, SOURCE_RULES)
-        assert taken is not None and taken.name == rule.name, (rule.name, example)
-    for example in rule.keep_examples:
-        assert clean_document([example], SOURCE_RULES).text_lines == [example]
+    assert load_rules("../boilerplate").line == RULES.line  # a language is never a path

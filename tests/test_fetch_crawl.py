@@ -9,9 +9,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.settings import Limits
 from flows.fetch_flow import PASSING_FAILURES, crawl_source, pages_to_fetch_again
 from flows.inputs import Rejected
-from flows.sources import Limits, Source
+from flows.sources import Source
 from flows.warc import read_warc
 from flows.warc_writer import WarcArchive
 from tests.fixtures.site.server import SITE, Site, SiteServer
@@ -84,7 +85,7 @@ def test_warc_holds_every_response_and_replays_only_pages(tmp_path: Path) -> Non
     assert crawl.counts["pages_fetched"] == 5
     # robots + feed + 5 pages + the 500 that flaky.html answered first
     assert archive.records == 8 and archive.pages == 5
-    docs = [d for d in read_warc(warc, None)]
+    docs = [d for d in read_warc(warc)]
     assert not [d for d in docs if isinstance(d, Rejected)]
     raws = [d for d in docs if isinstance(d, RawDocument)]
     assert sorted(d.input_ref.removeprefix(base) for d in raws) == [

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from flows.sources import Limits, SourcesError, load_sources, parse_sources
+from core.settings import Limits
+from flows.sources import SourcesError, load_sources, parse_sources
 from tests.conftest import ROOT
 
 
@@ -40,6 +42,14 @@ def test_defaults_and_overrides() -> None:
     assert Limits().retries == 3
 
 
+def test_a_registered_source_comes_from_the_registry_with_its_limits_layered() -> None:
+    data = {"defaults": {"delay": 0.5, "max_pages": 50}, "sources": [{"id": "enab-baladi", "limits": {"max_pages": 7}}]}
+    (enab,) = parse_sources(data)
+    assert enab.name == "Enab Baladi" and enab.allowed_domains == ("enabbaladi.net",)
+    assert enab.feeds == ("https://www.enabbaladi.net/feed/",) and enab.allows_host("english.enabbaladi.net")
+    assert (enab.limits.delay, enab.limits.max_pages) == (0.5, 7)
+
+
 def test_only_one_source(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump({"sources": [{"id": "a", "feeds": ["https://a.org/f"]}, {"id": "b", "feeds": ["https://b.org/f"]}]}))
@@ -54,6 +64,9 @@ def test_only_one_source(tmp_path: Path) -> None:
         ({"feeds": []}, "missing key 'sources'"),
         ({"sources": [{"id": "Bad Id", "feeds": ["https://a.org/f"]}]}, "must be lower-case"),
         ({"sources": [{"id": "a"}]}, "neither feeds nor sitemaps"),
+        ({"sources": [{"id": "syria-tv"}]}, "the registered source 'syria-tv' lists neither feeds nor sitemaps"),
+        ({"sources": [{"id": "sy24", "feeds": ["https://sy-24.com/f"]}]}, "only `limits` may be set here, not feeds"),
+        ({"sources": [{"id": "sy24", "limits": {"delay": "slow"}}]}, "sources[0].limits.delay: expected a number"),
         ({"sources": [{"id": "a", "feeds": ["ftp://a.org/f"]}]}, "is not an http(s) URL"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "allowed_domains": ["b.org"]}]}, "outside allowed_domains"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "limits": {"delay": -1}}]}, "must be a number >= 0"),
@@ -62,11 +75,11 @@ def test_only_one_source(tmp_path: Path) -> None:
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "colour": "red"}]}, "colour: unknown key"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"]}, {"id": "a", "feeds": ["https://a.org/g"]}]}, "used twice"),
         ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "allow_private_addresses": "yes"}]}, "true or false"),
-        ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "extraction": {"drop": ["x"]}}]}, "transforms/rules/sources/a.yaml"),
+        ({"sources": [{"id": "a", "feeds": ["https://a.org/f"], "extraction": {"drop": ["x"]}}]}, "sources/<id>/source.yaml"),
     ],
 )
 def test_invalid_sources_are_reported(data: object, message: str) -> None:
-    with pytest.raises(SourcesError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(SourcesError, match=re.escape(message)):
         parse_sources(data)
 
 

@@ -29,7 +29,7 @@ from flows.extract import process_slice
 from flows.inputs import Rejected as InputRejected
 from flows.inputs import discover, group_slices, jsonl_record, plan_units
 from transforms.identity import safe_source_id
-from transforms.pipeline import transform_document
+from transforms.pipeline import TransformOptions, transform_document
 from transforms.records import DocumentResult, RawDocument
 from warehouse.lake import LakeWriter, WarehouseError
 from warehouse.paths import LakePaths
@@ -50,7 +50,7 @@ FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 def process_paths(paths: Iterable[Path], source: str | None = None) -> list[DocumentResult]:
     """The worker's code path (plan -> slices -> read -> transform), in this process."""
     units = plan_units(discover([str(p) for p in paths]))
-    return [r for sl in group_slices(units, 25) for r in process_slice(sl, source)]
+    return [r for sl in group_slices(units, 25) for r in process_slice(sl, TransformOptions(source_id=source))]
 
 
 def assert_well_formed(results: list[DocumentResult]) -> None:
@@ -113,7 +113,7 @@ FIELDS = ["url", "title", "text", "html", "content", "published_at", "date", "so
 @FAST
 @given(record=st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES | ARABIC_TEXT, max_size=6) | JSON_VALUES)
 def test_json_with_wrong_types_is_a_document_or_a_reject(record: object) -> None:
-    item = jsonl_record(record, "f.jsonl#L1", None)
+    item = jsonl_record(record, "f.jsonl#L1")
     if isinstance(item, InputRejected):
         assert item.reason in {"bad_json", "bad_field", "no_text_field"} and item.detail
         return

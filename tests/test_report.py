@@ -31,7 +31,9 @@ def test_report_shows_the_warehouse_numbers(report_cli: Cli, tmp_path: Path) -> 
     # totals: 5 samples + 6 dated jsonl articles; the bad jsonl line is the one reject
     assert '<b id="total-articles">11</b>' in page
     assert '<b id="total-rejects">1</b>' in page
-    assert '<b id="total-sources">3</b>' in page
+    # sources: the jsonl's north-press and enab-baladi; the seeds resolve to enab-baladi, sy24 and eocr
+    # through the registry, and two name no outlet (local)
+    assert '<b id="total-sources">5</b>' in page
     # per source per day: 3 north-press + 2 enab-baladi on 03-01, 1 enab-baladi on 03-02
     assert "<title>north-press 2026-03-01: 3</title>" in page
     assert "<title>enab-baladi 2026-03-01: 2</title>" in page

@@ -1,4 +1,5 @@
-"""Text-level boilerplate removal driven by rule files (transforms/rules/boilerplate.*.yaml).
+"""Text-level boilerplate removal driven by rule files (transforms/rules/boilerplate.*.yaml, and
+a registered source's `boilerplate:` in sources/<id>/source.yaml).
 
 Pure: numbered lines in, kept lines plus an audit trail (`Removed`) and embeds out. Rules are
 data; this module only knows the rule kinds (`line`, `block`) and one precision guard: a line that
@@ -142,17 +143,14 @@ def _rule_file(name: str) -> RuleFile | None:
 
 
 @lru_cache(maxsize=32)
-def load_rules(language: str = "ar", source_id: str | None = None) -> RuleSet:
+def load_rules(language: str = "ar") -> RuleSet:
     """Rules shipped with the package for a language (falling back to Arabic, whose file also
-    covers the Latin share-bar words), plus `rules/sources/<source_id>.yaml` when it exists.
-    Cached: rule files are immutable package data."""
+    covers the Latin share-bar words). A registered source's own rules come first
+    (transforms.registry.rules_for). Cached: rule files are immutable package data."""
+    if not re.fullmatch(r"[a-z]{2,3}", language):  # a language code, never a path
+        language = "ar"
     spec = _rule_file(f"boilerplate.{language}.yaml") or _rule_file("boilerplate.ar.yaml") or RuleFile()
-    rules = parse_rules(spec)
-    if source_id and re.fullmatch(r"[A-Za-z0-9_.\-]+", source_id):
-        extra = _rule_file(f"sources/{source_id}.yaml")
-        if extra:
-            rules = rules.merged(parse_rules(extra))
-    return rules
+    return parse_rules(spec)
 
 
 def reads_as_content(line: str) -> bool:

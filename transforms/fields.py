@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from transforms.records import Precision
 
@@ -41,8 +41,9 @@ class ParsedDate:
     note: str | None
 
 
-def parse_iso_date(value: str | None, origin: str) -> ParsedDate:
-    """An ISO 8601 date or datetime from metadata; precision follows what the text carries."""
+def parse_iso_date(value: str | None, origin: str, zone: tzinfo = UTC) -> ParsedDate:
+    """An ISO 8601 date or datetime from metadata; precision follows what the text carries. A
+    date-time without an offset is read in `zone` (the outlet's, when its registry entry says)."""
     if not value:
         return ParsedDate(None, "none", f"no date in {origin}")
     text = value.strip().replace("Z", "+00:00")
@@ -57,5 +58,5 @@ def parse_iso_date(value: str | None, origin: str) -> ParsedDate:
     except ValueError:
         return ParsedDate(None, "none", f"unparseable date in {origin}: {value[:40]!r}")
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.replace(tzinfo=zone)
     return ParsedDate(parsed.astimezone(UTC), "day", f"from {origin}")

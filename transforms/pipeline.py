@@ -1,36 +1,54 @@
 """transform_document: one raw document in, one DocumentResult (article or reject) out.
 
-decode -> main text (trafilatura for HTML) -> normalise -> boilerplate rules and embeds (clean.py,
-embeds.py) -> header: title, caption, byline, subtitle, SEO suffix (headings.py) -> outlet
-(outlets.py) -> publication date (metadata, then dates.py) -> facts -> ids.
-Pure: no I/O beyond reading the package's own rule files, no globals that change.
+decode -> main text (trafilatura for HTML) -> normalise -> source (what the input says, the
+--source-id option, or the registry by URL domain / site name) -> boilerplate rules and embeds
+(clean.py, embeds.py; the source's own rules first) -> header: title, caption, byline, subtitle,
+SEO suffix (headings.py) -> outlet (outlets.py; a source still unknown is the registered outlet
+the text names: short link, byline, lead-in, appeal) -> publication date (metadata, then
+dates.py) -> facts -> ids. Where each resolved field came from is kept (`Provenance`).
+Pure: no I/O beyond reading the package's own rule and registry files, no globals that change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
+from zoneinfo import ZoneInfo
 
-from transforms.clean import clean_document, load_rules
+from transforms.clean import CleanResult, clean_document
 from transforms.dates import month_years, resolve_text_date
 from transforms.decode import DecodeError, decode_bytes
 from transforms.embeds import attach_status_urls
 from transforms.facts import extract_facts
 from transforms.fields import ParsedDate, detect_language, parse_iso_date
-from transforms.headings import analyse_header, match_caption
+from transforms.headings import Header, analyse_header, match_caption
 from transforms.html import extract_html
 from transforms.identity import article_id, article_identity, content_hash, safe_source_id
 from transforms.normalize import safe_text, search_form, word_count
-from transforms.outlets import OutletSignal, canonical_outlet, detect_outlet, is_domain_like
-from transforms.records import Article, DocumentResult, Embed, RawDocument
+from transforms.outlets import OutletSignal, by_domain, canonical_outlet, detect_outlet, is_domain_like, site_source
+from transforms.records import Article, DocumentResult, Embed, Provenance, RawDocument, Removed
+from transforms.registry import get_source, rules_for
 
 MIN_BODY_CHARS = 40
 
 
 @dataclass(frozen=True, slots=True)
 class TransformOptions:
-    default_source_id: str = "local"
+    default_source_id: str = "local"  # the source of a document nothing else names
+    source_id: str | None = None  # --source-id: the source of documents whose input names none
     min_body_chars: int = MIN_BODY_CHARS
     html_fallback: bool = False  # trafilatura's readability/jusText comparison (slower; see extract_html)
+
+
+@dataclass(slots=True)
+class _Cleaned:
+    """The text after boilerplate rules and header analysis, with what left it."""
+
+    cleaned: CleanResult
+    header: Header
+    embeds: list[Embed]
+    removed: list[Removed]
+    signal: OutletSignal | None
 
 
 def transform_document(raw: RawDocument, options: TransformOptions | None = None) -> DocumentResult:
@@ -63,12 +81,30 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
 
     lines = safe_text(text).split("\n")
     doc_language = detect_language(text)
-    cleaned = clean_document(lines, load_rules(doc_language, raw.source_id))
     title_hint = safe_text(raw.title) if raw.title else (strip_site_name(safe_text(meta_title), meta_site) if meta_title else None)
-    header = analyse_header(cleaned.lines, title_hint=title_hint or None, title_from_text=True)
+    source, source_from = _named_source(raw, opts, url, meta_site)
+
+    def clean(source_id: str | None) -> _Cleaned:
+        cleaned = clean_document(lines, rules_for(doc_language, source_id))
+        header = analyse_header(cleaned.lines, title_hint=title_hint or None, title_from_text=True)
+        embeds = [*header.embeds, *page_captions(captions, header.embeds), *attach_status_urls(cleaned.embeds, tweet_urls)]
+        removed = sorted([*cleaned.removed, *header.removed], key=lambda r: r.line_no)
+        signal = detect_outlet(
+            byline_outlet=header.byline if header.byline_is_outlet else None,
+            first_line=header.lines[0][1] if header.lines else None,
+            removed_lines=[r.line for r in removed],
+            short_links=[e.url for e in embeds if e.kind == "short_link" and e.url],
+            url=url,
+        )
+        return _Cleaned(cleaned, header, embeds, removed, signal)
+
+    done = clean(source)
+    if source is None:  # the registered outlet the text names
+        source, source_from = _text_source(done)
+        if source is not None and rules_for(doc_language, source) is not rules_for(doc_language, None):
+            done = clean(source)  # the outlet's own rules apply too
+    header, embeds, removed = done.header, done.embeds, done.removed
     title = header.title
-    embeds = [*header.embeds, *page_captions(captions, header.embeds), *attach_status_urls(cleaned.embeds, tweet_urls)]
-    removed = sorted([*cleaned.removed, *header.removed], key=lambda r: r.line_no)
 
     body = "\n".join(line for _, line in header.lines)
     if len(body) < opts.min_body_chars:
@@ -76,22 +112,20 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
             raw.input_ref, "no_text", f"only {len(body)} characters of article text after cleaning"
         )
     body_search = search_form(body)
-    source_id = safe_source_id(raw.source_id, opts.default_source_id)
-    published = publication_date(raw, meta_date, body, embeds)
+    source_id = safe_source_id(source, opts.default_source_id)
+    registered = get_source(source_id)
+    zone = ZoneInfo(registered.dates.timezone) if registered is not None and registered.dates.timezone else UTC
+    published, date_from = publication_date(raw, meta_date, body, embeds, zone)
     chash = content_hash(body_search)
     identity = article_identity(url, source_id, search_form(title) if title else chash)
-    signal = detect_outlet(
-        byline_outlet=header.byline if header.byline_is_outlet else None,
-        first_line=header.lines[0][1] if header.lines else None,
-        removed_lines=[r.line for r in removed],
-        short_links=[e.url for e in embeds if e.kind == "short_link" and e.url],
-        url=url,
-    )
+    outlet, outlet_from = (raw.outlet, "input") if raw.outlet else _outlet(meta_site, done.signal)
+    if outlet is None and registered is not None:
+        outlet, outlet_from = registered.name, "registry"
     article = Article(
         article_id=article_id(identity),
         identity=identity,
         source_id=source_id,
-        outlet=raw.outlet or _outlet(meta_site, signal),
+        outlet=outlet,
         url=url,
         input_ref=raw.input_ref,
         title=title,
@@ -109,6 +143,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
         extractor=extractor,
     )
     facts = extract_facts(body, body_search, title)
+    title_from = None if title is None else ("input" if raw.title else "page_metadata" if title_hint else "text")
     return DocumentResult(
         input_ref=raw.input_ref,
         article=article,
@@ -116,34 +151,68 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
         embeds=embeds,
         mentions=facts.mentions,
         figures=facts.figures,
+        provenance=Provenance(source_from if source else "default", outlet_from, title_from, date_from),
     )
 
 
-def publication_date(raw: RawDocument, meta_date: str | None, body: str, embeds: list[Embed]) -> ParsedDate:
-    """Supplied date, then page metadata (htmldate), then the text with its evidence."""
+def _named_source(raw: RawDocument, opts: TransformOptions, url: str | None, site: str | None) -> tuple[str | None, str]:
+    """The source before the text is read: what the input says, the --source-id option, the
+    registered source of the URL's domain, then of the page's site name."""
+    for given, where in ((raw.source_id, "input"), (opts.source_id, "option")):
+        slug = safe_source_id(given, "")
+        if slug:
+            return slug, where
+    known = by_domain(url)
+    if known is not None:
+        return known.id, "domain"
+    known = site_source(site)
+    if known is not None:
+        return known.id, "site_name"
+    return None, "default"
+
+
+def _text_source(done: _Cleaned) -> tuple[str | None, str]:
+    """The registered source the text names: its own short link (where the page is published)
+    first, then the outlet of its byline, lead-in or donation appeal."""
+    for embed in done.embeds:
+        known = by_domain(embed.url) if embed.kind == "short_link" else None
+        if known is not None:
+            return known.id, "short_link"
+    signal = done.signal
+    if signal is not None and signal.source_id is not None and signal.signal in ("byline", "lead_in", "appeal"):
+        return signal.source_id, signal.signal
+    return None, "default"
+
+
+def publication_date(
+    raw: RawDocument, meta_date: str | None, body: str, embeds: list[Embed], zone: tzinfo = UTC
+) -> tuple[ParsedDate, str | None]:
+    """Supplied date, then page metadata (htmldate), then the text with its evidence; with where
+    the date came from (input | page_metadata | text, or None)."""
     notes = []
-    for value, origin in ((raw.published_at, "input metadata"), (meta_date, "page metadata")):
+    for value, origin, where in ((raw.published_at, "input metadata", "input"), (meta_date, "page metadata", "page_metadata")):
         if value:
-            parsed = parse_iso_date(value, origin)
+            parsed = parse_iso_date(value, origin, zone)
             if parsed.value is not None:
-                return parsed
+                return parsed, where
             notes.append(parsed.note)
     strong = [e.posted_at.date() for e in embeds if e.kind == "tweet" and e.posted_at is not None]
     months = [ym for e in embeds if e.kind == "caption" and e.text for ym in month_years(e.text)]
     parsed = resolve_text_date(body, strong_evidence=strong, evidence_months=months, fetched_at=raw.fetched_at)
     if notes and parsed.value is None:
-        return ParsedDate(None, "none", "; ".join([*(n for n in notes if n), parsed.note or ""]).strip("; "))
-    return parsed
+        return ParsedDate(None, "none", "; ".join([*(n for n in notes if n), parsed.note or ""]).strip("; ")), None
+    return parsed, "text" if parsed.value is not None else None
 
 
-def _outlet(meta_site: str | None, signal: OutletSignal | None) -> str | None:
+def _outlet(meta_site: str | None, signal: OutletSignal | None) -> tuple[str | None, str | None]:
     """A site name from page metadata wins over text signals, except a bare domain (trafilatura's
-    fallback), which only wins when the text names no outlet."""
+    fallback), which only wins when the text names no outlet; with the signal used."""
     if meta_site and not is_domain_like(meta_site):
-        return canonical_outlet(meta_site)
+        return canonical_outlet(meta_site), "page_metadata"
     if signal is not None:
-        return signal.outlet
-    return canonical_outlet(meta_site)
+        return signal.outlet, signal.signal
+    outlet = canonical_outlet(meta_site)
+    return outlet, "page_metadata" if outlet else None
 
 
 def page_captions(captions: tuple[str, ...], seen: list[Embed]) -> list[Embed]:

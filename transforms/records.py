@@ -112,11 +112,22 @@ class Reject:
     detail: str  # one sentence a person can act on
 
 
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where an article's resolved fields came from (`news-etl extract` prints it)."""
+
+    source_id: str  # input | option (--source-id) | domain | site_name | short_link | byline | lead_in | appeal | default
+    outlet: str | None = None  # input | page_metadata | byline | lead_in | appeal | short_link | url | registry
+    title: str | None = None  # input | page_metadata | text
+    published_at: str | None = None  # input | page_metadata | text
+
+
 @dataclass(slots=True)
 class DocumentResult:
     input_ref: str
     article: Article | None = None
     reject: Reject | None = None
+    provenance: Provenance | None = None
     mentions: list[Mention] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     embeds: list[Embed] = field(default_factory=list)
