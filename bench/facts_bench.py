@@ -210,7 +210,7 @@ def articles(which: str, labels_dir: Path, verbose: bool) -> int:
         if item is None:
             missing += 1
             continue
-        raw = jsonl_record(item, str(row["url"]), "saudinewsnet")
+        raw = jsonl_record(item, str(row["url"]))
         if not isinstance(raw, RawDocument):
             missing += 1
             continue
