@@ -11,8 +11,9 @@ Pure: labels (as in bench/labels/facts_*.jsonl) and the pipeline's mentions/figu
   hamza seats ignored (`loose`), or the same consonant skeleton, or one form's words standing in
   the other's in order (`الأسد` in `بشار الأسد`, `المرصد السوري` in `المرصد السوري لحقوق الإنسان`).
 * Figures match by kind, count_low and count_high. A count repeated in one article counts once
-  (labels list each distinct count once). A matched breakdown (`breakdown_of`) is linked right when
-  the predicted figure's `of_figure` is the figure matched to the labelled total.
+  (labels list each distinct count once): an unmatched repeat is not a false positive. A matched
+  breakdown (`breakdown_of`) is linked right when the predicted figure's `of_figure` is the figure
+  matched to the labelled total.
 
 Each side is one-to-one: a predicted entity or figure matches at most one label; exact matches
 are paired before partial ones. For entities a second score is given "by surface": a label is
@@ -235,26 +236,25 @@ FigureScore = tuple[dict[str, Counts], list[str], list[str], list[int]]
 
 def score_figures(labels: list[dict[str, Any]], predicted: list[PredictedFigure]) -> FigureScore:
     """Per figure kind: counts; plus misses, extras and [right, matched] breakdown links."""
-    # a count repeated in one article counts once, as in the labels
-    seen: Counter[tuple[str, int | None, int | None]] = Counter()
-    wanted = Counter((str(x["kind"]), x.get("count_low"), x.get("count_high")) for x in labels)
-    kept: list[PredictedFigure] = []
+    # a count repeated in one article counts once, as in the labels: predictions with the same
+    # kind and counts are one group; a group matches as many labels as it has members, and an
+    # unmatched group is one false positive. A labelled breakdown prefers a predicted breakdown.
+    groups: dict[tuple[str, int | None, int | None], list[PredictedFigure]] = {}
     for f in predicted:
-        key = (f.kind, f.count_low, f.count_high)
-        if seen[key] >= max(1, wanted.get(key, 0)):
-            continue
-        seen[key] += 1
-        kept.append(f)
+        groups.setdefault((f.kind, f.count_low, f.count_high), []).append(f)
     match: dict[int, PredictedFigure] = {}  # label index -> predicted figure
     used: set[int] = set()
-    for li, x in enumerate(labels):
-        for f in kept:
-            if f.index in used:
-                continue
-            if (f.kind, f.count_low, f.count_high) == (x["kind"], x.get("count_low"), x.get("count_high")):
-                match[li] = f
-                used.add(f.index)
-                break
+    order = sorted(range(len(labels)), key=lambda i: labels[i].get("breakdown_of") is None)
+    for li in order:
+        x = labels[li]
+        free = [f for f in groups.get((str(x["kind"]), x.get("count_low"), x.get("count_high")), []) if f.index not in used]
+        if not free:
+            continue
+        want_part = x.get("breakdown_of") is not None
+        f = next((g for g in free if (g.of_figure is not None) == want_part), free[0])
+        match[li] = f
+        used.add(f.index)
+    kept = [g[0] for g in groups.values() if not any(f.index in used for f in g)]  # unmatched groups
     counts = {k: Counts() for k in FIGURE_KINDS}
     for li, x in enumerate(labels):
         c = counts.setdefault(str(x["kind"]), Counts())
@@ -263,8 +263,7 @@ def score_figures(labels: list[dict[str, Any]], predicted: list[PredictedFigure]
         else:
             c.fn += 1
     for f in kept:
-        if f.index not in used:
-            counts.setdefault(f.kind, Counts()).fp += 1
+        counts.setdefault(f.kind, Counts()).fp += 1
     links = [0, 0]
     for li, x in enumerate(labels):
         total = x.get("breakdown_of")
@@ -275,7 +274,7 @@ def score_figures(labels: list[dict[str, Any]], predicted: list[PredictedFigure]
             links[0] += 1
     unmatched = [x for i, x in enumerate(labels) if i not in match]
     missed = [f"{x['kind']} {x.get('count_low')}..{x.get('count_high')} «{x.get('evidence', '')}»" for x in unmatched]
-    extra = [f"{f.kind} {f.count_low}..{f.count_high} «{f.evidence}»" for f in kept if f.index not in used]
+    extra = [f"{f.kind} {f.count_low}..{f.count_high} «{f.evidence}»" for f in kept]
     return counts, missed, extra, links
 
 
