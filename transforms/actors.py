@@ -18,7 +18,18 @@ from functools import lru_cache
 
 from core import datafile
 from transforms.records import Mention
-from transforms.sentences import Span, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf, tokenize, trigger_flags
+from transforms.sentences import (
+    PhraseIndex,
+    Span,
+    bases,
+    first_words,
+    phrase_index,
+    prefiltered_matches,
+    sentence_at,
+    sf,
+    tokenize,
+    trigger_flags,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +43,8 @@ class ActorTable:
     name_stop: frozenset[str]  # words that end an organisation's name
     adjectives: frozenset[str]  # definite adjectives that may follow a name (الحر، العليا)
     quoted: dict[str, str]  # form -> canonical, counted only inside quote marks
-    full: re.Pattern[str]
-    short: re.Pattern[str] | None
+    full: PhraseIndex
+    short: PhraseIndex | None
     full_firsts: frozenset[str]
     short_firsts: frozenset[str]
 
@@ -80,7 +91,7 @@ def build_actor_table(data: AliasesFile) -> ActorTable:
             anaphora.setdefault(sf(alias), name)
         for alias in actor.quoted:
             quoted.setdefault(sf(alias), name)
-    short = clitic_regex(anaphora) if anaphora else None
+    short = phrase_index(anaphora) if anaphora else None
     return ActorTable(
         canonical,
         anaphora,
@@ -91,7 +102,7 @@ def build_actor_table(data: AliasesFile) -> ActorTable:
         frozenset(sf(x) for x in data.name_stop),
         frozenset(sf(x) for x in data.adjectives),
         quoted,
-        clitic_regex(canonical),
+        phrase_index(canonical),
         short,
         first_words(canonical),
         first_words(anaphora),

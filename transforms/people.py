@@ -17,11 +17,12 @@ from functools import lru_cache
 from core import datafile
 from transforms.records import Mention
 from transforms.sentences import (
+    PhraseIndex,
     Span,
     Token,
     bases,
-    clitic_regex,
     first_words,
+    phrase_index,
     prefiltered_matches,
     sentence_at,
     sf,
@@ -54,7 +55,7 @@ class PeopleRules:
     suffixes: frozenset[str]
     org_words: tuple[str, ...]
     known: dict[str, str]  # skeleton -> canonical
-    known_pattern: re.Pattern[str] | None
+    known_pattern: PhraseIndex | None
     role_firsts: frozenset[str]
     role_words: frozenset[str]  # words of roles: "المتحدث" ends a name
     known_firsts: frozenset[str]
@@ -128,7 +129,7 @@ def build_people_rules(data: PeopleFile) -> PeopleRules:
         suffixes=words(data.suffixes),
         org_words=tuple(sf(x) for x in data.org_words),
         known=known,
-        known_pattern=clitic_regex(forms) if forms else None,
+        known_pattern=phrase_index(forms) if forms else None,
         role_firsts=frozenset(r[0] for r in roles),
         known_firsts=first_words(forms),
         role_words=frozenset(w for r in roles for w in r if len(w) > 3 and w != "باسم") | words(data.role_words),

@@ -212,10 +212,101 @@ def word_starts(text: str, word: str) -> list[int]:
     return out
 
 
-def prefiltered_matches(text: str, pattern: re.Pattern[str], firsts: frozenset[str]) -> list[re.Match[str]]:
-    """`pattern.finditer(text)` for a clitic_regex, tried only at words whose bare form starts a
-    phrase: the same matches, far faster for patterns with hundreds of alternatives."""
-    out: list[re.Match[str]] = []
+_CLITIC_PREFIXES = tuple(sorted({c + p for c in ("", "و", "ف") for p in ("", "ب", "ل", "ك")}, key=lambda x: -len(x)))
+_SEPARATOR = re.compile(r"[\s" + QUOTES + r"]+")
+
+
+class PhraseMatch:
+    """What `clitic_regex(...).match` gives, for a PhraseIndex: the whole match (clitics and an
+    opening quote included) and the group `name`."""
+
+    __slots__ = ("_end", "_name", "_start", "_text")
+
+    def __init__(self, text: str, start: int, name_start: int, end: int) -> None:
+        self._text, self._start, self._name, self._end = text, start, name_start, end
+
+    def start(self, group: str | None = None) -> int:
+        return self._name if group else self._start
+
+    def end(self, group: str | None = None) -> int:
+        return self._end
+
+    def group(self, group: str | None = None) -> str:
+        return self._text[self._name if group else self._start : self._end]
+
+
+class PhraseIndex:
+    """The phrases of a table (search form) by their first word: matches what `clitic_regex`
+    matches (clitics و ف ب ل ك on the first word, لل for ل + ال, spaces and quote marks between
+    words, whole words only, the longest phrase first) without a regex of thousands of
+    alternatives."""
+
+    def __init__(self, forms: Iterable[str]) -> None:
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for form in set(forms):
+            words = tuple(form.split())
+            if words:
+                by_first.setdefault(words[0], []).append(words)
+        # longest first, as the regex alternation is ordered (by characters, then text)
+        self.by_first = {k: sorted(v, key=lambda w: (-len(" ".join(w)), " ".join(w))) for k, v in by_first.items()}
+
+    def _rest(self, text: str, pos: int, words: tuple[str, ...]) -> int | None:
+        """End of the phrase's words after the first one, starting at pos, or None."""
+        n = len(text)
+        for w in words[1:]:
+            sep = _SEPARATOR.match(text, pos)
+            if sep is None:
+                return None
+            pos = sep.end()
+            if not text.startswith(w, pos):
+                return None
+            pos += len(w)
+        if pos < n and _is_word_char(text[pos]):
+            return None
+        return pos
+
+    def match(self, text: str, w_start: int) -> PhraseMatch | None:
+        run = _WORD_RUN.match(text, w_start)
+        if run is None:
+            return None
+        word, w_end = run.group(0), run.end()
+        for prefix in _CLITIC_PREFIXES:
+            if not word.startswith(prefix) or len(word) == len(prefix):
+                continue
+            rest = word[len(prefix) :]
+            cands = [(rest, rest)]
+            if prefix.endswith("ل") and rest.startswith("ل"):
+                cands.append(("ال" + rest[1:], rest))  # للتحالف: ل + التحالف, the name is "لتحالف"
+            for first, written in cands:
+                for words in self.by_first.get(first, ()):
+                    end = self._rest(text, w_end, words)
+                    if end is not None:
+                        name_start = w_end - len(written)
+                        return PhraseMatch(text, _match_start(text, w_start), name_start, end)
+        return None
+
+
+def _match_start(text: str, w_start: int) -> int:
+    """Where `clitic_regex` would start: clitics written before an opening quote (لـ"قوات) belong
+    to the match."""
+    start = w_start
+    if start > 0 and text[start - 1] in QUOTES:
+        start -= 1
+        while start > 0 and text[start - 1] in "وفبلك" and w_start - start < 3:
+            start -= 1
+        if start > 0 and text[start - 1].isalnum():
+            start = w_start - 1
+    return start
+
+
+def phrase_index(forms: Iterable[str]) -> PhraseIndex:
+    return PhraseIndex(forms)
+
+
+def prefiltered_matches(text: str, pattern: re.Pattern[str] | PhraseIndex, firsts: frozenset[str]) -> list[re.Match[str] | PhraseMatch]:
+    """`pattern.finditer(text)` for a clitic_regex (or a PhraseIndex), tried only at words whose
+    bare form starts a phrase: the same matches, far faster for tables with hundreds of phrases."""
+    out: list[re.Match[str] | PhraseMatch] = []
     forms, all_forms = _vocabulary(text)
     hits = firsts.intersection(all_forms)
     if not hits:
@@ -224,6 +315,12 @@ def prefiltered_matches(text: str, pattern: re.Pattern[str], firsts: frozenset[s
     done = 0
     for w_start in sorted(i for w in words for i in word_starts(text, w)):
         if w_start < done:
+            continue
+        if isinstance(pattern, PhraseIndex):
+            pm = pattern.match(text, w_start)
+            if pm is not None:
+                out.append(pm)
+                done = pm.end()
             continue
         m = pattern.match(text, w_start)
         start = w_start
