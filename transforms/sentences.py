@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from transforms.normalize import search_form
 
@@ -236,34 +236,37 @@ class PhraseMatch:
 
 
 class PhraseIndex:
-    """The phrases of a table (search form) by their first word: matches what `clitic_regex`
-    matches (clitics و ف ب ل ك on the first word, لل for ل + ال, spaces and quote marks between
-    words, whole words only, the longest phrase first) without a regex of thousands of
-    alternatives."""
+    """The phrases of a table (search form) as a word trie: matches what `clitic_regex` matches
+    (clitics و ف ب ل ك on the first word, لل for ل + ال, spaces and quote marks between words,
+    whole words only, the longest phrase) without a regex of thousands of alternatives."""
 
     def __init__(self, forms: Iterable[str]) -> None:
-        by_first: dict[str, list[tuple[str, ...]]] = {}
+        self.trie: dict[str, Any] = {}
         for form in set(forms):
-            words = tuple(form.split())
-            if words:
-                by_first.setdefault(words[0], []).append(words)
-        # longest first, as the regex alternation is ordered (by characters, then text)
-        self.by_first = {k: sorted(v, key=lambda w: (-len(" ".join(w)), " ".join(w))) for k, v in by_first.items()}
+            words = form.split()
+            if not words:
+                continue
+            node = self.trie
+            for w in words:
+                node = node.setdefault(w, {})
+            node[""] = True  # a phrase ends here
 
-    def _rest(self, text: str, pos: int, words: tuple[str, ...]) -> int | None:
-        """End of the phrase's words after the first one, starting at pos, or None."""
-        n = len(text)
-        for w in words[1:]:
+    def _longest(self, text: str, node: dict[str, Any], pos: int) -> int | None:
+        """End of the longest phrase that continues from `node` at pos (after its first word)."""
+        best = pos if "" in node else None
+        while True:
             sep = _SEPARATOR.match(text, pos)
             if sep is None:
-                return None
-            pos = sep.end()
-            if not text.startswith(w, pos):
-                return None
-            pos += len(w)
-        if pos < n and _is_word_char(text[pos]):
-            return None
-        return pos
+                return best
+            run = _WORD_RUN.match(text, sep.end())
+            if run is None:
+                return best
+            nxt = node.get(run.group(0))
+            if nxt is None:
+                return best
+            node, pos = nxt, run.end()
+            if "" in node:
+                best = pos
 
     def match(self, text: str, w_start: int) -> PhraseMatch | None:
         run = _WORD_RUN.match(text, w_start)
@@ -278,11 +281,12 @@ class PhraseIndex:
             if prefix.endswith("ل") and rest.startswith("ل"):
                 cands.append(("ال" + rest[1:], rest))  # للتحالف: ل + التحالف, the name is "لتحالف"
             for first, written in cands:
-                for words in self.by_first.get(first, ()):
-                    end = self._rest(text, w_end, words)
-                    if end is not None:
-                        name_start = w_end - len(written)
-                        return PhraseMatch(text, _match_start(text, w_start), name_start, end)
+                node = self.trie.get(first)
+                if node is None:
+                    continue
+                end = self._longest(text, node, w_end)
+                if end is not None:
+                    return PhraseMatch(text, _match_start(text, w_start), w_end - len(written), end)
         return None
 
 
