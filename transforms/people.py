@@ -28,6 +28,7 @@ from transforms.sentences import (
     sf,
     tokenize,
     trigger_flags,
+    word_starts,
 )
 
 MIN_WORDS = 2
@@ -463,16 +464,24 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
     if not by_surname:
         return out
     taken = [(p.start, p.end) for p in people]
-    for run in _ARABIC_RUN.finditer(text):
-        word = run.group(0)
+    # only the distinct words of the article that carry a surname are looked for in the text
+    distinct = set(_ARABIC_RUN.findall(text))
+    wanted = {w for w in distinct if any(_surname_key(b) in by_surname for b in bases(w))}
+    if not wanted:
+        return out
+    for w_start in sorted(i for w in wanted for i in word_starts(text, w)):
+        run = _ARABIC_RUN.match(text, w_start)
+        if run is None or run.group(0) not in wanted:
+            continue
+        word, end = run.group(0), run.end()
         for b in bases(word):
             key = _surname_key(b)
             owners = by_surname.get(key)
-            if not owners or len(owners) != 1 or run.start() < first_seen[key]:
+            if not owners or len(owners) != 1 or w_start < first_seen[key]:
                 continue
-            start = run.end() - len(b)
+            start = end - len(b)
             if any(a <= start < e for a, e in taken):
                 break
-            out.append(Mention("person", b, next(iter(owners)), start, run.end(), _sentence(sentences, start)))
+            out.append(Mention("person", b, next(iter(owners)), start, end, _sentence(sentences, start)))
             break
     return out
