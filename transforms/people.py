@@ -28,7 +28,7 @@ from transforms.sentences import (
     sf,
     tokenize,
     trigger_flags,
-    word_starts,
+    word_positions,
 )
 
 MIN_WORDS = 2
@@ -465,15 +465,12 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
         return out
     taken = [(p.start, p.end) for p in people]
     # only the distinct words of the article that carry a surname are looked for in the text
-    distinct = set(_ARABIC_RUN.findall(text))
-    wanted = {w for w in distinct if any(_surname_key(b) in by_surname for b in bases(w))}
+    positions = word_positions(text)
+    wanted = {w for w in positions if _ARABIC_RUN.fullmatch(w) and any(_surname_key(b) in by_surname for b in bases(w))}
     if not wanted:
         return out
-    for w_start in sorted(i for w in wanted for i in word_starts(text, w)):
-        run = _ARABIC_RUN.match(text, w_start)
-        if run is None or run.group(0) not in wanted:
-            continue
-        word, end = run.group(0), run.end()
+    for w_start, word in sorted((i, w) for w in wanted for i in positions[w]):
+        end = w_start + len(word)
         for b in bases(word):
             key = _surname_key(b)
             owners = by_surname.get(key)

@@ -85,6 +85,7 @@ def clear_token_cache() -> None:
     """Forget the tokens of the last article (called once per article by extract_facts)."""
     _tokenize.cache_clear()
     _vocabulary.cache_clear()
+    word_positions.cache_clear()
     _sentence_words.cache_clear()
 
 
@@ -186,10 +187,19 @@ def trigger_flags(sentences: list[Span], triggers: frozenset[str]) -> list[bool]
 
 
 @lru_cache(maxsize=2)
+def word_positions(text: str) -> dict[str, list[int]]:
+    """Where every word run of a text starts (once per article; what `word_starts` finds)."""
+    out: dict[str, list[int]] = {}
+    for m in _WORD_RUN.finditer(text):
+        out.setdefault(m.group(0), []).append(m.start())
+    return out
+
+
+@lru_cache(maxsize=2)
 def _vocabulary(text: str) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """Every distinct word run of a text with its bare forms, and the union of those forms:
     built once per article, shared by the alias and gazetteer passes."""
-    distinct = set(_WORD_RUN.findall(text))
+    distinct = set(word_positions(text))
     forms = dict(zip(distinct, map(bases, distinct), strict=True))
     return forms, frozenset(chain.from_iterable(forms.values()))
 
@@ -317,7 +327,8 @@ def prefiltered_matches(text: str, pattern: re.Pattern[str] | PhraseIndex, first
         return out
     words = [w for w, bs in forms.items() if not hits.isdisjoint(bs)]
     done = 0
-    for w_start in sorted(i for w in words for i in word_starts(text, w)):
+    positions = word_positions(text)
+    for w_start in sorted(i for w in words for i in positions[w]):
         if w_start < done:
             continue
         if isinstance(pattern, PhraseIndex):
