@@ -7,6 +7,7 @@ was passed in (for the pipeline: `Article.body_search`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -148,10 +149,17 @@ def sf(text: str) -> str:
     return " ".join(search_form(text).split())
 
 
+_STARTS: tuple[list[Span], list[int]] = ([], [])  # the last sentence list (held, so compared by identity) and its starts
+
+
 def sentence_at(sentences: list[Span], pos: int) -> Span | None:
-    for s in sentences:
-        if s.start <= pos < s.end:
-            return s
+    """The sentence that holds pos (sentences in text order, as split_sentences gives them)."""
+    global _STARTS  # noqa: PLW0603  # a one-entry cache: the extractors of one article ask for the same list
+    if _STARTS[0] is not sentences or len(_STARTS[1]) != len(sentences):
+        _STARTS = (sentences, [x.start for x in sentences])
+    k = bisect_right(_STARTS[1], pos) - 1
+    if k >= 0 and sentences[k].start <= pos < sentences[k].end:
+        return sentences[k]
     return None
 
 
