@@ -33,18 +33,22 @@ class Facts:
 
 def extract_facts(body: str, body_search: str, title: str | None = None) -> Facts:
     """Mentions and figures of one article; offsets are into `body`. With a `title`, the title's
-    facts follow, with `part = 'title'` and offsets into the title (a name or a toll that only the
-    headline gives is a fact of the article too)."""
-    facts = _extract(body, body_search)
-    if title and title.strip():
-        head = _extract(title, search_form(title))
-        base = len(facts.figures)
-        facts.mentions.extend(replace(m, part="title") for m in head.mentions)
-        facts.figures.extend(
-            replace(f, part="title", figure_no=f.figure_no + base, of_figure=None if f.of_figure is None else f.of_figure + base)
-            for f in head.figures
-        )
-    return facts
+    facts come first, with `part = 'title'` and offsets into the title (a name or a toll that only
+    the headline gives is a fact of the article too); title and body are read as one text, so a
+    later short form in the body resolves to a full name of the title."""
+    if not title or not title.strip() or "\n" in title:
+        return _extract(body, body_search)
+    # one pass over "title \n body" (a line break ends a sentence), then offsets split by part
+    cut = len(title) + 1
+    both = _extract(title + "\n" + body, search_form(title) + "\n" + body_search)
+    mentions = [
+        replace(m, part="title") if m.start < cut else replace(m, start=m.start - cut, end=m.end - cut) for m in both.mentions
+    ]
+    figures = [
+        replace(f, part="title") if (f.start or 0) < cut else replace(f, start=(f.start or 0) - cut, end=(f.end or 0) - cut)
+        for f in both.figures
+    ]
+    return Facts(mentions=mentions, figures=figures)
 
 
 def _extract(body: str, body_search: str) -> Facts:
