@@ -93,3 +93,17 @@ def test_head_noun_without_a_definite_name_is_not_an_organisation() -> None:
 
 def test_listed_actor_has_its_arabic_name() -> None:
     assert orgs("وقال مسؤول في البنتاغون إن") == [("البنتاغون", "US Department of Defense", "وزارة الدفاع الأمريكية")]
+
+
+def test_quoted_only_form_counts_in_quotes() -> None:
+    assert [c for _s, c, _a in orgs("وقالت مصادر لـ«الشرق الأوسط» إن الهجوم فشل.")] == ["Asharq Al-Awsat"]
+    assert orgs("تشهد منطقة الشرق الأوسط توترا.") == []
+
+
+def test_head_noun_with_a_quoted_name() -> None:
+    got = orgs("وأعلن لواء «سيوف الحق» مسؤوليته عن الهجوم.")
+    assert [s for s, _c, _a in got] == ["لواء «سيوف الحق»"]
+
+
+def test_bare_regime_is_the_syrian_government() -> None:
+    assert [c for _s, c, _a in orgs("واتهمت المعارضة النظام بقصف المدينة.")] == ["Syrian government"]

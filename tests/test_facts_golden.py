@@ -28,6 +28,7 @@ def facts_json(path: Path) -> dict[str, Any]:
     result = transform_document(RawDocument(input_ref=str(path), content=path.read_bytes(), media_type="text"))
     assert result.article is not None
     body = result.article.body
+    title = result.article.title or ""
     mentions = [
         {
             "kind": m.kind,
@@ -37,11 +38,12 @@ def facts_json(path: Path) -> dict[str, Any]:
             "start": m.start,
             "end": m.end,
             "admin1": m.admin1,
+            "part": m.part,
         }
         for m in result.mentions
     ]
-    for x in result.mentions:  # offsets point at the surface in body, the article's own text
-        assert body[x.start : x.end] == x.surface, x
+    for x in result.mentions:  # offsets point at the surface in body (or the title), the article's own text
+        assert (title if x.part == "title" else body)[x.start : x.end] == x.surface, x
         assert search_form(x.surface) == x.surface_search, x
         assert x.sentence is not None and x.surface in x.sentence, x
     figures = [
@@ -50,14 +52,15 @@ def facts_json(path: Path) -> dict[str, Any]:
             "count_low": f.count_low,
             "count_high": f.count_high,
             "qualifier": f.qualifier,
-            "text": body[f.start or 0 : f.end or 0],
+            "text": (title if f.part == "title" else body)[f.start or 0 : f.end or 0],
             "of_figure": f.of_figure,
             "scope": f.scope,
+            "part": f.part,
         }
         for f in result.figures
     ]
     for n, f in enumerate(result.figures):
-        assert f.figure_no == n and body[f.start or 0 : f.end or 0] in f.sentence, f
+        assert f.figure_no == n and (title if f.part == "title" else body)[f.start or 0 : f.end or 0] in f.sentence, f
     people = sorted({m.canonical for m in result.mentions if m.kind == "person"})
     orgs = sorted({m.canonical for m in result.mentions if m.kind == "org"})
     places = sorted({m.canonical for m in result.mentions if m.kind == "place"})

@@ -123,3 +123,32 @@ def test_public_figure_named_alone() -> None:
 
 def test_date_words_are_not_a_nisba() -> None:
     assert people("وفي رجب الماضي عاد الأهالي.") == []
+
+
+def body_people(text: str) -> list[str]:
+    from transforms.facts import extract_facts  # the whole path, body spelling included
+
+    body = safe_text(text)
+    return [m.surface for m in extract_facts(body, search_form(body)).mentions if m.kind == "person"]
+
+
+def test_the_preposition_ala_is_not_the_name_ali() -> None:
+    assert body_people("وحث على المجتمع الدولي التحرك.") == []
+    assert body_people("وقال مصطفى علي إن الوضع صعب.") == ["مصطفى علي"]
+    assert body_people("وأكد جون كيري على دعم الحل.") == ["جون كيري"]
+
+
+def test_words_with_a_pronoun_are_not_a_name() -> None:
+    assert body_people("وقال مسؤول، مشترطا عدم نشر اسمه، إن الهجوم فشل.") == []
+
+
+def test_family_name_that_is_also_a_title() -> None:
+    assert body_people("وقال سامر الشيخ إن الطريق مغلقة.") == ["سامر الشيخ"]
+
+
+def test_later_short_form_takes_the_full_name() -> None:
+    body = safe_text("وقال رامي عبد الرحمن إن القصف مستمر. وأضاف عبد الرحمن أن الحصيلة سترتفع.")
+    from transforms.facts import extract_facts  # the whole path
+
+    people_found = [(m.surface, m.canonical) for m in extract_facts(body, search_form(body)).mentions if m.kind == "person"]
+    assert {c for _s, c in people_found} == {"رامي عبد الرحمن"}

@@ -18,7 +18,18 @@ from functools import lru_cache
 
 from core import datafile
 from transforms.records import Mention
-from transforms.sentences import Span, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf, tokenize, trigger_flags
+from transforms.sentences import (
+    PhraseIndex,
+    Span,
+    bases,
+    first_words,
+    phrase_index,
+    prefiltered_matches,
+    sentence_at,
+    sf,
+    tokenize,
+    trigger_flags,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +42,9 @@ class ActorTable:
     heads_definite: frozenset[str]  # heads with the article that need an adjective (الجيش التركي)
     name_stop: frozenset[str]  # words that end an organisation's name
     adjectives: frozenset[str]  # definite adjectives that may follow a name (الحر، العليا)
-    full: re.Pattern[str]
-    short: re.Pattern[str] | None
+    quoted: dict[str, str]  # form -> canonical, counted only inside quote marks
+    full: PhraseIndex
+    short: PhraseIndex | None
     full_firsts: frozenset[str]
     short_firsts: frozenset[str]
 
@@ -47,6 +59,7 @@ class ActorSpec:
     type: str = "org"  # armed_group, armed_force, media ...
     anaphora: tuple[str, ...] = ()
     canonical_ar: str | None = None  # the Arabic name (default: the first Arabic alias)
+    quoted: tuple[str, ...] = ()  # forms that name the actor only inside quote marks («الشرق الأوسط»)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +78,7 @@ def build_actor_table(data: AliasesFile) -> ActorTable:
     anaphora: dict[str, str] = {}
     kinds: dict[str, str] = {}
     arabic: dict[str, str] = {}
+    quoted: dict[str, str] = {}
     for actor in data.actors:
         name = actor.canonical
         kinds[name] = actor.type
@@ -75,7 +89,9 @@ def build_actor_table(data: AliasesFile) -> ActorTable:
             canonical.setdefault(sf(alias), name)
         for alias in actor.anaphora:
             anaphora.setdefault(sf(alias), name)
-    short = clitic_regex(anaphora) if anaphora else None
+        for alias in actor.quoted:
+            quoted.setdefault(sf(alias), name)
+    short = phrase_index(anaphora) if anaphora else None
     return ActorTable(
         canonical,
         anaphora,
@@ -85,7 +101,8 @@ def build_actor_table(data: AliasesFile) -> ActorTable:
         frozenset(sf(x) for x in data.heads_definite),
         frozenset(sf(x) for x in data.name_stop),
         frozenset(sf(x) for x in data.adjectives),
-        clitic_regex(canonical),
+        quoted,
+        phrase_index(canonical),
         short,
         first_words(canonical),
         first_words(anaphora),
@@ -134,9 +151,29 @@ def extract_actors(text: str, sentences: list[Span], table: ActorTable | None = 
                 continue
             s = sentence_at(sentences, start)
             out.append(Mention("org", m.group("name"), canonical, start, end, s.text if s else None, canonical_ar=t.arabic.get(canonical)))
+    if t.quoted:
+        taken = [(x.start, x.end) for x in out]
+        for form, canonical in t.quoted.items():
+            for pos in _quoted_at(text, form):
+                if not any(a < pos + len(form) and pos < b for a, b in taken):
+                    s = sentence_at(sentences, pos)
+                    sentence = s.text if s else None
+                    out.append(Mention("org", form, canonical, pos, pos + len(form), sentence, canonical_ar=t.arabic.get(canonical)))
     if t.heads:
         out.extend(_by_head(sentences, t, [(x.start, x.end) for x in out]))
     return sorted(out, key=lambda x: x.start)
+
+
+def _quoted_at(text: str, form: str) -> list[int]:
+    """Starts of `form` standing between quote marks ("«الشرق الأوسط»" in search form)."""
+    out = []
+    i = text.find(form)
+    while i >= 0:
+        j = i + len(form)
+        if i > 0 and text[i - 1] in "\"'" and j < len(text) and text[j] in "\"'":
+            out.append(i)
+        i = text.find(form, j)
+    return out
 
 
 def _is_word(text: str) -> bool:
@@ -159,6 +196,17 @@ def _by_head(sentences: list[Span], t: ActorTable, taken: list[tuple[int, int]])
                 continue
             last = None
             k = i + 1
+            if k < len(tokens) and tokens[k].text in "\"'" and not definite:
+                close = next((m for m in range(k + 1, min(len(tokens), k + 6)) if tokens[m].text in "\"'"), None)
+                if close is not None and close > k + 1 and all(_is_word(tokens[m].text) for m in range(k + 1, close)):
+                    start = tokens[i].start + _clitics(tokens[i].text, bs, t)
+                    end = tokens[close].end
+                    if not any(a < end and start < b for a, b in taken):  # "لواء «حيدر الكرار»": a quoted name
+                        surface = s.text[start - s.start : end - s.start]
+                        out.append(Mention("org", surface, " ".join(surface.replace('"', " ").split()), start, end, s.text))
+                        taken.append((start, end))
+                    i = close + 1
+                    continue
             while k < len(tokens) and k - i <= 4:
                 w = tokens[k].text
                 if not _is_word(w) or w in t.name_stop or any(b in t.name_stop for b in bases(w)[1:2]):

@@ -12,10 +12,12 @@ checks odd and random input).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from transforms.actors import extract_actors
 from transforms.figures import extract_figures
+from transforms.normalize import search_form
 from transforms.offsets import OffsetMap
 from transforms.people import extract_people
 from transforms.places import extract_places
@@ -29,8 +31,27 @@ class Facts:
     figures: list[Figure] = field(default_factory=list)
 
 
-def extract_facts(body: str, body_search: str) -> Facts:
-    """Mentions and figures of one article; offsets are into `body`."""
+def extract_facts(body: str, body_search: str, title: str | None = None) -> Facts:
+    """Mentions and figures of one article; offsets are into `body`. With a `title`, the title's
+    facts come first, with `part = 'title'` and offsets into the title (a name or a toll that only
+    the headline gives is a fact of the article too); title and body are read as one text, so a
+    later short form in the body resolves to a full name of the title."""
+    if not title or not title.strip() or "\n" in title:
+        return _extract(body, body_search)
+    # one pass over "title \n body" (a line break ends a sentence), then offsets split by part
+    cut = len(title) + 1
+    both = _extract(title + "\n" + body, search_form(title) + "\n" + body_search)
+    mentions = [
+        replace(m, part="title") if m.start < cut else replace(m, start=m.start - cut, end=m.end - cut) for m in both.mentions
+    ]
+    figures = [
+        replace(f, part="title") if (f.start or 0) < cut else replace(f, start=(f.start or 0) - cut, end=(f.end or 0) - cut)
+        for f in both.figures
+    ]
+    return Facts(mentions=mentions, figures=figures)
+
+
+def _extract(body: str, body_search: str) -> Facts:
     text = body_search
     sentences = split_sentences(text)
     orgs = extract_actors(text, sentences)
@@ -43,6 +64,27 @@ def extract_facts(body: str, body_search: str) -> Facts:
     figures = extract_figures(sentences)
     clear_token_cache()  # the cache serves the extractors of one article, not the next one
     return to_body(body, body_search, sentences, mentions, figures)
+
+
+_NOT_IN_NAME = re.compile(r"(?:^|\s)(?:على|إلى|الى|حتى)(?:\s|$)")
+_PRONOUN_END = re.compile(r"[\u0621-\u064a]{2,}(?:ه|ها|هم|هما|هن)$")
+_NAMES_IN_HA = frozenset({"الله", "طه", "نصرالله", "عبدالله"})
+
+
+def _person_in_body(body: str, a: int, b: int) -> int | None:
+    """What the article's own spelling says about a person found in the search form: the name
+    ends before a preposition that the search form confused with a name (على / علي); a word that
+    ends in a pronoun (اسمه، إيقافها) is no name. The end to keep, or None to drop the mention."""
+    surface = body[a:b]
+    m = _NOT_IN_NAME.search(surface)
+    if m is not None:
+        if m.start() == 0 or len(surface[: m.start()].split()) < 2:
+            return None
+        surface = surface[: m.start()]
+    words = surface.split()
+    if any(_PRONOUN_END.search(w) and w not in _NAMES_IN_HA for w in words):
+        return None
+    return a + len(surface)
 
 
 _QUOTES = str.maketrans(dict.fromkeys('"«»“”\'', " "))
@@ -70,8 +112,18 @@ def to_body(body: str, body_search: str, sentences: list[Span], mentions: list[M
         return cache[s.start]
 
     out_m = []
-    for m in mentions:
+    for found in mentions:
+        m = found
         a, b = omap.start(m.start), omap.end(m.end)
+        if m.kind == "person":
+            cut = _person_in_body(body, a, b)
+            if cut is None:
+                continue
+            if cut < b:
+                b = cut
+                short = body_search[m.start : m.start + len(search_form(body[a:b]))]
+                canonical = short if search_form(m.canonical).startswith(short + " ") else m.canonical
+                m = replace(m, surface=short, canonical=canonical, end=m.start + len(short))
         out_m.append(
             replace(
                 m,

@@ -185,6 +185,7 @@ def _is_noun(word: str, rules: FigureRules) -> bool:
 
 
 _QUOTE = frozenset({'"', "'"})
+_PARENS = frozenset({"(", ")"})
 Count = tuple[int | None, int | None, str, int]  # low, high, qualifier, index of the last (or first) token
 
 
@@ -235,7 +236,7 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
     k = j
     while k < len(tokens) and gap <= FAR_GAP:
         word = tokens[k].text
-        if word in _QUOTE:
+        if word in _QUOTE or word in _PARENS:
             k += 1
             continue
         if not any(ch.isalnum() for ch in word):
@@ -270,6 +271,9 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
                         return 2, None, "at_least", m + post[0] - 1
                 return 2, 2, "exact", k
             if word in rules.singular_acc or (only_fillers and word in rules.singular):
+                post = qualifier_after(tokens, k + 1)  # "مقتل عنصر على الأقل"
+                if post is not None and post[1] == "at_least":
+                    return 1, None, "at_least", k + post[0]
                 return 1, 1, "exact", k
             if only_fillers and word in rules.others:
                 return 2, None, "vague", k
@@ -341,10 +345,14 @@ def _skip_phrase(tokens: list[Token], k: int, rules: FigureRules) -> int:
     """Past a short complement of a count ("من جبهة النصرة", "في ريف دمشق", "بتهمة الزنا"): up to
     four words with no punctuation, no number and no trigger, that end before و or an additive
     joiner followed by a count. Returns k itself when no such phrase is there."""
-    for m in range(k, min(len(tokens), k + 5)):
+    for m in range(k, min(len(tokens), k + 7)):
         if _joiner_at(tokens, m, rules) or (tokens[m].text.startswith("و") and quantity_at(tokens, m) is not None):
             return m
         word = tokens[m].text
+        if word in ("،", ",") and m + 1 < len(tokens) and (_joiner_at(tokens, m + 1, rules) or tokens[m + 1].text.startswith("و")):
+            continue  # "18 عنصراً من جبهة النصرة، وسبعة من الفرقة 30"
+        if word in _QUOTE or word in _PARENS:
+            continue
         if not word.isalpha() or quantity_at(tokens, m) is not None or not rules.first_words.isdisjoint(bases(word)):
             return k
     return k
@@ -416,6 +424,15 @@ def _breakdowns(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[i
     """Parts of a count that ends at token k-1: "بينهم 7 أطفال و3 نساء", "بينهم طفل",
     "بينهم امرأتان", "بينهم عدد من الأطفال" -> (low, high, qualifier, first, last) for each part."""
     out: list[tuple[int | None, int | None, str, int, int]] = []
+    for m in range(k, min(len(tokens), k + 6)):  # past a short phrase: "368 شخصاً خلال الشهر الماضي، بينهم"
+        word = tokens[m].text
+        if word in rules.breakdown or (word == "من" and m + 1 < len(tokens) and tokens[m + 1].text in rules.breakdown):
+            k = m
+            break
+        if word in ("،", ",") or word in _QUOTE:
+            continue
+        if not word.isalpha() or quantity_at(tokens, m) is not None or not rules.first_words.isdisjoint(bases(word)):
+            break
     if k < len(tokens) and tokens[k].text in ("،", ","):
         k += 1
     if k + 1 < len(tokens) and tokens[k].text == "من" and tokens[k + 1].text in rules.breakdown:

@@ -17,16 +17,18 @@ from functools import lru_cache
 from core import datafile
 from transforms.records import Mention
 from transforms.sentences import (
+    PhraseIndex,
     Span,
     Token,
     bases,
-    clitic_regex,
     first_words,
+    phrase_index,
     prefiltered_matches,
     sentence_at,
     sf,
     tokenize,
     trigger_flags,
+    word_positions,
 )
 
 MIN_WORDS = 2
@@ -54,7 +56,7 @@ class PeopleRules:
     suffixes: frozenset[str]
     org_words: tuple[str, ...]
     known: dict[str, str]  # skeleton -> canonical
-    known_pattern: re.Pattern[str] | None
+    known_pattern: PhraseIndex | None
     role_firsts: frozenset[str]
     role_words: frozenset[str]  # words of roles: "المتحدث" ends a name
     known_firsts: frozenset[str]
@@ -128,7 +130,7 @@ def build_people_rules(data: PeopleFile) -> PeopleRules:
         suffixes=words(data.suffixes),
         org_words=tuple(sf(x) for x in data.org_words),
         known=known,
-        known_pattern=clitic_regex(forms) if forms else None,
+        known_pattern=phrase_index(forms) if forms else None,
         role_firsts=frozenset(r[0] for r in roles),
         known_firsts=first_words(forms),
         role_words=frozenset(w for r in roles for w in r if len(w) > 3 and w != "باسم") | words(data.role_words),
@@ -168,15 +170,21 @@ def _is_name_word(tok: Token, rules: PeopleRules, blocked: set[str]) -> bool:
     return not (w in rules.titles or w in rules.role_words or any(b in rules.stop for b in bases(w)) or w in blocked)
 
 
+def _plural_participle(word: str) -> bool:
+    return word.startswith("ال") and word.endswith(("ين", "ون")) and len(word) >= 7
+
+
 def _ali(tokens: list[Token], k: int, n: int, rules: PeopleRules, blocked: set[str]) -> bool:
-    """علي (Ali) and على (on) share a search form: inside a name, between two name words, it is Ali."""
-    return (
-        n >= 1
-        and tokens[k].text == "علي"
-        and k + 1 < len(tokens)
-        and _is_name_word(tokens[k + 1], rules, blocked)
-        and not tokens[k + 1].text.startswith("ال")
-    )
+    """A word the name-word test refuses that is still part of a name: علي (Ali and على "on" share
+    a search form: the article's own spelling decides), or a title word that is a family name."""
+    if n < 1:
+        return False
+    word = tokens[k].text
+    if word == "علي":
+        return True  # the article's own spelling decides later (extract_facts cuts a name at على)
+    # a title word right after a given name is a family name ("سامر الشيخ")
+    after_given = tokens[k - 1].text in rules.given_forms
+    return word in rules.titles and after_given and k + 1 < len(tokens) and not _is_name_word(tokens[k + 1], rules, blocked)
 
 
 def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str], first_skip: int = 0) -> tuple[int, int] | None:
@@ -210,8 +218,8 @@ def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str
         k += 1
     if last is None:
         return None
-    # a name does not end on a particle (أبو)
-    while last >= first and tokens[last].text in rules.particles:
+    # a name does not end on a particle (أبو), nor on a plural participle ("الحلبي الخاضعين")
+    while last >= first and (tokens[last].text in rules.particles or (last - first >= 2 and _plural_participle(tokens[last].text))):
         last -= 1
     words = [t.text for t in tokens[first : last + 1] if len(t.text) > 1]
     if len(words) < MIN_WORDS:
@@ -237,8 +245,8 @@ def _candidates(sentence: Span, rules: PeopleRules, blocked: set[str]) -> list[_
     while i < len(tokens):
         base = bases(tokens[i].text)
         got: tuple[int, int] | None = None
-        if not rules.titles.isdisjoint(base):
-            k = i + 1
+        if not rules.titles.isdisjoint(base) and not (i > 0 and tokens[i - 1].text in rules.given_forms):
+            k = i + 1  # (after a given name "الشيخ" is a family name: "حسان الشيخ")
             while k < len(tokens) and k - i <= 6 and (tokens[k].text in rules.title_fillers or tokens[k].text.startswith("ال")):
                 if tokens[k].text in rules.titles:
                     break
@@ -332,7 +340,8 @@ def _lexicon_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[
     if context_needed:
         prev = tokens[i - 1].text if i > 0 else ""
         prev_bases = set(bases(prev))
-        in_context = bool(prev_bases & (rules.reporting | rules.titles | rules.role_words)) or prev in ("،", ",")
+        kunya = _given_name(word, rules.kunya) is not None
+        in_context = bool(prev_bases & (rules.reporting | rules.titles | rules.role_words)) or (kunya and prev in ("،", ","))
         if not in_context and not _nisba(tokens[b].text):
             return None, 0
     return (a, b), skip
@@ -359,12 +368,19 @@ def extract_people(
     for org in orgs or []:
         blocked.update(org.surface.replace('"', " ").split())
     found: list[tuple[_Found, str | None]] = []  # (span, org canonical when a signature is an org)
+    place_spans = [(m.start, m.end) for m in places or []]
     for s, hit in zip(sentences, trigger_flags(sentences, r.triggers), strict=True):
         if hit:  # a sentence without a title or a role has no candidate
-            found.extend((f, None) for f in _candidates(s, r, blocked))
+            for f in _candidates(s, r, blocked):
+                first = f.surface.split()[0] if f.surface.split() else ""
+                if first in r.kunya and any(a < f.end and f.start < b for a, b in place_spans):
+                    continue  # "أبو الظهور العسكري": a place named like a kunya
+                found.append((f, None))
+    known_found: set[int] = set()
     if r.known_pattern is not None:
         for m in prefiltered_matches(text, r.known_pattern, r.known_firsts):
             found.append((_Found(m.start("name"), m.end("name"), m.group("name")), None))
+            known_found.add(m.start("name"))
     orgs_out: list[Mention] = []
     for m in _SIGNATURE.finditer(text) if "(@" in text else ():
         name = m.group("name").strip(" \"'")
@@ -380,8 +396,8 @@ def extract_people(
     # drop overlaps with organisations, then duplicates (same span: keep the longest)
     spans: dict[int, _Found] = {}
     for f, _ in found:
-        if any(a < f.end and f.start < b for a, b in taken):
-            continue
+        if f.start not in known_found and any(a < f.end and f.start < b for a, b in taken):
+            continue  # inside an organisation's name (a listed person stays: "نظام بشار الأسد")
         cur = spans.get(f.start)
         if cur is None or f.end > cur.end:
             spans[f.start] = f
@@ -400,6 +416,8 @@ def extract_people(
         clean = _clean(f.surface, r)
         key = skeleton(clean)
         earlier = next((c for k, form, c in seen if k == key and _close(form, clean)), None)
+        if earlier is None and len(clean.split()) >= 2:  # "عبد الرحمن" after "رامي عبد الرحمن"
+            earlier = next((c for _k, form, c in seen if form.endswith(" " + clean)), None)
         canonical = r.known.get(key) or earlier or _loose_known(key, r) or clean
         seen.append((key, clean, canonical))
         mentions.append(Mention("person", f.surface, canonical, f.start, f.end, _sentence(sentences, f.start)))
@@ -446,16 +464,21 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
     if not by_surname:
         return out
     taken = [(p.start, p.end) for p in people]
-    for run in _ARABIC_RUN.finditer(text):
-        word = run.group(0)
+    # only the distinct words of the article that carry a surname are looked for in the text
+    positions = word_positions(text)
+    wanted = {w for w in positions if _ARABIC_RUN.fullmatch(w) and any(_surname_key(b) in by_surname for b in bases(w))}
+    if not wanted:
+        return out
+    for w_start, word in sorted((i, w) for w in wanted for i in positions[w]):
+        end = w_start + len(word)
         for b in bases(word):
             key = _surname_key(b)
             owners = by_surname.get(key)
-            if not owners or len(owners) != 1 or run.start() < first_seen[key]:
+            if not owners or len(owners) != 1 or w_start < first_seen[key]:
                 continue
-            start = run.end() - len(b)
+            start = end - len(b)
             if any(a <= start < e for a, e in taken):
                 break
-            out.append(Mention("person", b, next(iter(owners)), start, run.end(), _sentence(sentences, start)))
+            out.append(Mention("person", b, next(iter(owners)), start, end, _sentence(sentences, start)))
             break
     return out

@@ -26,11 +26,12 @@ from importlib import resources
 from core import datafile
 from transforms.records import Mention
 from transforms.sentences import (
+    PhraseIndex,
     Span,
     Token,
     bases,
-    clitic_regex,
     first_words,
+    phrase_index,
     prefiltered_matches,
     sentence_at,
     sf,
@@ -54,7 +55,7 @@ class Place:
 @dataclass(frozen=True, slots=True)
 class Gazetteer:
     by_name: dict[str, tuple[Place, ...]]
-    pattern: re.Pattern[str]
+    pattern: PhraseIndex
     context: frozenset[str]
     org_heads: frozenset[str]
     settlement: dict[str, str]
@@ -108,7 +109,7 @@ def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
     frozen = {k: tuple(sorted(v, key=lambda p: rank.get(p.kind, len(rank)))) for k, v in by_name.items()}
     return Gazetteer(
         by_name=frozen,
-        pattern=clitic_regex(frozen),
+        pattern=phrase_index(frozen),
         context=frozenset(sf(x) for x in rules.context),
         org_heads=frozenset(sf(x) for x in rules.org_heads),
         settlement={sf(k): v for k, v in rules.settlement.items()},

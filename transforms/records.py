@@ -63,6 +63,7 @@ class Mention:
     canonical_ar: str | None = None  # Arabic canonical name (places and actors)
     surface_search: str | None = None  # the surface in search form: body_search[start_search:end_search]
     sentence_search: str | None = None  # the sentence in search form
+    part: str = "body"  # body | title: where the mention stands (offsets are into that text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class Figure:
     figure_no: int = 0  # ordinal of the figure in its article (0, 1, ...)
     of_figure: int | None = None  # a breakdown ("بينهم 7 أطفال"): figure_no of its total
     scope: str = "event"  # event | cumulative (since 2011, yearly tolls) | stock (people held)
+    part: str = "body"  # body | title: where the figure stands (offsets are into that text)
 
 
 @dataclass(frozen=True, slots=True)

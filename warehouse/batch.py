@@ -92,6 +92,7 @@ def _child_rows(result: DocumentResult, article_id: str, run_id: str) -> dict[st
                 "canonical_ar": m.canonical_ar,
                 "surface_search": m.surface_search,
                 "sentence_search": m.sentence_search,
+                "part": m.part,
             }
             for m in result.mentions
         ],
@@ -110,6 +111,7 @@ def _child_rows(result: DocumentResult, article_id: str, run_id: str) -> dict[st
                 "figure_no": f.figure_no,
                 "of_figure": f.of_figure,
                 "scope": f.scope,
+                "part": f.part,
             }
             for f in result.figures
         ],

@@ -78,6 +78,7 @@ TABLES: dict[str, pa.Schema] = {
             pa.field("canonical_ar", pa.string()),
             pa.field("surface_search", pa.string()),
             pa.field("sentence_search", pa.string()),
+            pa.field("part", pa.string()),  # body | title: the text that start/end point into
         ]
     ),
     "figures": pa.schema(
@@ -96,6 +97,7 @@ TABLES: dict[str, pa.Schema] = {
             pa.field("figure_no", pa.int32()),  # ordinal of the figure in its article
             pa.field("of_figure", pa.int32()),  # a breakdown: figure_no of its total in the same article
             pa.field("scope", pa.string()),  # event | cumulative | stock
+            pa.field("part", pa.string()),  # body | title: the text that start/end point into
         ]
     ),
     "embeds": pa.schema(
