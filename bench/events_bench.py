@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import corpus
-from flows.inputs import jsonl_record
+from collect.inputs import jsonl_record
 from transforms.events import ArticleInput, Report, reports_of, resolve
 from transforms.pipeline import transform_document
 from transforms.records import RawDocument

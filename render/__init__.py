@@ -1,1 +1,3 @@
-"""Rendering: what the warehouse holds, drawn for people (the HTML report and its map)."""
+"""What people read: the HTML report (with its map of Syria's governorates), query output (table,
+csv, json), run summaries, the dry-run view of `news-etl extract`, progress bars. Imports core,
+transforms and warehouse."""

@@ -13,8 +13,9 @@ import pytest
 
 from tests.conftest import Cli
 from tests.golden_events.harness import HERE
-from warehouse.lake import LakeWriter, writer_lock
+from warehouse.lock import writer_lock
 from warehouse.paths import LakePaths
+from warehouse.writer import LakeWriter
 
 pytestmark = pytest.mark.slow
 

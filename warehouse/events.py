@@ -295,3 +295,12 @@ def resolve_events(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, *
         con.execute("ROLLBACK")
         raise
     return EventRun(len(stale), len(new), written, merges, full)
+
+
+def event_summary(run: EventRun) -> str | None:
+    """One line for a run's message (None when the run read no article)."""
+    if not run.articles_read and not run.full:
+        return None
+    what = "events rebuilt" if run.full else "events"
+    return (f"{what}: {run.reports} reports of {run.articles_read} articles read, {run.events_written} events written, "
+            f"{run.merges} merged")

@@ -39,6 +39,9 @@ ARTICLE_FIELDS: list[pa.Field] = [
     # partition columns (hive: source_id=.../pub_year=.../pub_month=...); 0 = no publication date
     pa.field("pub_year", pa.int32(), nullable=False),
     pa.field("pub_month", pa.int32(), nullable=False),
+    # how source_id was resolved: input | option | domain | site_name | short_link | byline | lead_in |
+    # appeal | default (transforms.records.Provenance); schema version 4, NULL in older rows
+    pa.field("source_from", pa.string()),
 ]
 
 TABLES: dict[str, pa.Schema] = {

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from flows.inputs import jsonl_record
+from collect.inputs import jsonl_record
 from transforms.events import ArticleInput, Report, Resolution, reports_of, resolve
 from transforms.pipeline import transform_document
 from transforms.records import RawDocument
