@@ -23,8 +23,10 @@ it is the other side of a near miss of that part):
 - per-incident F1: for each incident, the F1 of its articles against the best-matching event's
   labelled articles, averaged over incidents (macro; the large clusters do not decide it alone);
 - near misses merged (pairs labelled as different incidents that share an event);
-- hard-rule breaches: predicted pairs of articles that share no incident and whose incidents all
-  lie in other governorates, or all more than two days apart.
+- false pairs across governorates or days: predicted pairs of articles that share no incident and
+  whose labelled incidents all lie in other governorates, or all more than two days apart (the
+  shared event is then about something else both articles report, or misplaced; an event itself
+  never spans two governorates or more than two days: the data tests check every run).
 """
 
 from __future__ import annotations
@@ -225,7 +227,8 @@ def print_part(
     print(f"  reports with an event in the incident's governorate: {s.covered} of {s.report_rows}")
     merged = sum(s.near_merged.values())
     print(f"  near misses merged: {merged} of {s.near_total} {dict(sorted(s.near_merged.items()))}")
-    print(f"  merges across governorates: {s.breaches_gov}; more than two days apart: {s.breaches_days}")
+    print(f"  false pairs whose labelled incidents all lie in another governorate: {s.breaches_gov}; "
+          f"all more than two days apart: {s.breaches_days}")
     if not detail:
         return
     print("  per incident (F1 of its best event):")

@@ -78,6 +78,8 @@ class EventRules:
     weekday_prefixes: frozenset[str]
     reporting: frozenset[str]
     pluperfect: frozenset[str]
+    said_after: frozenset[str]
+    month_parts: dict[str, tuple[int, int]]
     actor_types: frozenset[str]
     perpetrator_before: frozenset[tuple[str, ...]]
     perpetrator_verbs: frozenset[str]
@@ -100,6 +102,8 @@ class DatesSpec:
     relative: dict[str, int]
     vague: dict[str, tuple[int, int]]  # [days back at most, days back at least]
     pluperfect: list[str]
+    said_after: list[str]
+    month_parts: dict[str, tuple[int, int]]
     weekday_prefixes: list[str]
     reporting: list[str]
 
@@ -159,6 +163,8 @@ def build_rules(data: EventsFile) -> EventRules:
         weekday_prefixes=frozenset(sf(x) for x in data.dates.weekday_prefixes),
         reporting=frozenset(sf(x) for x in data.dates.reporting),
         pluperfect=frozenset(sf(x) for x in data.dates.pluperfect),
+        said_after=frozenset(sf(x) for x in data.dates.said_after),
+        month_parts={sf(k): v for k, v in data.dates.month_parts.items()},
         actor_types=frozenset(data.actors.types),
         perpetrator_before=frozenset(_words(x) for x in data.actors.perpetrator_before),
         perpetrator_verbs=frozenset(sf(x) for x in data.actors.perpetrator_verbs),
@@ -407,9 +413,26 @@ def date_cues(sentence: str, published: date | None, rules: EventRules | None = 
             continue
         lo = date(int(m["year"]), month, 1)
         out.append(_DateCue(m.start(), lo, _month_end(lo.year, lo.month), "month", 0))
+    toks = _tokens(sentence)
+    month_of = {f: m for f, m in t.months.items() if " " not in f}
+    for i, tok in enumerate(toks[:-1]):
+        part = next((r.month_parts[f] for f in tok.forms if f in r.month_parts), None)
+        month = next((month_of[f] for f in toks[i + 1].forms if f in month_of), None)
+        if part is None or month is None or any(a <= tok.start < b for a, b in taken):
+            continue
+        year = published.year if published is not None else None
+        written = re.match(r"\s*(?:من\s+)?(?:عام\s+)?((?:19|20)\d\d)", sentence[toks[i + 1].end:])
+        if written:
+            year = int(written.group(1))
+        if year is None:
+            continue
+        if published is not None and not written and date(year, month, part[0]) > published:
+            year -= 1
+        lo = date(year, month, part[0])
+        hi = min(date(year, month, 1) + timedelta(days=part[1] - 1), _month_end(year, month))
+        out.append(_DateCue(tok.start, lo, hi, "month", 0))
     if published is None:
         return out
-    toks = _tokens(sentence)
     restated = bool(toks) and not r.pluperfect.isdisjoint(toks[0].forms)
     weekdays = t.weekdays
     for i, tok in enumerate(toks):
@@ -436,6 +459,12 @@ def date_cues(sentence: str, published: date | None, rules: EventRules | None = 
     return out
 
 
+def _said(sentence: str, cue: _DateCue, rules: EventRules) -> bool:
+    """Whether a statement of when dates the saying: followed by أن/إن/عن (within two words)."""
+    after = _tokens(sentence[cue.pos:])[1:4]
+    return any(not rules.said_after.isdisjoint(tok.forms) for tok in after[:2])
+
+
 def event_date(
     sentence: str, anchor: int, published: date | None, rules: EventRules | None = None, *, span: int = PUBLISHED_SPAN
 ) -> tuple[date | None, str, date | None, date | None]:
@@ -444,9 +473,10 @@ def event_date(
     span, `event_date` is its latest day);
     without one, the publication day (precision `published`: the event on that day or up to
     `span` days before); without a publication day, nothing (`none`)."""
-    cues = date_cues(sentence, published, rules)
+    r = rules or event_rules()
+    cues = date_cues(sentence, published, r)
     if cues:
-        best = min(cues, key=lambda c: (abs(c.pos - anchor) + 25 * c.strength, c.pos))
+        best = min(cues, key=lambda c: (abs(c.pos - anchor) + 25 * c.strength + (100 if _said(sentence, c, r) else 0), c.pos))
         when = best.hi if best.precision == "week" else best.lo
         return when, best.precision, best.lo, best.hi
     if published is None:
@@ -735,18 +765,18 @@ class Weights:
     """What each piece of agreement adds to a pair's score (tuned on the development part of
     bench/labels/events, see docs/events.md); a report joins an event at `join`."""
 
-    place_same: float = 2.0  # the same town, village or site
-    place_near: float = 0.5  # two such places within PLACE_KM
+    place_same: float = 1.0  # the same town, village or site
+    place_near: float = 0.0  # two such places within PLACE_KM
     place_same_coarse: float = 1.0  # the same district or region
     day_same: float = 1.5
-    day_next: float = 0.3
+    day_next: float = 0.0
     day_far: float = -0.5  # two days apart
-    count_same: float = 1.5  # the same count (3 or more)
+    count_same: float = 2.0  # the same count (3 or more)
     count_same_small: float = 1.0  # the same count of 1 or 2
     count_overlap: float = 1.0  # ranges that overlap
     count_conflict: float = -1.0  # counts too far apart for a toll that grew
     text: float = 6.0  # times the sentences' overlap (0..1)
-    person: float = 1.0  # a person named in both
+    person: float = 2.0  # a person named in both
     perpetrator_same: float = 0.5
     perpetrator_other: float = -1.0
     kind_other: float = -1.0  # killed and injured, or an attack and its toll
