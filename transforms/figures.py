@@ -517,7 +517,9 @@ def _confirmed(phrase: Phrase, tokens: list[Token], rules: FigureRules) -> bool:
 
 
 def _longest_first(phrases: list[Phrase] | None) -> list[Phrase]:
-    return sorted(set(phrases), key=lambda p: (-len(p), p)) if phrases else []
+    if not phrases:
+        return []
+    return phrases if len(phrases) == 1 else sorted(set(phrases), key=lambda p: (-len(p), p))
 
 
 def _has(texts: list[str], phrases: tuple[Phrase, ...]) -> bool:
@@ -590,7 +592,10 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
         for c in cands:
             for kind, mode, phrase in rules.index.get(c, ()):
                 here.setdefault((kind, mode), []).append(phrase)
+        kinds_here = {k for k, _m in here}
         for kind in rules.after:
+            if kind not in kinds_here:
+                continue
             done = False
             # a toll: "ارتفعت حصيلة القتلى إلى 27"
             for phrase in _longest_first(here.get((kind, "toll"))):
