@@ -25,7 +25,6 @@ White House and the US administration, a city and its countryside).
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
