@@ -22,7 +22,7 @@ test: setup
 	$(PY) -m pytest -q
 
 lint: setup
-	$(VENV)/bin/ruff check core sources flows transforms warehouse tests bench
+	$(VENV)/bin/ruff check core sources transforms collect render warehouse flows cli tests bench tools
 	$(VENV)/bin/mypy
 
 bench: setup

@@ -228,11 +228,11 @@ class CliRun:
 
 
 def run_cli(args: Sequence[str], data_dir: Path, env: dict[str, str] | None = None) -> CliRun:
-    """`python -m flows.cli ARGS` in a subprocess, timed, with the peak RSS of its process tree."""
+    """`python -m cli ARGS` in a subprocess, timed, with the peak RSS of its process tree."""
     full_env = {**os.environ, **(env or {}), "NEWS_ETL_DATA_DIR": str(data_dir)}
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     with PeakRss(proc.pid) as rss:

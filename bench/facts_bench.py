@@ -28,7 +28,7 @@ from typing import Any
 
 from bench.common import corpus
 from bench.facts_score import ENTITY_KINDS, FIGURE_KINDS, ArticleScore, Counts, score_article
-from flows.inputs import jsonl_record
+from collect.inputs import jsonl_record
 from transforms.facts import extract_facts
 from transforms.html import extract_html
 from transforms.normalize import safe_text, search_form

@@ -4,7 +4,7 @@
 
 The site (tests/fixtures/site/server.py, a threaded http.server) runs in a child process so it
 does not share the GIL with the client. Each round fetches robots.txt, one RSS feed listing N
-article pages and the N pages through flows/http_client.py and flows/fetch_flow.crawl_source,
+article pages and the N pages through collect/http_client.py and collect/crawl.crawl_source,
 appending every response to a WARC file, exactly as `news-etl fetch` does (without Prefect and
 without the lake commit).
 """
@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from collect.crawl import crawl_source
+from collect.sources import Source
+from collect.warc_writer import WarcArchive
 from core.settings import Limits
-from flows.fetch_flow import crawl_source
-from flows.sources import Source
-from flows.warc_writer import WarcArchive
 from tests.fixtures.site.server import Site, SiteServer
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "site"

@@ -17,9 +17,9 @@ from pathlib import Path
 from bench.common import PrefectServer, corpus, fmt_mb, header, last_run, load_avg, run_cli, skipped, timed, workdir
 from bench.query_bench import build, commit_sql
 from bench.text_throughput import build_jsonl
-from warehouse.lake import LakeWriter
 from warehouse.paths import LakePaths
 from warehouse.search import build_search_index, search_path
+from warehouse.writer import LakeWriter
 
 BANDS = 32
 

@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 
 from bench.common import PeakRss, fmt_mb, header, load_avg, run_cli, timed, workdir
-from warehouse.lake import LakeWriter
 from warehouse.paths import LakePaths
 from warehouse.reader import connect_readonly
 from warehouse.search import build_search_index, refresh_search_index, search, search_path
+from warehouse.writer import LakeWriter
 
 _SENTENCE = (
     "قال مصدر محلي إن قوات الأمن اعتقلت عددا من الشبان في ريف المدينة خلال حملة مداهمات واسعة شملت قرى "

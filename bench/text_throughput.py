@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"news-etl load (workers={args.workers}, batch {args.batch_size}), load avg {load_avg()} ...", flush=True)
             start = time.perf_counter()
             proc = subprocess.Popen(
-                [sys.executable, "-m", "flows.cli", "load", str(jsonl), "--source-id", "saudinewsnet",
+                [sys.executable, "-m", "cli", "load", str(jsonl), "--source-id", "saudinewsnet",
                  "--workers", str(args.workers), "--batch-size", str(args.batch_size)],
                 cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )

@@ -19,7 +19,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from core.settings import LoadSettings
-from flows.nightly import StepResult, asdict_step, publish_steps, run_load
+from flows.jobs import run_load
+from flows.nightly import StepResult, asdict_step, publish_steps
 from warehouse.paths import LakePaths, resolve_data_dir
 
 _RAW_NAME = re.compile(r"^(\d{4})(\d{2})(\d{2})T.*\.warc(\.gz)?$")
@@ -47,7 +48,7 @@ def archives_between(raw_dir: Path, start: date, end: date) -> list[Path]:
 
 @task(name="backfill-load", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=60, timeout_seconds=6 * 3600)
 def backfill_load(data_dir: str, inputs: list[str], settings: LoadSettings) -> dict[str, Any]:
-    return run_load(data_dir, inputs, settings)
+    return run_load(LakePaths(Path(data_dir)), inputs, settings, wait=True)
 
 
 @flow(name="news-etl-backfill", log_prints=False)

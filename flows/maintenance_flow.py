@@ -14,9 +14,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from warehouse.lake import LakeWriter
 from warehouse.maintenance import run_maintenance
 from warehouse.paths import LakePaths
+from warehouse.writer import LakeWriter
 
 
 @flow(name="news-etl-maintain", log_prints=False)

@@ -4,17 +4,13 @@ Each step is one coarse Prefect task with retries and a timeout (Prefect's, in t
 thread; nothing here uses signals). Every step takes the lake's writer lock itself, waiting for
 another writer; the deployment's concurrency limit of 1 keeps two nightly runs from overlapping.
 
-Fetching (flows/fetch_flow.py) and maintenance (flows/maintenance_flow.py) are built in other
-modules; when a checkout does not have them, the step is skipped with a log line saying so.
+Fetching then loading what was fetched, and loading, are the jobs the command line runs too
+(flows/jobs.py); maintenance is flows/maintenance_flow.py.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import inspect
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +19,12 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from core.settings import LoadSettings, load_config
-from warehouse.lake import writer_lock
+from core.settings import load_config
+from flows.jobs import run_fetch, run_load
+from flows.maintenance_flow import maintenance_flow
+from warehouse.lock import writer_lock
 from warehouse.paths import LakePaths, resolve_data_dir
+from warehouse.runs import new_run_id
 
 # seconds before a step is abandoned (the flow fails and the next night starts afresh)
 FETCH_TIMEOUT = 3 * 3600
@@ -42,57 +41,19 @@ class StepResult:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def module_available(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def _kwargs_for(fn: Any, offered: dict[str, Any]) -> dict[str, Any]:
-    """The offered keyword arguments that `fn` accepts (a flow built elsewhere may take fewer)."""
-    target = getattr(fn, "fn", fn)  # a Prefect Flow wraps the function in .fn
-    params = inspect.signature(target).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return offered
-    return {k: v for k, v in offered.items() if k in params}
-
-
 @task(name="fetch-sources", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=300, timeout_seconds=FETCH_TIMEOUT)
 def fetch_step(data_dir: str, config: str | None, source: str | None) -> dict[str, Any]:
-    """Collect the feeds and sitemaps of the config's sources file (network: retried)."""
+    """Collect the feeds and sitemaps of the config's sources file, then load the pages (network: retried)."""
     logger = get_run_logger()
     cfg = load_config(config)
     if not cfg.sources:
         logger.info("fetch skipped: the config lists no sources file")
         return asdict_step(StepResult("fetch", "skipped", detail="no sources in the config"))
-    if not module_available("flows.fetch_flow"):
-        logger.warning("fetch skipped: this checkout has no flows/fetch_flow.py (the collection issue); loading local inputs only")
-        return asdict_step(StepResult("fetch", "skipped", detail="flows/fetch_flow.py is not installed"))
-    from flows.cli import _run_fetch  # noqa: PLC0415  # the fetch seam, built by the collection issue
-
     started = time.monotonic()
-    fetcher: Callable[..., Any] = _run_fetch  # returns None today; a summary dict if the fetcher gives one
-    result = fetcher(LakePaths(Path(data_dir)), cfg.sources, source, cfg.fetch_load, wait=True)
-    summary: dict[str, Any] = dict(result) if isinstance(result, dict) else {}
+    outcome = run_fetch(LakePaths(Path(data_dir)), cfg.sources, source, cfg.fetch_load, wait=True)
+    summary = {**outcome.fetched, "load": outcome.loaded}
     logger.info("fetch completed in %.1fs", time.monotonic() - started)
     return asdict_step(StepResult("fetch", "completed", time.monotonic() - started, summary=summary))
-
-
-def run_load(data_dir: str, inputs: list[str], settings: LoadSettings) -> dict[str, Any]:
-    """Load inputs under the writer lock with the settings' runner; returns the load summary."""
-    from flows.cli import new_run_id  # noqa: PLC0415  # flows.cli imports this module's neighbours lazily
-
-    paths = LakePaths(Path(data_dir))
-    paths.lake_dir.mkdir(parents=True, exist_ok=True)
-    with writer_lock(paths, wait=True):
-        if settings.runner == "dask":
-            from flows.dask_runner import run_on_dask  # noqa: PLC0415  # the optional `dask` extra
-
-            return run_on_dask(paths=inputs, data_dir=data_dir, run_id=new_run_id(), settings=settings.as_dict())
-        from flows.load_flow import load_flow  # noqa: PLC0415  # keeps `import flows.nightly` light
-
-        return dict(load_flow(paths=inputs, data_dir=data_dir, run_id=new_run_id(), settings=settings.as_dict()))
 
 
 @task(name="load-inputs", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=60, timeout_seconds=LOAD_TIMEOUT)
@@ -104,32 +65,22 @@ def load_step(data_dir: str, config: str | None, runner: str | None) -> dict[str
         logger.info("load skipped: the config lists no inputs")
         return asdict_step(StepResult("load", "skipped", detail="no inputs in the config"))
     started = time.monotonic()
-    summary = run_load(data_dir, list(cfg.inputs), cfg.load.but(runner=runner) if runner else cfg.load)
+    settings = cfg.load.but(runner=runner) if runner else cfg.load
+    summary = run_load(LakePaths(Path(data_dir)), list(cfg.inputs), settings, wait=True)
     return asdict_step(StepResult("load", str(summary.get("status", "completed")), time.monotonic() - started, summary=summary))
 
 
 @task(name="maintain-lake", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=120, timeout_seconds=MAINTENANCE_TIMEOUT)
 def maintenance_step(data_dir: str) -> dict[str, Any]:
-    """Compaction and snapshot expiry (flows/maintenance_flow.py, the warehouse issue)."""
+    """Compaction, snapshot expiry, old files, search index (flows/maintenance_flow.py)."""
     logger = get_run_logger()
-    if not module_available("flows.maintenance_flow"):
-        logger.warning("maintenance skipped: this checkout has no flows/maintenance_flow.py")
-        return asdict_step(StepResult("maintenance", "skipped", detail="flows/maintenance_flow.py is not installed"))
-    module = importlib.import_module("flows.maintenance_flow")
-    fn = getattr(module, "maintenance_flow", None)
-    if fn is None:
-        logger.warning("maintenance skipped: flows/maintenance_flow.py has no maintenance_flow")
-        return asdict_step(StepResult("maintenance", "skipped", detail="no maintenance_flow in flows/maintenance_flow.py"))
     paths = LakePaths(Path(data_dir))
     if paths.catalog_setting.is_local and not paths.catalog.exists():
         logger.info("maintenance skipped: no warehouse at %s yet", data_dir)
         return asdict_step(StepResult("maintenance", "skipped", detail="no warehouse yet"))
-    from flows.cli import new_run_id  # noqa: PLC0415  # same run ids as the CLI
-
     started = time.monotonic()
     with writer_lock(paths, wait=True):  # maintenance_flow expects its caller to hold the lock
-        result = fn(**_kwargs_for(fn, {"data_dir": data_dir, "run_id": new_run_id()}))
-    summary = dict(result) if isinstance(result, dict) else {}
+        summary = dict(maintenance_flow(data_dir=data_dir, run_id=new_run_id()))
     logger.info("maintenance completed in %.1fs", time.monotonic() - started)
     return asdict_step(StepResult("maintenance", "completed", time.monotonic() - started, summary=summary))
 

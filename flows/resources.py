@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from flows.inputs import InputUnit
+from collect.extract import UnitOutcome
 from transforms.records import DocumentResult
-from warehouse.lake import LakeWriter
 from warehouse.paths import LakePaths
+from warehouse.writer import LakeWriter
 
 
 @dataclass
@@ -30,8 +30,7 @@ class RunResources:
     extracted: dict[int, list[DocumentResult]] = field(default_factory=dict)
     # pool futures of a batch's slices, submitted ahead so the workers never idle between batches
     queued: dict[int, list[Future[tuple[list[DocumentResult], list[int]]]]] = field(default_factory=dict)
-    # per batch: (unit, results it gave, article id or reject reason of a one-document unit)
-    unit_outcomes: dict[int, list[tuple[InputUnit, int, str | None, str | None]]] = field(default_factory=dict)
+    unit_outcomes: dict[int, list[UnitOutcome]] = field(default_factory=dict)  # per batch: what each unit gave
     ledger_rows: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # input_ledger rows per batch
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -47,7 +46,7 @@ def _pool(workers: int) -> ProcessPoolExecutor | None:
     if workers <= 1:
         return None
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["transforms.pipeline", "flows.extract"])
+    ctx.set_forkserver_preload(["transforms.pipeline", "collect.extract"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 

@@ -52,7 +52,7 @@ class Cli:
     def __call__(self, *args: str, timeout: float = 300, cwd: Path | None = None, extra_env: dict[str, str] | None = None) -> CliResult:
         env = {**os.environ, **self.env, "NEWS_ETL_DATA_DIR": str(self.data_dir), **(extra_env or {})}
         proc = subprocess.run(
-            [sys.executable, "-m", "flows.cli", *args],
+            [sys.executable, "-m", "cli", *args],
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -8,11 +8,12 @@ import dataclasses
 import json
 from pathlib import Path
 
-from flows.extract import process_slice
-from flows.inputs import discover, plan_units
+from collect.extract import process_slice
+from collect.inputs import discover, plan_units
 from transforms.records import DocumentResult, Figure, Mention
-from warehouse.lake import LakeWriter, writer_lock
+from warehouse.lock import writer_lock
 from warehouse.paths import LakePaths
+from warehouse.writer import LakeWriter
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = "20260101T000000Z-report01"

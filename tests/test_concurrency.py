@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES, Cli
 from tests.test_warehouse_helpers import corpus_records, write_jsonl
-from warehouse.lake import writer_lock
+from warehouse.lock import writer_lock
 from warehouse.paths import LakePaths
 from warehouse.reader import connect_readonly
 
@@ -36,7 +36,7 @@ def make_corpus(folder: Path, batches: int, seed0: int = 0) -> Path:
 def start_cli(cli: Cli, *args: str) -> subprocess.Popen[str]:
     env = {**os.environ, **cli.env, "NEWS_ETL_DATA_DIR": str(cli.data_dir)}
     return subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, start_new_session=True,
     )
 

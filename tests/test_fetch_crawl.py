@@ -9,18 +9,19 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from collect.crawl import PASSING_FAILURES, crawl_source
+from collect.inputs import Rejected
+from collect.sources import Source
+from collect.warc import read_warc
+from collect.warc_writer import WarcArchive
 from core.settings import Limits
-from flows.fetch_flow import PASSING_FAILURES, crawl_source, pages_to_fetch_again
-from flows.inputs import Rejected
-from flows.sources import Source
-from flows.warc import read_warc
-from flows.warc_writer import WarcArchive
+from flows.fetch_flow import pages_to_fetch_again
 from tests.fixtures.site.server import SITE, Site, SiteServer
 from transforms.pipeline import transform_document
 from transforms.records import RawDocument
 from warehouse.fetch_state import FetchStateStore, PageState
-from warehouse.lake import LakeWriter
 from warehouse.paths import LakePaths
+from warehouse.writer import LakeWriter
 
 FAST = Limits(user_agent="news-etl-test/1.0", delay=0.0, backoff=0.05, read_timeout=0.5, retries=2, max_bytes=1_000_000)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from collect.sources import SourcesError, load_sources, parse_sources
 from core.settings import Limits
-from flows.sources import SourcesError, load_sources, parse_sources
 from tests.conftest import ROOT
 
 

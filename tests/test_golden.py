@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from collect.extract import transform_options
 from core.settings import LoadSettings
-from flows.extract import transform_options
 from tests.golden.harness import GOLDEN, Case, cases, snapshot
 from transforms.pipeline import TransformOptions
 

@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import pytest
 
+from collect.http_client import Fetcher, FetchResult, ResponseRecord, _blocked_address, _retry_after
+from collect.sources import Source
 from core.settings import Limits
-from flows.http_client import Fetcher, FetchResult, ResponseRecord, _blocked_address, _retry_after
-from flows.sources import Source
 from tests.fixtures.site.server import Site, SiteServer
 
 FAST = Limits(

@@ -21,16 +21,18 @@ from tests.conftest import ROOT, Cli
 from tests.test_concurrency import BATCH, make_corpus, snapshot_counts, start_cli
 from tests.test_warehouse_helpers import arabic_body, doc, load, rows
 from transforms.records import DocumentResult
-from warehouse.lake import LakeWriter, writer_lock
+from warehouse.lock import writer_lock
 from warehouse.maintenance import published_files, run_maintenance
 from warehouse.paths import LakePaths
+from warehouse.writer import LakeWriter
 
 CHILD = textwrap.dedent(
     """
     import os, shutil, signal, sys
     from pathlib import Path
 
-    import warehouse.lake as lake
+    from warehouse.lock import writer_lock
+    from warehouse.writer import LakeWriter
     from tests.test_warehouse_helpers import arabic_body, doc
     from warehouse.paths import LakePaths
 
@@ -71,7 +73,7 @@ CHILD = textwrap.dedent(
         [doc(f"b{b}-{i}.txt", arabic_body(1000 * b + i), url=f"https://k.example/{b}/{i}") for i in range(10)]
         for b in range(3)
     ]
-    with lake.writer_lock(paths), lake.LakeWriter(paths) as w:
+    with writer_lock(paths), LakeWriter(paths) as w:
         w.con = Con(w.con)
         w.start_run("killed", "load", {})
         w.commit_batch("killed", batches[0], 0)

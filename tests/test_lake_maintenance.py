@@ -12,11 +12,13 @@ import pytest
 
 from tests.conftest import Cli
 from tests.test_warehouse_helpers import arabic_body, doc, load, rows
-from warehouse.lake import LakeWriter, WarehouseError, writer_lock
+from warehouse.attach import WarehouseError
+from warehouse.lock import writer_lock
 from warehouse.maintenance import published_files, run_maintenance
 from warehouse.migrations import LATEST_VERSION
 from warehouse.paths import LakePaths
 from warehouse.reader import connect_readonly
+from warehouse.writer import LakeWriter
 
 
 def _several_runs(paths: LakePaths, runs: int = 4) -> None:
@@ -39,6 +41,8 @@ def test_writer_migrates_an_old_lake(tmp_path: Path) -> None:
         w.con.execute("DELETE FROM article_minhash")
         w.con.execute("DELETE FROM article_lsh")
         w.con.execute("DELETE FROM schema_info WHERE schema_version > 1")
+        for table in ("articles", "article_versions"):
+            w.con.execute(f"ALTER TABLE {table} DROP COLUMN source_from")
         w.con.execute("COMMIT")
         w.publish()
     assert rows(paths, "SELECT max(schema_version) FROM schema_info") == [(1,)]
@@ -49,10 +53,13 @@ def test_writer_migrates_an_old_lake(tmp_path: Path) -> None:
     assert rows(paths, "SELECT count(*) FROM mart_articles_daily")[0][0] > 0
     assert rows(paths, "SELECT count(*) FROM figure_governorates") == rows(paths, "SELECT count(*) FROM figures")
     assert rows(paths, "SELECT count(*) FROM article_minhash") == rows(paths, "SELECT count(*) FROM articles")
+    assert rows(paths, "SELECT count(*) FROM articles WHERE source_from IS NULL") == rows(paths, "SELECT count(*) FROM articles")
+    load(paths, [[doc("new.txt", arabic_body(999), url="https://m.example/new")]], "run-new")  # a new article fills it
+    assert rows(paths, "SELECT source_from FROM articles WHERE run_id = 'run-new'") == [("input",)]
 
 
-def test_a_schema_3_lake_gets_the_facts_columns(tmp_path: Path) -> None:
-    """Lakes from before schema 4 lack the facts columns of the article's own text: the writer
+def test_a_schema_4_lake_gets_the_facts_columns(tmp_path: Path) -> None:
+    """Lakes from before schema 5 lack the facts columns of the article's own text: the writer
     adds them (NULL for stored rows), the marts read them, and new rows fill them."""
     paths = LakePaths(tmp_path / "data")
     _several_runs(paths, 1)
@@ -66,10 +73,10 @@ def test_a_schema_3_lake_gets_the_facts_columns(tmp_path: Path) -> None:
             w.con.execute(f"ALTER TABLE mentions DROP COLUMN {col}")
         for col in new_figure_cols:
             w.con.execute(f"ALTER TABLE figures DROP COLUMN {col}")
-        w.con.execute("DELETE FROM schema_info WHERE schema_version > 3")
+        w.con.execute("DELETE FROM schema_info WHERE schema_version > 4")
         w.con.execute("COMMIT")
         w.publish()
-    assert rows(paths, "SELECT max(schema_version) FROM schema_info") == [(3,)]
+    assert rows(paths, "SELECT max(schema_version) FROM schema_info") == [(4,)]
 
     load(paths, [[doc("new.txt", arabic_body(7), url="https://m.example/new")]], "run-new")  # opens, migrates, loads
     assert rows(paths, "SELECT max(schema_version) FROM schema_info") == [(LATEST_VERSION,)]

@@ -27,8 +27,9 @@ import pytest
 
 from tests.conftest import SAMPLES, Cli
 from tests.prefect_server import free_port
+from warehouse.attach import WarehouseError
 from warehouse.catalog import ENV_CATALOG, Catalog, CatalogError, parse_catalog, redact
-from warehouse.lake import WarehouseError, WriterBusy, writer_lock
+from warehouse.lock import WriterBusy, writer_lock
 from warehouse.paths import LakePaths
 from warehouse.reader import check_read_only, connect_readonly
 from warehouse.writer_lease import LEASE_TABLE, LeaseBusy, WriterLease

@@ -24,16 +24,17 @@ from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from flows import inputs
-from flows.extract import process_slice
-from flows.inputs import Rejected as InputRejected
-from flows.inputs import discover, group_slices, jsonl_record, plan_units
+from collect import inputs
+from collect.extract import process_slice
+from collect.inputs import Rejected as InputRejected
+from collect.inputs import discover, group_slices, jsonl_record, plan_units
 from transforms.identity import safe_source_id
 from transforms.pipeline import TransformOptions, transform_document
 from transforms.records import DocumentResult, RawDocument
-from warehouse.lake import LakeWriter, WarehouseError
+from warehouse.attach import WarehouseError
 from warehouse.paths import LakePaths
 from warehouse.reader import run_query
+from warehouse.writer import LakeWriter
 
 REASONS = {
     "empty", "binary", "undecodable", "no_text", "unsupported_type", "unreadable", "bad_json", "bad_field",

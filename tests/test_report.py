@@ -12,8 +12,9 @@ import pytest
 
 from tests.conftest import Cli
 from tests.report_lake import build_report_lake
-from warehouse.lake import LakeWriter, writer_lock
+from warehouse.lock import writer_lock
 from warehouse.paths import LakePaths
+from warehouse.writer import LakeWriter
 
 
 @pytest.fixture

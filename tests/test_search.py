@@ -13,9 +13,10 @@ import pytest
 import warehouse.search as search_module
 from tests.conftest import Cli
 from tests.test_warehouse_helpers import arabic_body, doc, load
-from warehouse.lake import LakeWriter, writer_lock
+from warehouse.lock import writer_lock
 from warehouse.paths import LakePaths
 from warehouse.search import SearchFilter, SearchUnavailable, search, search_path
+from warehouse.writer import LakeWriter
 
 FILLER = "وقالت مصادر محلية إن الوضع في المنطقة ما زال متوترا منذ أسابيع وسط انتشار أمني واسع."
 SHELLING = "قصف مدفعي استهدف قرية في ريف دير الزور الشرقي صباح اليوم. " + FILLER

@@ -11,9 +11,11 @@ from typing import Any
 
 from transforms.pipeline import transform_document
 from transforms.records import DocumentResult, RawDocument
-from warehouse.lake import BatchCounts, LakeWriter, commit_counts_total, writer_lock
+from warehouse.batch import BatchCounts, commit_counts_total
+from warehouse.lock import writer_lock
 from warehouse.paths import LakePaths
 from warehouse.reader import run_query
+from warehouse.writer import LakeWriter
 
 WORDS = (  # noqa: SIM905  # reads better as Arabic text than as a list literal
     "قوات سوريا الديمقراطية التحالف الدولي تنظيم داعش ريف دير الزور الرقة الحسكة القامشلي منبج "

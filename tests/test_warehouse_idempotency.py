@@ -9,9 +9,11 @@ from pathlib import Path
 import duckdb
 
 from tests.test_warehouse_helpers import arabic_body, doc, load, rows
+from warehouse.attach import LAKE, attach_sql
 from warehouse.extensions import load_extension
-from warehouse.lake import LAKE, LakeWriter, attach_sql, writer_lock
+from warehouse.lock import writer_lock
 from warehouse.paths import LakePaths
+from warehouse.writer import LakeWriter
 
 TABLES_WITH_ROWS = ("articles", "article_versions", "article_inputs", "article_minhash", "article_lsh", "removed")
 

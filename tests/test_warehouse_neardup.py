@@ -88,7 +88,7 @@ def test_reading_commands_do_not_import_datasketch() -> None:
     import sys
 
     code = (
-        "import sys, flows.cli, warehouse.lake, warehouse.reader, transforms.neardup as n; n.signature('a b c d'); "
+        "import sys, cli.main, warehouse.writer, warehouse.reader, transforms.neardup as n; n.signature('a b c d'); "
         "print('scipy' in sys.modules, 'datasketch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout

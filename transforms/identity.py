@@ -39,6 +39,16 @@ def article_id(identity: str) -> str:
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:20]
 
 
+def text_ref(ref: str) -> str:
+    """`ref` (a file name, a URL) as storable UTF-8 text: bytes of a file name that are not UTF-8
+    (Linux allows any bytes) become \\xNN."""
+    try:
+        ref.encode("utf-8")
+        return ref
+    except UnicodeEncodeError:
+        return ref.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def safe_source_id(value: str | None, default: str = "unknown") -> str:
     """A source id usable as a partition value: lower-case ASCII letters, digits, _ and -."""
     if not value:

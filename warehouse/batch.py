@@ -42,7 +42,44 @@ class Plan:
         return len(self.rows[name])
 
 
-def _article_row(a: Article, version: int, run_id: str, now: datetime, cluster_id: str | None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class BatchCounts:
+    inputs: int
+    articles_new: int
+    articles_updated: int
+    duplicates: int
+    rejects: int
+    removed_lines: int
+    mentions: int
+    figures: int
+    embeds: int
+
+    @classmethod
+    def from_plan(cls, plan: Plan, inputs: int) -> BatchCounts:
+        return cls(
+            inputs=inputs,
+            articles_new=plan.articles_new,
+            articles_updated=plan.articles_updated,
+            duplicates=plan.duplicates,
+            rejects=plan.rejects,
+            removed_lines=plan.count("removed"),
+            mentions=plan.count("mentions"),
+            figures=plan.count("figures"),
+            embeds=plan.count("embeds"),
+        )
+
+
+def commit_counts_total(parts: Iterable[BatchCounts]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for part in parts:
+        for key in BatchCounts.__slots__:
+            total[key] = total.get(key, 0) + int(getattr(part, key))
+    return total
+
+
+def _article_row(result: DocumentResult, version: int, run_id: str, now: datetime, cluster_id: str | None) -> dict[str, Any]:
+    a = result.article
+    assert a is not None
     pub = a.published_at
     return {
         "article_id": a.article_id,
@@ -70,6 +107,7 @@ def _article_row(a: Article, version: int, run_id: str, now: datetime, cluster_i
         "ingested_at": now,
         "pub_year": pub.year if pub is not None and a.published_precision != "none" else 0,
         "pub_month": pub.month if pub is not None and a.published_precision in ("day", "month") else 0,
+        "source_from": result.provenance.source_id if result.provenance is not None else None,
     }
 
 
@@ -211,13 +249,13 @@ def plan_batch(
         by_hash[a.content_hash] = a.article_id
         note_input(a.article_id, a, relation)
         plan.rows["article_versions"].append(
-            _article_row(a, version, run_id, now, clusters.get(a.article_id))
+            _article_row(result, version, run_id, now, clusters.get(a.article_id))
         )
 
     for article_id, (result, version) in pending.items():
         assert result.article is not None
         plan.rows["articles"].append(
-            _article_row(result.article, version, run_id, now, clusters.get(article_id))
+            _article_row(result, version, run_id, now, clusters.get(article_id))
         )
         for table, rows in _child_rows(result, article_id, run_id).items():
             plan.rows[table].extend(rows)

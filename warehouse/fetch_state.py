@@ -18,8 +18,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from warehouse.lake import LakeWriter
 from warehouse.schema import TABLES, quote_ident, quote_literal
+from warehouse.writer import LakeWriter
 
 # refusals that the same URL would meet again: not retried until the feed says it changed
 LASTING_REFUSALS = ("unsupported_content_type", "too_large", "bad_scheme", "offsite", "private_address", "robots_disallowed")

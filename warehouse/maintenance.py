@@ -27,9 +27,10 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.lake import LAKE, META, LakeWriter, WarehouseError
+from warehouse.attach import LAKE, META, WarehouseError
 from warehouse.paths import LakePaths
 from warehouse.schema import quote_ident, quote_literal
+from warehouse.writer import LakeWriter
 
 DEFAULT_EXPIRE_OLDER_THAN = timedelta(days=30)
 DEFAULT_GRACE = timedelta(days=1)

@@ -8,11 +8,12 @@ run killed during a migration leaves the lake at the previous version and the ne
     2  near-duplicate signatures (article_minhash, article_lsh) back-filled for stored articles;
        the BI marts (warehouse/marts.py)
     3  figure_governorates view: one governorate rule for the marts, the report and the docs
-    4  facts as the article writes them: mentions.canonical_ar, surface_search, sentence_search;
-       figures.sentence_search, figure_no, of_figure (breakdown of a total), scope (event |
-       cumulative | stock); the figure marts count events and totals only. Rows stored before
-       keep the search form in surface/sentence and offsets into body_search, with the new
-       columns NULL (a re-extraction of those articles rewrites them)
+    4  articles.source_from (and article_versions): how the article's source_id was resolved
+    5  facts as the article writes them: mentions.canonical_ar, surface_search, sentence_search,
+       part; figures.sentence_search, figure_no, of_figure (breakdown of a total), scope (event |
+       cumulative | stock), part (body | title); the figure mart counts the body's events, not
+       breakdowns. Rows stored before keep the search form in surface/sentence and offsets into
+       body_search, with the new columns NULL (a re-extraction of those articles rewrites them)
 """
 
 from __future__ import annotations
@@ -98,6 +99,11 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...])
 
 
 def _v4(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ("articles", "article_versions"):  # a lake created at v4 already has the column
+        con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN IF NOT EXISTS source_from VARCHAR")
+
+
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
     add_missing_columns(con, ("mentions", "figures"))
     create_marts(con)
 
@@ -105,7 +111,8 @@ def _v4(con: duckdb.DuckDBPyConnection) -> None:
 MIGRATIONS: list[Migration] = [
     Migration(2, "near-duplicate signatures back-filled; BI marts", _v2),
     Migration(3, "figure_governorates view; mart_figures_monthly uses it", create_marts),
-    Migration(4, "facts in the article's own text; figure breakdowns and scope", _v4),
+    Migration(4, "articles.source_from: how the source id was resolved", _v4),
+    Migration(5, "facts in the article's own text; figure breakdowns, scope and part", _v5),
 ]
 
 LATEST_VERSION = max([SCHEMA_VERSION, *(m.version for m in MIGRATIONS)])

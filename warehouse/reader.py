@@ -22,8 +22,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse.attach import WarehouseError, attach_lake
 from warehouse.extensions import connect_memory, load_extension
-from warehouse.lake import WarehouseError, attach_lake
 from warehouse.paths import LakePaths
 from warehouse.schema import quote_literal
 

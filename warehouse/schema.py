@@ -39,6 +39,9 @@ ARTICLE_FIELDS: list[pa.Field] = [
     # partition columns (hive: source_id=.../pub_year=.../pub_month=...); 0 = no publication date
     pa.field("pub_year", pa.int32(), nullable=False),
     pa.field("pub_month", pa.int32(), nullable=False),
+    # how source_id was resolved: input | option | domain | site_name | short_link | byline | lead_in |
+    # appeal | default (transforms.records.Provenance); schema version 4, NULL in older rows
+    pa.field("source_from", pa.string()),
 ]
 
 TABLES: dict[str, pa.Schema] = {
@@ -73,8 +76,8 @@ TABLES: dict[str, pa.Schema] = {
             pa.field("lat", pa.float64()),
             pa.field("lon", pa.float64()),
             pa.field("run_id", pa.string(), nullable=False),
-            # since schema 4: surface/sentence/start/end are the article's own text (body); the
-            # search forms are kept here (rows stored before schema 4 have them NULL)
+            # since schema 5: surface/sentence/start/end are the article's own text (body); the
+            # search forms are kept here (rows stored before schema 5 have them NULL)
             pa.field("canonical_ar", pa.string()),
             pa.field("surface_search", pa.string()),
             pa.field("sentence_search", pa.string()),
@@ -92,7 +95,7 @@ TABLES: dict[str, pa.Schema] = {
             pa.field("start", pa.int32()),
             pa.field("end", pa.int32()),
             pa.field("run_id", pa.string(), nullable=False),
-            # since schema 4 (rows stored before have them NULL)
+            # since schema 5 (rows stored before have them NULL)
             pa.field("sentence_search", pa.string()),
             pa.field("figure_no", pa.int32()),  # ordinal of the figure in its article
             pa.field("of_figure", pa.int32()),  # a breakdown: figure_no of its total in the same article

@@ -3,6 +3,7 @@
     news-etl run [--config F] [--source ID]     the nightly job (default config loads samples/)
     news-etl load PATH...                       load local files or folders
     news-etl fetch --sources F [--source ID]    collect from feeds and sitemaps
+    news-etl extract FILE [--url URL]           dry run: what the pipeline makes of one file
     news-etl sql "QUERY" [--format table|csv|json]
     --data-dir DIR (or NEWS_ETL_DATA_DIR; default ./data) before or after the command
     NEWS_ETL_CATALOG=postgres:<dsn>             the lake's catalog in PostgreSQL (default: a local file)
@@ -15,8 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -24,6 +24,7 @@ from typing import Any
 
 from core.datafile import DataFileError
 from core.settings import LoadSettings
+from render.summary import fetch_summary, load_summary, maintenance_summary
 from warehouse.catalog import CatalogError, catalog_from_env
 from warehouse.paths import ENV_DATA_DIR, LakePaths, resolve_data_dir
 
@@ -37,10 +38,6 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
         super().__init__(message)
         self.code = code
-
-
-def new_run_id() -> str:
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
 def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -85,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sources", required=True, help="sources file (YAML)")
     p.add_argument("--source", help="limit to one source id")
     p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
+
+    p = add("extract", "dry run on one file: the cleaned text, removed lines with their rules, resolved fields "
+                       "with where each came from, and the facts; writes nothing, never starts Prefect")
+    p.add_argument("file", metavar="FILE", help=".txt .html .htm .jsonl(.gz) .warc(.gz)")
+    p.add_argument("--url", help="only the document with this URL (a WARC record's target URI, a jsonl line's url)")
+    p.add_argument("--source-id", help="source id for a document that names none (as `news-etl load --source-id`)")
+    p.add_argument("--html-fallback", action="store_true", help="HTML: trafilatura's readability/jusText comparison too")
+    p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = add("sql", "run a read-only SQL query over the warehouse")
     p.add_argument("query")
@@ -131,10 +136,42 @@ def _check_writable(paths: LakePaths) -> None:
         raise CliError(f"the data directory {paths.data_dir} is not writable")
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    """What the pipeline makes of one file (every document in it, or the one with --url)."""
+    from collect.extract import nothing_read, transform_item  # lazy: read-only commands stay fast
+    from collect.inputs import InputUnit, Rejected, kind_of, plan_units, read_unit  # lazy: read-only commands stay fast
+    from render import explain  # lazy: read-only commands stay fast
+    from transforms.pipeline import TransformOptions  # lazy: read-only commands stay fast
+
+    path = Path(args.file)
+    if not path.exists():
+        raise CliError(f"no such file: {args.file}")
+    if not path.is_file():
+        raise CliError(f"not a file: {args.file} (extract reads one file; `news-etl load` takes folders)")
+    options = TransformOptions(source_id=args.source_id, html_fallback=args.html_fallback)
+    results = []
+    documents = 0
+    for unit in plan_units([path]):
+        for item in read_unit(unit):
+            documents += 1
+            if args.url is not None and (isinstance(item, Rejected) or item.url != args.url):
+                continue
+            results.append(transform_item(item, options))
+    if args.url is not None and not results:
+        raise CliError(f"no document with URL {args.url} in {args.file} ({documents} document(s) read)")
+    if not results:
+        results.append(nothing_read(InputUnit(str(path), kind_of(path))))
+    if args.format == "json":
+        print(explain.to_json(results))
+    else:
+        print("\n\n".join(explain.to_text(r) for r in results))
+    return EXIT_OK
+
+
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from flows.output import render
+    from render.output import render
     from warehouse.reader import run_query
 
     try:
@@ -145,56 +182,26 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def print_summary(summary: dict[str, Any], paths: LakePaths, *, first_query_hint: bool = False) -> None:
-    counts = summary.get("counts", {})
-    rows = [
-        ("inputs", counts.get("inputs", 0)),
-        ("articles new", counts.get("articles_new", 0)),
-        ("articles updated", counts.get("articles_updated", 0)),
-        ("duplicates", counts.get("duplicates", 0)),
-        ("rejects", counts.get("rejects", 0)),
-        ("removed lines", counts.get("removed_lines", 0)),
-        ("mentions", counts.get("mentions", 0)),
-        ("figures", counts.get("figures", 0)),
-        ("time", f"{summary.get('seconds', 0.0):.1f}s"),
-    ]
-    width = max(len(k) for k, _ in rows)
-    print(f"\nrun {summary.get('run_id')} {summary.get('status')}")
-    for key, value in rows:
-        print(f"  {key.ljust(width)}  {value}")
-    print(f"data: {paths.data_dir}")
-    if first_query_hint:
-        print('try:  .venv/bin/news-etl sql "select source_id, title, published_at from articles limit 5"')
-
-
 def _run_load(paths: LakePaths, inputs: list[str], settings: LoadSettings, *, wait: bool) -> dict[str, Any]:
-    from flows import prefect_env
+    from flows import prefect_env  # lazy: only writes need Prefect
 
     prefect_env.configure(paths.prefect_home)
-    from flows.inputs import InputError, discover
-    from warehouse.lake import WriterBusy, writer_lock
+    from collect.inputs import InputError, discover  # lazy: only writes need these
 
     try:
         discover(inputs)  # fail fast on a missing PATH, before Prefect starts
     except InputError as err:
         raise CliError(str(err)) from err
     _check_writable(paths)
-    from flows.load_flow import load_flow
+    from flows.jobs import run_load  # lazy: imports Prefect
+    from warehouse.lock import WriterBusy  # lazy: only writes need it
 
-    run_flow: Callable[..., dict[str, Any]] = load_flow
-    if settings.runner == "dask":
-        from flows.dask_runner import run_on_dask  # the optional `dask` extra, imported on demand
-
-        run_flow = run_on_dask
-    run_id = new_run_id()
     try:
-        with writer_lock(paths, wait=wait):
-            summary = run_flow(paths=inputs, data_dir=str(paths.data_dir), run_id=run_id, settings=settings.as_dict())
+        return run_load(paths, inputs, settings, wait=wait)
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
     finally:
         prefect_env.silence_shutdown_noise()
-    return dict(summary)
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -205,7 +212,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     except DataFileError as err:
         raise CliError(str(err), EXIT_USAGE) from err
     summary = _run_load(paths, [str(Path(p)) for p in args.paths], settings, wait=args.wait)
-    print_summary(summary, paths)
+    print(load_summary(summary, paths.data_dir))
     return EXIT_OK
 
 
@@ -224,43 +231,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     load = config.load.but(full=True) if args.full else config.load
     summary = _run_load(paths, list(config.inputs), load, wait=args.wait)
-    print_summary(summary, paths, first_query_hint=True)
+    print(load_summary(summary, paths.data_dir, first_query_hint=True))
     return EXIT_OK
 
 
 def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: LoadSettings, *, wait: bool) -> None:
     """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC with `settings`
-    (one writer lock for both)."""
+    (one writer lock for both); prints both summaries."""
     from flows import prefect_env  # lazy: only fetch needs Prefect
 
     prefect_env.configure(paths.prefect_home)
-    from flows.sources import SourcesError, load_sources  # lazy: only fetch needs Prefect
-    from warehouse.lake import WriterBusy, writer_lock  # lazy: only fetch needs Prefect
+    from collect.sources import SourcesError, load_sources  # lazy: only fetch needs it
 
     try:
         load_sources(sources, source)  # fail fast on a bad sources file, before Prefect starts
     except SourcesError as err:
         raise CliError(str(err)) from err
     _check_writable(paths)
-    from flows.fetch_flow import fetch_flow  # lazy: only fetch needs Prefect
-    from flows.load_flow import load_flow  # lazy: only fetch needs Prefect
+    from flows.jobs import run_fetch  # lazy: imports Prefect
+    from warehouse.lock import WriterBusy  # lazy: only writes need it
 
     try:
-        with writer_lock(paths, wait=wait):
-            fetched = fetch_flow(sources_file=str(Path(sources).resolve()), data_dir=str(paths.data_dir), run_id=new_run_id(), only=source)
-            counts = fetched["counts"]
-            print(f"\nfetch {fetched['run_id']}: {fetched['sources']} source(s) in {fetched['seconds']:.1f}s")
-            for key in ("listings_ok", "listings_not_modified", "listings_failed", "entries", "pages_fetched", "pages_not_modified",
-                        "pages_skipped", "pages_deferred", "pages_refused", "pages_failed", "requests", "source_errors"):
-                print(f"  {key.replace('_', ' ').ljust(21)}  {counts.get(key, 0)}")
-            print(f"  warc                   {fetched['warc'] or '-'}")
-            if fetched["pages"] and fetched["warc"]:
-                summary = load_flow(paths=[fetched["warc"]], data_dir=str(paths.data_dir), run_id=new_run_id(), settings=settings.as_dict())
-                print_summary(dict(summary), paths)
+        outcome = run_fetch(paths, sources, source, settings, wait=wait)
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
     finally:
         prefect_env.silence_shutdown_noise()
+    print(fetch_summary(outcome.fetched))
+    if outcome.loaded is not None:
+        print(load_summary(outcome.loaded, paths.data_dir))
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -282,7 +281,7 @@ def _day(value: str | None, option: str, *, next_day: bool = False) -> datetime 
 def cmd_search(args: argparse.Namespace) -> int:
     import duckdb  # lazy: read-only commands stay fast, Prefect loads only for writes
 
-    from flows.output import render  # lazy: read-only commands stay fast, Prefect loads only for writes
+    from render.output import render  # lazy: read-only commands stay fast, Prefect loads only for writes
     from warehouse.search import SearchFilter, SearchUnavailable, search  # lazy: read-only commands stay fast
 
     if args.limit < 1:
@@ -311,7 +310,8 @@ def cmd_maintain(args: argparse.Namespace) -> int:
         raise CliError(f"no warehouse at {paths.data_dir}: nothing to maintain")
     prefect_env.configure(paths.prefect_home)
     from flows.maintenance_flow import maintenance_flow  # lazy: read-only commands stay fast, Prefect loads only for writes
-    from warehouse.lake import WriterBusy, writer_lock  # lazy: read-only commands stay fast
+    from warehouse.lock import WriterBusy, writer_lock  # lazy: read-only commands stay fast
+    from warehouse.runs import new_run_id  # lazy: read-only commands stay fast
 
     run_id = new_run_id()
     try:
@@ -323,17 +323,14 @@ def cmd_maintain(args: argparse.Namespace) -> int:
         raise CliError(str(err), EXIT_BUSY) from err
     finally:
         prefect_env.silence_shutdown_noise()
-    print(f"\nmaintenance {run_id} completed")
-    keys = ("schema_version", "files_merged", "files_created", "snapshots_expired", "files_deleted", "orphans_deleted", "indexed_articles")
-    for key in keys:
-        print(f"  {key.replace('_', ' ').ljust(18)}  {result.get(key)}")
+    print(maintenance_summary(run_id, result))
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     import duckdb  # lazy: read-only commands stay fast
 
-    from flows.report import write_report  # lazy: read-only commands stay fast
+    from render.report import write_report  # lazy: read-only commands stay fast
 
     try:
         out = write_report(_paths(args), Path(args.out) if args.out else None, days=args.days, top=args.top)
@@ -345,18 +342,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "sql": cmd_sql}
+COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "extract": cmd_extract, "sql": cmd_sql}
 COMMANDS.update({"search": cmd_search, "maintain": cmd_maintain})
 COMMANDS["report"] = cmd_report
-LONG_COMMANDS = {"run", "load", "fetch"}  # drawn with progress bars on a terminal (flows/progress.py)
+LONG_COMMANDS = {"run", "load", "fetch"}  # drawn with progress bars on a terminal (render/progress.py)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     import duckdb
 
-    from flows import progress  # lazy, like the imports above
-    from warehouse.lake import WarehouseError
+    from render import progress  # lazy, like the imports above
+    from warehouse.attach import WarehouseError
 
     try:
         with progress.session() if args.command in LONG_COMMANDS else nullcontext():

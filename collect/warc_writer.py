@@ -22,7 +22,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
-from flows.http_client import ResponseRecord
+from collect.http_client import ResponseRecord
 
 
 def _ascii(value: str) -> str:

@@ -2,7 +2,7 @@
 
 * bounded total concurrency and a per-host limit, with a minimum delay between two requests to
   the same host (the source's `delay`, or robots.txt Crawl-delay when larger, capped);
-* robots.txt fetched once per origin and honoured (flows/robots.py);
+* robots.txt fetched once per origin and honoured (collect/robots.py);
 * retries with exponential backoff and jitter on connection errors, timeouts, 429 and 5xx,
   honouring Retry-After; other 4xx are final;
 * redirects followed by hand, only to http(s) URLs inside `allowed_domains`, loops detected;
@@ -37,9 +37,9 @@ from urllib.parse import urljoin, urlsplit
 import httpcore
 import httpx
 
+from collect.robots import RobotsRules, product_token, rules_from_response
+from collect.sources import Source
 from core.settings import Limits
-from flows.robots import RobotsRules, product_token, rules_from_response
-from flows.sources import Source
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("xml", "rss", "atom", "text/plain", "text/html", "application/octet-stream")

@@ -138,6 +138,26 @@ def group_slices(units: Iterable[InputUnit], docs_per_slice: int) -> Iterator[tu
         yield tuple(current)
 
 
+Slice = tuple[InputUnit, ...]
+
+
+def plan_batches(files: Iterable[Path], batch_size: int, docs_per_slice: int) -> list[list[Slice]]:
+    """The files cut into batches (one commit each) of slices (one worker call each): about
+    `batch_size` documents per batch, `docs_per_slice` per slice."""
+    batches: list[list[Slice]] = []
+    current: list[Slice] = []
+    size = 0
+    for sl in group_slices(plan_units(files), docs_per_slice):
+        current.append(sl)
+        size += sum(max(u.documents, 1) for u in sl)
+        if size >= batch_size:
+            batches.append(current)
+            current, size = [], 0
+    if current:
+        batches.append(current)
+    return batches
+
+
 # -- reading ----------------------------------------------------------------------------------
 
 
@@ -219,7 +239,7 @@ def _read_jsonl(unit: InputUnit) -> Iterator[RawDocument | Rejected]:
 
 
 def _read_warc(unit: InputUnit) -> Iterator[RawDocument | Rejected]:
-    from flows.warc import read_warc  # noqa: PLC0415  # warcio is only imported for WARC input
+    from collect.warc import read_warc  # noqa: PLC0415  # warcio is only imported for WARC input
 
     yield from read_warc(Path(unit.path))
 

@@ -10,7 +10,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from flows.inputs import Rejected
+from collect.inputs import Rejected
 from transforms.records import RawDocument
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")

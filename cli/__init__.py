@@ -1,0 +1,1 @@
+"""The `news-etl` command line (cli/main.py). Read-only commands never import Prefect."""
