@@ -418,6 +418,8 @@ def extract_people(
         earlier = next((c for k, form, c in seen if k == key and _close(form, clean)), None)
         if earlier is None and len(clean.split()) >= 2:  # "عبد الرحمن" after "رامي عبد الرحمن"
             earlier = next((c for _k, form, c in seen if form.endswith(" " + clean)), None)
+        if clean.startswith("ل") and key not in r.known and skeleton("ا" + clean) in r.known:
+            key = skeleton("ا" + clean)  # "للأسد": the name is "الأسد" after the preposition ل
         canonical = r.known.get(key) or earlier or _loose_known(key, r) or clean
         seen.append((key, clean, canonical))
         mentions.append(Mention("person", f.surface, canonical, f.start, f.end, _sentence(sentences, f.start)))
@@ -463,6 +465,7 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
     out: list[Mention] = []
     if not by_surname:
         return out
+    surnames = {sf(w) for p in people for w in p.surface.split()[-1:]} | {sf(w) for p in people for w in p.canonical.split()[-1:]}
     taken = [(p.start, p.end) for p in people]
     # only the distinct words of the article that carry a surname are looked for in the text
     positions = word_positions(text)
@@ -476,6 +479,8 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
             owners = by_surname.get(key)
             if not owners or len(owners) != 1 or w_start < first_seen[key]:
                 continue
+            if b not in surnames and len(b) < 6:
+                continue  # a short word may share the skeleton of a surname (السد / الأسد): only as written
             start = end - len(b)
             if any(a <= start < e for a, e in taken):
                 break
