@@ -44,10 +44,16 @@ def extract_facts(body: str, body_search: str, title: str | None = None) -> Fact
     mentions = [
         replace(m, part="title") if m.start < cut else replace(m, start=m.start - cut, end=m.end - cut) for m in both.mentions
     ]
+    in_body = {(f.kind, f.count_low) for f in both.figures if (f.start or 0) >= cut}
     figures = [
         replace(f, part="title") if (f.start or 0) < cut else replace(f, start=(f.start or 0) - cut, end=(f.end or 0) - cut)
         for f in both.figures
+        if (f.start or 0) >= cut or (f.kind, f.count_low) not in in_body  # a headline's toll that the body gives is the body's
     ]
+    if len(figures) < len(both.figures):  # ordinals and breakdown links follow the figures kept
+        kept = [n for n, f in enumerate(both.figures) if (f.start or 0) >= cut or (f.kind, f.count_low) not in in_body]
+        new_no = {old: new for new, old in enumerate(kept)}
+        figures = [replace(f, figure_no=new_no[f.figure_no], of_figure=new_no.get(f.of_figure) if f.of_figure is not None else None) for f in figures]
     return Facts(mentions=mentions, figures=figures)
 
 

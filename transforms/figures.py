@@ -241,8 +241,8 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
             continue
         if not any(ch.isalnum() for ch in word):
             return None  # punctuation ends the search
-        if k > j and not rules.first_words.isdisjoint(bases(word)):
-            return None  # another trigger: the count belongs to it ("قتل مدنيان وأصيب ثلاثة آخرون")
+        if (k > j or word.startswith("و")) and not rules.first_words.isdisjoint(bases(word)):
+            return None  # another trigger: the count belongs to it ("قتل مدنيان وأصيب ثلاثة آخرون", "قتل وجرح اثنان")
         q = quantity_at(tokens, k)
         only_fillers = all(tokens[m].text in rules.fillers or tokens[m].text in _QUOTE for m in range(j, k))
         if q is not None:
@@ -257,7 +257,8 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
                 return None  # "سقوط عشرات الجرحى": the count of the noun's own kind (read by it)
             adjacent = k == j and q.numeric and not _year_like(q, tokens)
             if has_noun or (only_fillers and not q.numeric) or adjacent:
-                return _with_post(q, tokens, nxt + 1 if has_noun else nxt)
+                partitive = nxt < len(tokens) and tokens[nxt].text == "من"
+                return _with_post(q, tokens, nxt + 1 if has_noun and not partitive else nxt)
             return None  # a number without its counted noun: not a count, and no reading past it
         if only_fillers and word in ("احد", "احدي") and k + 1 < len(tokens):
             after = tokens[k + 1].text
