@@ -344,9 +344,9 @@ def _next_is_co_kind(tokens: list[Token], k: int, kind: str, rules: FigureRules)
 
 def _skip_phrase(tokens: list[Token], k: int, rules: FigureRules) -> int:
     """Past a short complement of a count ("من جبهة النصرة", "في ريف دمشق", "بتهمة الزنا"): up to
-    four words with no punctuation, no number and no trigger, that end before و or an additive
-    joiner followed by a count. Returns k itself when no such phrase is there."""
-    for m in range(k, min(len(tokens), k + 7)):
+    eight words with no number and no trigger (a comma only before و or a joiner), that end before
+    و or an additive joiner followed by a count. Returns k itself when no such phrase is there."""
+    for m in range(k, min(len(tokens), k + 9)):
         if _joiner_at(tokens, m, rules) or (tokens[m].text.startswith("و") and quantity_at(tokens, m) is not None):
             return m
         word = tokens[m].text
