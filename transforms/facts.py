@@ -53,7 +53,10 @@ def extract_facts(body: str, body_search: str, title: str | None = None) -> Fact
     if len(figures) < len(both.figures):  # ordinals and breakdown links follow the figures kept
         kept = [n for n, f in enumerate(both.figures) if (f.start or 0) >= cut or (f.kind, f.count_low) not in in_body]
         new_no = {old: new for new, old in enumerate(kept)}
-        figures = [replace(f, figure_no=new_no[f.figure_no], of_figure=new_no.get(f.of_figure) if f.of_figure is not None else None) for f in figures]
+        figures = [
+            replace(f, figure_no=new_no[f.figure_no], of_figure=None if f.of_figure is None else new_no.get(f.of_figure))
+            for f in figures
+        ]
     return Facts(mentions=mentions, figures=figures)
 
 
@@ -63,8 +66,14 @@ def _extract(body: str, body_search: str) -> Facts:
     orgs = extract_actors(text, sentences)
     places = extract_places(text, sentences, orgs)
     people = extract_people(text, sentences, orgs, places)
-    # a person's name is not also a place (أبو كمال ...): people win over places they overlap
-    person_spans = [(p.start, p.end) for p in people if p.kind == "person"]
+    # a person's name is not also a place (أبو كمال ...): people win over places they overlap,
+    # unless the article's spelling refutes the person ("على الحسكة" is not a name)
+    omap = OffsetMap(body, body_search)
+    person_spans = [
+        (p.start, p.end)
+        for p in people
+        if p.kind == "person" and _person_in_body(body, omap.start(p.start), omap.end(p.end)) == omap.end(p.end)
+    ]
     places = [pl for pl in places if not any(a < pl.end and pl.start < b for a, b in person_spans)]
     mentions = sorted(orgs + places + people, key=lambda m: (m.start, m.kind))
     figures = extract_figures(sentences)
@@ -118,6 +127,14 @@ def to_body(body: str, body_search: str, sentences: list[Span], mentions: list[M
         return cache[s.start]
 
     out_m = []
+    # people that the article's spelling refutes (على ...): their later short forms go with them
+    refuted: set[str] = set()
+    for m in mentions:
+        if m.kind == "person" and len(m.surface.split()) > 1:
+            a, b = omap.start(m.start), omap.end(m.end)
+            cut = _person_in_body(body, a, b)
+            if cut is None or cut < b:
+                refuted.add(m.canonical)
     for found in mentions:
         m = found
         a, b = omap.start(m.start), omap.end(m.end)
@@ -130,6 +147,8 @@ def to_body(body: str, body_search: str, sentences: list[Span], mentions: list[M
                 short = body_search[m.start : m.start + len(search_form(body[a:b]))]
                 canonical = short if search_form(m.canonical).startswith(short + " ") else m.canonical
                 m = replace(m, surface=short, canonical=canonical, end=m.start + len(short))
+            elif m.canonical in refuted and len(m.surface.split()) == 1:
+                continue  # a surname of a name the article's spelling refuted
         out_m.append(
             replace(
                 m,

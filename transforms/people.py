@@ -37,7 +37,7 @@ MAX_LEXICON_WORDS = 4  # a name found by its given name alone: at most four word
 _ARABIC_WORD = re.compile(r"^[\u0621-\u064a]+$")
 _SIGNATURE = re.compile(r"(?:^|[—\-–]\s*)(?P<name>[^\n—()@]{3,80}?)\s*\(@(?P<handle>\w{2,30})\)")
 _VOWELS = str.maketrans("", "", "اويءئؤ")
-_CLITIC_ARTICLE = ("وال", "بال", "لل", "فال", "كال")
+_CLITIC_ARTICLE = ("وال", "بال", "لل")  # not فال/كال: foreign names start so (فالون، كالاهان)
 _ARABIC_RUN = re.compile(r"[\u0621-\u064a]+")
 
 
@@ -187,7 +187,9 @@ def _ali(tokens: list[Token], k: int, n: int, rules: PeopleRules, blocked: set[s
     return word in rules.titles and after_given and k + 1 < len(tokens) and not _is_name_word(tokens[k + 1], rules, blocked)
 
 
-def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str], first_skip: int = 0) -> tuple[int, int] | None:
+def _read_name(  # the lexicon path says where the given name stands
+    tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str], first_skip: int = 0, *, given: bool = False
+) -> tuple[int, int] | None:
     """A full name starting at token i (optional opening quote): (first, last) token indexes.
     `first_skip` letters of clitics stand before the first word (ورامي)."""
     if i < len(tokens) and tokens[i].text in "\"'":
@@ -200,8 +202,8 @@ def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str
         tok = tokens[k]
         if n == 0 and tok.text.startswith("ال"):
             return None  # a name does not start with the article (that is a title or a noun)
-        if n == 0 and first_skip:
-            last, n, k = k, 1, k + 1  # the given name itself, its clitics aside
+        if n == 0 and (first_skip or given):
+            last, n, k = k, 1, k + 1  # the given name itself (its clitics aside, علي though a stop word)
             continue
         # a middle initial: ب. / B.
         if n >= 1 and len(tok.text) == 1 and tok.text.isalpha() and k + 1 < len(tokens) and tokens[k + 1].text == ".":
@@ -328,7 +330,7 @@ def _lexicon_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[
         context_needed = True
     if skip is None:
         return None, 0
-    got = _read_name(tokens, i, rules, blocked, first_skip=skip)
+    got = _read_name(tokens, i, rules, blocked, first_skip=skip, given=True)
     if got is None:
         return None, 0
     a, b = got
