@@ -69,6 +69,7 @@ class PeopleRules:
     given_forms: frozenset[str]  # given names and kunyas with every proclitic: a quick filter
 
 
+@lru_cache(maxsize=16384)
 def skeleton(name: str) -> str:
     """Key that equates spelling variants: no initials, no generational suffix, no long vowels
     inside words (كاغينز / كيغينز -> كغنز)."""
@@ -471,7 +472,16 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
     taken = [(p.start, p.end) for p in people]
     # only the distinct words of the article that carry a surname are looked for in the text
     positions = word_positions(text)
-    wanted = {w for w in positions if _ARABIC_RUN.fullmatch(w) and any(_surname_key(b) in by_surname for b in bases(w))}
+    firsts = {k[0] for k in by_surname}
+    longest = max(len(k) for k in by_surname) + 6  # a key drops long vowels and clitics: words are longer
+    wanted = {
+        w
+        for w in positions
+        if len(w) <= longest
+        and not firsts.isdisjoint(w[:4])  # the key's first letter stands in the first four (after clitics)
+        and _ARABIC_RUN.fullmatch(w)
+        and any(_surname_key(b) in by_surname for b in bases(w))
+    }
     if not wanted:
         return out
     for w_start, word in sorted((i, w) for w in wanted for i in positions[w]):
