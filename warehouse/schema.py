@@ -194,7 +194,7 @@ def column_ddl(schema: pa.Schema) -> str:
 def empty_table(name: str) -> pa.Table:
     return TABLES[name].empty_table()
 
-# -- collection from live sources (issue 5; warehouse/fetch_state.py) ----------------------------
+# -- collection from live sources (warehouse/fetch_state.py) ------------------------------------------
 TABLES["fetch_log"] = pa.schema(  # one row per URL a fetch run tried (feeds, sitemaps, pages, robots)
     [
         pa.field("run_id", pa.string(), nullable=False),
@@ -228,7 +228,7 @@ TABLES["fetch_state"] = pa.schema(  # latest known state per URL: conditional GE
     ]
 )
 
-# -- near-duplicate clustering (issue 6): one MinHash signature per article (latest version) and
+# -- near-duplicate clustering: one MinHash signature per article (latest version) and
 # its LSH band buckets; a new article joins the cluster of its most similar stored article.
 TABLES["article_minhash"] = pa.schema(
     [
