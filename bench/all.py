@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
@@ -10,7 +11,8 @@ from bench import html_throughput, incremental, nightly_bench, query_bench, text
 from bench.common import corpora_dir
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__).parse_args(argv)
     start = time.perf_counter()
     where = corpora_dir()
     print(f"corpora: {where if where else 'not found (the corpus benchmarks will be skipped)'}")

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from core import datafile
 from core.settings import Limits
-from transforms.registry import SOURCE_ID, SourceFile, normalise_domain, registry
+from transforms.registry import SOURCE_ID, SourceFile, check_http_urls, normalise_domain, registry
 
 
 class SourcesError(ValueError):
@@ -58,13 +58,6 @@ class Source:
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
 
-def _check_urls(urls: tuple[str, ...], key: str) -> None:
-    for value in urls:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise datafile.Invalid(key, f"{value!r} is not an http(s) URL")
-
-
 @dataclass(frozen=True, slots=True)
 class SourceEntry:
     """One entry of `sources:` as written: a registered id (and limits), or a full definition."""
@@ -83,8 +76,8 @@ class SourceEntry:
     def __post_init__(self) -> None:
         if not SOURCE_ID.match(self.id):
             raise datafile.Invalid("id", f"{self.id!r} must be lower-case letters, digits, '_' or '-'")
-        _check_urls(self.feeds, "feeds")
-        _check_urls(self.sitemaps, "sitemaps")
+        check_http_urls(self.feeds, "feeds")
+        check_http_urls(self.sitemaps, "sitemaps")
         if self.extraction:  # a setting that silently does nothing would be worse than an error
             raise datafile.Invalid(
                 "extraction",

@@ -44,7 +44,7 @@ class LoadSettings:
     batch_size: int = 400  # documents per atomic commit
     docs_per_slice: int = 25  # documents per worker call
     workers: int = field(default_factory=default_workers)  # extraction processes (1 = in the flow process)
-    source_id: str | None = None  # source for inputs that name none and that the registry does not resolve
+    source_id: str | None = None  # --source-id: the source of inputs that name none (asked before the registry)
     html_fallback: bool = False  # trafilatura's readability/jusText comparison for HTML (slower)
     runner: Runner = "process"  # where extraction runs: a local process pool, or Dask
     full: bool = False  # re-read every input, even files the input ledger says are unchanged

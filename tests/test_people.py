@@ -152,3 +152,9 @@ def test_later_short_form_takes_the_full_name() -> None:
 
     people_found = [(m.surface, m.canonical) for m in extract_facts(body, search_form(body)).mentions if m.kind == "person"]
     assert {c for _s, c in people_found} == {"رامي عبد الرحمن"}
+
+
+def test_ali_starts_a_name_and_foreign_family_names_with_fa() -> None:
+    assert body_people("وقُتل القيادي في الميليشيا علي كنعان، بحسب المرصد.") == ["علي كنعان"]
+    assert body_people("وقال وزير الدفاع مايكل فالون إن بلاده ستواصل.") == ["مايكل فالون"]
+    assert body_people("وتقدمت القوات على الحسكة من الجنوب.") == []  # على, not Ali: no name, no surname

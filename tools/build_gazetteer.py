@@ -185,7 +185,7 @@ def countryside(curated: list[dict[str, str]]) -> list[dict[str, str]]:
         seen.add(search_form(name))
         what = "governorate" if row["kind"] == "governorate" else "district seat"
         base = {**row, "kind": "region", "context": "free", "source": f"curated (generated: countryside of a {what})"}
-        if row["admin1"] != "Damascus":
+        if row["admin1"] != "Damascus":  # ريف دمشق is the governorate Rif Dimashq
             out.append({**base, "name_en": f"{row['name_en']} countryside", "names_ar": f"ريف {name}|ريفي {name}"})
         for ar, en in DIRECTIONS.items():
             names_ar = f"ريف {name} {ar}|الريف {ar} ل{name}|ريفي {name} {ar}"

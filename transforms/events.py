@@ -591,6 +591,8 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
     orgs: dict[int, list[tuple[int, Mention]]] = {}
     persons: dict[int, list[str]] = {}
     for m in article.mentions:
+        if m.part != "body":
+            continue  # a mention of the title: its offsets point into the title
         pos = to_search(m.start)
         k = _sentence_index(sentences, pos)
         if m.kind == "place":
@@ -669,8 +671,8 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
     with_figure: set[int] = set()
     for f in sorted(article.figures, key=lambda f: (f.start if f.start is not None else -1, f.figure_no)):
         kind = r.figure_kinds.get(f.kind, f.kind)
-        if kind not in r.kinds or f.of_figure is not None or (f.scope or "event") != "event":
-            continue
+        if kind not in r.kinds or f.of_figure is not None or (f.scope or "event") != "event" or f.part != "body":
+            continue  # stocks, totals, breakdowns are no reports; the title repeats the body
         anchor = to_search(f.start) if f.start is not None else 0
         k = _sentence_index(sentences, anchor) if f.start is not None else None
         if k is not None and _find_phrases(_tokens(sentences[k].text), r.not_incident):

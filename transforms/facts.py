@@ -37,33 +37,36 @@ def extract_facts(body: str, body_search: str, title: str | None = None) -> Fact
     the headline gives is a fact of the article too); title and body are read as one text, so a
     later short form in the body resolves to a full name of the title."""
     if not title or not title.strip() or "\n" in title:
-        return _extract(body, body_search)
-    # one pass over "title \n body" (a line break ends a sentence), then offsets split by part
+        return _extract(body, body_search, 0)
+    # one pass over "title \n body" (a line break ends a sentence), offsets split by part
     cut = len(title) + 1
-    both = _extract(title + "\n" + body, search_form(title) + "\n" + body_search)
-    mentions = [
-        replace(m, part="title") if m.start < cut else replace(m, start=m.start - cut, end=m.end - cut) for m in both.mentions
-    ]
-    figures = [
-        replace(f, part="title") if (f.start or 0) < cut else replace(f, start=(f.start or 0) - cut, end=(f.end or 0) - cut)
-        for f in both.figures
-    ]
-    return Facts(mentions=mentions, figures=figures)
+    both = _extract(title + "\n" + body, search_form(title) + "\n" + body_search, cut)
+    in_body = {(f.kind, f.count_low) for f in both.figures if f.part == "body"}
+    kept = [f for f in both.figures if f.part == "body" or (f.kind, f.count_low) not in in_body]
+    if len(kept) < len(both.figures):  # a headline's toll that the body gives is the body's
+        new_no = {f.figure_no: n for n, f in enumerate(kept)}
+        kept = [replace(f, figure_no=n, of_figure=None if f.of_figure is None else new_no.get(f.of_figure)) for n, f in enumerate(kept)]
+    return Facts(mentions=both.mentions, figures=kept)
 
 
-def _extract(body: str, body_search: str) -> Facts:
+def _extract(body: str, body_search: str, cut: int) -> Facts:
+    """Facts of `body` (the title, a line break and the body when `cut` > 0)."""
     text = body_search
     sentences = split_sentences(text)
     orgs = extract_actors(text, sentences)
     places = extract_places(text, sentences, orgs)
     people = extract_people(text, sentences, orgs, places)
-    # a person's name is not also a place (أبو كمال ...): people win over places they overlap
-    person_spans = [(p.start, p.end) for p in people if p.kind == "person"]
+    omap = OffsetMap(body, body_search)
+    # the article's own spelling judges every person once: None (refuted), or the end to keep
+    judged = {(p.start, p.end): _person_in_body(body, omap.start(p.start), omap.end(p.end)) for p in people if p.kind == "person"}
+    # a person's name is not also a place (أبو كمال ...): people win over places they overlap,
+    # unless the article's spelling refutes the person ("على الحسكة" is not a name)
+    person_spans = [(p.start, p.end) for p in people if p.kind == "person" and judged[(p.start, p.end)] == omap.end(p.end)]
     places = [pl for pl in places if not any(a < pl.end and pl.start < b for a, b in person_spans)]
     mentions = sorted(orgs + places + people, key=lambda m: (m.start, m.kind))
     figures = extract_figures(sentences)
     clear_token_cache()  # the cache serves the extractors of one article, not the next one
-    return to_body(body, body_search, sentences, mentions, figures)
+    return to_body(body, body_search, sentences, mentions, figures, omap=omap, judged=judged, cut=cut)
 
 
 _NOT_IN_NAME = re.compile(r"(?:^|\s)(?:على|إلى|الى|حتى)(?:\s|$)")
@@ -98,9 +101,22 @@ def _canonical_ar(m: Mention, surface: str) -> str:
     return " ".join(surface.translate(_QUOTES).split())
 
 
-def to_body(body: str, body_search: str, sentences: list[Span], mentions: list[Mention], figures: list[Figure]) -> Facts:
-    """Surfaces, sentences and offsets of the article's own text (`body`); search forms beside."""
-    omap = OffsetMap(body, body_search)
+def to_body(  # the caller's offset map and judgements are reused
+    body: str,
+    body_search: str,
+    sentences: list[Span],
+    mentions: list[Mention],
+    figures: list[Figure],
+    *,
+    omap: OffsetMap | None = None,
+    judged: dict[tuple[int, int], int | None] | None = None,
+    cut: int = 0,
+) -> Facts:
+    """Surfaces, sentences and offsets of the article's own text (`body`); search forms beside.
+    With `cut` > 0 the text is "title \n body": what starts before `cut` is the title's
+    (`part = 'title'`), the rest has its offsets moved to the body."""
+    omap = omap or OffsetMap(body, body_search)
+    judged = judged if judged is not None else {}
     cache: dict[int, str] = {}
 
     def body_sentence(pos: int) -> str | None:
@@ -111,35 +127,70 @@ def to_body(body: str, body_search: str, sentences: list[Span], mentions: list[M
             cache[s.start] = body[omap.start(s.start) : omap.end(s.end)]
         return cache[s.start]
 
+    def person_end(m: Mention, a: int, b: int) -> int | None:
+        key = (m.start, m.end)
+        return judged[key] if key in judged else _person_in_body(body, a, b)
+
     out_m = []
-    for found in mentions:
-        m = found
+    # people that the article's spelling refutes (على ...): their later short forms go with them
+    refuted = {
+        m.canonical
+        for m in mentions
+        if m.kind == "person" and " " in m.surface and person_end(m, omap.start(m.start), omap.end(m.end)) != omap.end(m.end)
+    }
+    for m in mentions:
         a, b = omap.start(m.start), omap.end(m.end)
+        surface_search, canonical = m.surface, m.canonical
         if m.kind == "person":
-            cut = _person_in_body(body, a, b)
-            if cut is None:
+            keep = person_end(m, a, b)
+            if keep is None:
                 continue
-            if cut < b:
-                b = cut
-                short = body_search[m.start : m.start + len(search_form(body[a:b]))]
-                canonical = short if search_form(m.canonical).startswith(short + " ") else m.canonical
-                m = replace(m, surface=short, canonical=canonical, end=m.start + len(short))
+            if keep < b:
+                b = keep
+                surface_search = body_search[m.start : m.start + len(search_form(body[a:b]))]
+                if search_form(m.canonical).startswith(surface_search + " "):
+                    canonical = surface_search
+            elif m.canonical in refuted and " " not in m.surface:
+                continue  # a surname of a name the article's spelling refuted
+        part, shift = ("title", 0) if a < cut else ("body", cut)
         out_m.append(
-            replace(
-                m,
-                surface=body[a:b],
-                start=a,
-                end=b,
-                sentence=body_sentence(m.start),
-                surface_search=m.surface,
-                sentence_search=m.sentence,
-                canonical_ar=m.canonical_ar or _canonical_ar(m, body[a:b]),
+            Mention(
+                m.kind,
+                body[a:b],
+                canonical,
+                a - shift,
+                b - shift,
+                body_sentence(m.start),
+                m.admin1,
+                m.admin2,
+                m.lat,
+                m.lon,
+                m.canonical_ar or _canonical_ar(m, body[a:b]),
+                surface_search,
+                m.sentence,
+                part,
             )
         )
     out_f = []
     for n, f in enumerate(figures):
         fa = omap.start(f.start) if f.start is not None else None
         fb = omap.end(f.end) if f.end is not None else None
+        part, shift = ("title", 0) if (fa or 0) < cut else ("body", cut)
         sentence = body_sentence(f.start) if f.start is not None else None
-        out_f.append(replace(f, start=fa, end=fb, sentence=sentence or f.sentence, sentence_search=f.sentence, figure_no=n))
+        out_f.append(
+            Figure(
+                f.kind,
+                f.count_low,
+                f.count_high,
+                f.qualifier,
+                sentence or f.sentence,
+                None if fa is None else fa - shift,
+                None if fb is None else fb - shift,
+                f.sentence,
+                n,
+                f.of_figure,
+                f.scope,
+                part,
+            )
+        )
     return Facts(mentions=out_m, figures=out_f)

@@ -241,8 +241,8 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
             continue
         if not any(ch.isalnum() for ch in word):
             return None  # punctuation ends the search
-        if k > j and not rules.first_words.isdisjoint(bases(word)):
-            return None  # another trigger: the count belongs to it ("قتل مدنيان وأصيب ثلاثة آخرون")
+        if (k > j or word.startswith("و")) and not rules.first_words.isdisjoint(bases(word)):
+            return None  # another trigger: the count belongs to it ("قتل مدنيان وأصيب ثلاثة آخرون", "قتل وجرح اثنان")
         q = quantity_at(tokens, k)
         only_fillers = all(tokens[m].text in rules.fillers or tokens[m].text in _QUOTE for m in range(j, k))
         if q is not None:
@@ -257,7 +257,8 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
                 return None  # "سقوط عشرات الجرحى": the count of the noun's own kind (read by it)
             adjacent = k == j and q.numeric and not _year_like(q, tokens)
             if has_noun or (only_fillers and not q.numeric) or adjacent:
-                return _with_post(q, tokens, nxt + 1 if has_noun else nxt)
+                partitive = nxt < len(tokens) and tokens[nxt].text == "من"
+                return _with_post(q, tokens, nxt + 1 if has_noun and not partitive else nxt)
             return None  # a number without its counted noun: not a count, and no reading past it
         if only_fillers and word in ("احد", "احدي") and k + 1 < len(tokens):
             after = tokens[k + 1].text
@@ -343,9 +344,9 @@ def _next_is_co_kind(tokens: list[Token], k: int, kind: str, rules: FigureRules)
 
 def _skip_phrase(tokens: list[Token], k: int, rules: FigureRules) -> int:
     """Past a short complement of a count ("من جبهة النصرة", "في ريف دمشق", "بتهمة الزنا"): up to
-    four words with no punctuation, no number and no trigger, that end before و or an additive
-    joiner followed by a count. Returns k itself when no such phrase is there."""
-    for m in range(k, min(len(tokens), k + 7)):
+    eight words with no number and no trigger (a comma only before و or a joiner), that end before
+    و or an additive joiner followed by a count. Returns k itself when no such phrase is there."""
+    for m in range(k, min(len(tokens), k + 9)):
         if _joiner_at(tokens, m, rules) or (tokens[m].text.startswith("و") and quantity_at(tokens, m) is not None):
             return m
         word = tokens[m].text
@@ -517,7 +518,9 @@ def _confirmed(phrase: Phrase, tokens: list[Token], rules: FigureRules) -> bool:
 
 
 def _longest_first(phrases: list[Phrase] | None) -> list[Phrase]:
-    return sorted(set(phrases), key=lambda p: (-len(p), p)) if phrases else []
+    if not phrases:
+        return []
+    return phrases if len(phrases) == 1 else sorted(set(phrases), key=lambda p: (-len(p), p))
 
 
 def _has(texts: list[str], phrases: tuple[Phrase, ...]) -> bool:
@@ -590,7 +593,10 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
         for c in cands:
             for kind, mode, phrase in rules.index.get(c, ()):
                 here.setdefault((kind, mode), []).append(phrase)
+        kinds_here = {k for k, _m in here}
         for kind in rules.after:
+            if kind not in kinds_here:
+                continue
             done = False
             # a toll: "ارتفعت حصيلة القتلى إلى 27"
             for phrase in _longest_first(here.get((kind, "toll"))):

@@ -37,7 +37,7 @@ MAX_LEXICON_WORDS = 4  # a name found by its given name alone: at most four word
 _ARABIC_WORD = re.compile(r"^[\u0621-\u064a]+$")
 _SIGNATURE = re.compile(r"(?:^|[—\-–]\s*)(?P<name>[^\n—()@]{3,80}?)\s*\(@(?P<handle>\w{2,30})\)")
 _VOWELS = str.maketrans("", "", "اويءئؤ")
-_CLITIC_ARTICLE = ("وال", "بال", "لل", "فال", "كال")
+_CLITIC_ARTICLE = ("وال", "بال", "لل")  # not فال/كال: foreign names start so (فالون، كالاهان)
 _ARABIC_RUN = re.compile(r"[\u0621-\u064a]+")
 
 
@@ -69,6 +69,7 @@ class PeopleRules:
     given_forms: frozenset[str]  # given names and kunyas with every proclitic: a quick filter
 
 
+@lru_cache(maxsize=16384)
 def skeleton(name: str) -> str:
     """Key that equates spelling variants: no initials, no generational suffix, no long vowels
     inside words (كاغينز / كيغينز -> كغنز)."""
@@ -187,7 +188,9 @@ def _ali(tokens: list[Token], k: int, n: int, rules: PeopleRules, blocked: set[s
     return word in rules.titles and after_given and k + 1 < len(tokens) and not _is_name_word(tokens[k + 1], rules, blocked)
 
 
-def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str], first_skip: int = 0) -> tuple[int, int] | None:
+def _read_name(  # the lexicon path says where the given name stands
+    tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str], first_skip: int = 0, *, given: bool = False
+) -> tuple[int, int] | None:
     """A full name starting at token i (optional opening quote): (first, last) token indexes.
     `first_skip` letters of clitics stand before the first word (ورامي)."""
     if i < len(tokens) and tokens[i].text in "\"'":
@@ -200,8 +203,8 @@ def _read_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[str
         tok = tokens[k]
         if n == 0 and tok.text.startswith("ال"):
             return None  # a name does not start with the article (that is a title or a noun)
-        if n == 0 and first_skip:
-            last, n, k = k, 1, k + 1  # the given name itself, its clitics aside
+        if n == 0 and (first_skip or given):
+            last, n, k = k, 1, k + 1  # the given name itself (its clitics aside, علي though a stop word)
             continue
         # a middle initial: ب. / B.
         if n >= 1 and len(tok.text) == 1 and tok.text.isalpha() and k + 1 < len(tokens) and tokens[k + 1].text == ".":
@@ -328,7 +331,7 @@ def _lexicon_name(tokens: list[Token], i: int, rules: PeopleRules, blocked: set[
         context_needed = True
     if skip is None:
         return None, 0
-    got = _read_name(tokens, i, rules, blocked, first_skip=skip)
+    got = _read_name(tokens, i, rules, blocked, first_skip=skip, given=True)
     if got is None:
         return None, 0
     a, b = got
@@ -418,6 +421,8 @@ def extract_people(
         earlier = next((c for k, form, c in seen if k == key and _close(form, clean)), None)
         if earlier is None and len(clean.split()) >= 2:  # "عبد الرحمن" after "رامي عبد الرحمن"
             earlier = next((c for _k, form, c in seen if form.endswith(" " + clean)), None)
+        if clean.startswith("ل") and key not in r.known and skeleton("ا" + clean) in r.known:
+            key = skeleton("ا" + clean)  # "للأسد": the name is "الأسد" after the preposition ل
         canonical = r.known.get(key) or earlier or _loose_known(key, r) or clean
         seen.append((key, clean, canonical))
         mentions.append(Mention("person", f.surface, canonical, f.start, f.end, _sentence(sentences, f.start)))
@@ -463,10 +468,20 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
     out: list[Mention] = []
     if not by_surname:
         return out
+    surnames = {sf(w) for p in people for w in p.surface.split()[-1:]} | {sf(w) for p in people for w in p.canonical.split()[-1:]}
     taken = [(p.start, p.end) for p in people]
     # only the distinct words of the article that carry a surname are looked for in the text
     positions = word_positions(text)
-    wanted = {w for w in positions if _ARABIC_RUN.fullmatch(w) and any(_surname_key(b) in by_surname for b in bases(w))}
+    firsts = {k[0] for k in by_surname}
+    longest = max(len(k) for k in by_surname) + 6  # a key drops long vowels and clitics: words are longer
+    wanted = {
+        w
+        for w in positions
+        if len(w) <= longest
+        and not firsts.isdisjoint(w[:4])  # the key's first letter stands in the first four (after clitics)
+        and _ARABIC_RUN.fullmatch(w)
+        and any(_surname_key(b) in by_surname for b in bases(w))
+    }
     if not wanted:
         return out
     for w_start, word in sorted((i, w) for w in wanted for i in positions[w]):
@@ -476,6 +491,8 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
             owners = by_surname.get(key)
             if not owners or len(owners) != 1 or w_start < first_seen[key]:
                 continue
+            if b not in surnames and len(b) < 6:
+                continue  # a short word may share the skeleton of a surname (السد / الأسد): only as written
             start = end - len(b)
             if any(a <= start < e for a, e in taken):
                 break

@@ -51,7 +51,8 @@ def host_of(url_or_host: str | None) -> str | None:
     return normalise_domain(host) if host else None
 
 
-def _http_urls(urls: tuple[str, ...], key: str) -> None:
+def check_http_urls(urls: tuple[str, ...], key: str) -> None:
+    """For a schema's __post_init__: every URL is http(s) with a host, or `key` is invalid."""
     for value in urls:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -95,9 +96,9 @@ class SourceFile:
         if not self.name.strip():
             raise datafile.Invalid("name", "must not be empty")
         for key in ("feeds", "sitemaps"):
-            _http_urls(getattr(self, key), key)
+            check_http_urls(getattr(self, key), key)
         if self.homepage is not None:
-            _http_urls((self.homepage,), "homepage")
+            check_http_urls((self.homepage,), "homepage")
         domains = tuple(normalise_domain(d) for d in self.domains)
         for url in (*self.feeds, *self.sitemaps, *((self.homepage,) if self.homepage else ())):
             host = host_of(url)

@@ -90,7 +90,7 @@ def clear_token_cache() -> None:
     _sentence_words.cache_clear()
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)
 def _tokenize(text: str, offset: int) -> tuple[Token, ...]:
     """Cached: the figure and person rules tokenize the same sentences."""
     new = tuple.__new__  # Token(...) without the NamedTuple __new__ overhead: one per word

@@ -108,8 +108,9 @@ TESTS: list[DataTest] = [
     DataTest("events_not_stocks",
              "SELECT r.article_id, r.figure_no, f.kind, f.scope FROM event_reports AS r JOIN figures AS f "
              "ON f.article_id = r.article_id AND f.figure_no = r.figure_no "
-             "WHERE f.kind = 'held' OR coalesce(f.scope, 'event') <> 'event' OR f.of_figure IS NOT NULL",
-             "a stock (people held), a total since a date or a breakdown was made an event report"),
+             "WHERE f.kind = 'held' OR coalesce(f.scope, 'event') <> 'event' OR f.of_figure IS NOT NULL "
+             "OR coalesce(f.part, 'body') <> 'body'",
+             "a stock (people held), a total since a date, a breakdown or a title's figure was made an event report"),
     DataTest("mart_events_monthly_sums",
              "SELECT m.events, e.events FROM (SELECT sum(events) AS events FROM mart_events_monthly) AS m, "
              "(SELECT count(*) AS events FROM events) AS e WHERE m.events IS DISTINCT FROM e.events AND e.events > 0",

@@ -75,28 +75,28 @@ def read_articles(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[Ar
         ).fetchall()
         figs = con.execute(
             'SELECT article_id, kind, count_low, count_high, qualifier, sentence, start, "end", sentence_search, '
-            "figure_no, of_figure, scope FROM figures WHERE article_id IN (SELECT article_id FROM ev_read_ids) "
+            "figure_no, of_figure, scope, coalesce(part, 'body') FROM figures WHERE article_id IN (SELECT article_id FROM ev_read_ids) "
             'ORDER BY article_id, figure_no NULLS LAST, start, "end"'
         ).fetchall()
         ments = con.execute(
             'SELECT article_id, kind, surface, canonical, start, "end", sentence, admin1, admin2, lat, lon, canonical_ar, '
-            "sentence_search FROM mentions WHERE article_id IN (SELECT article_id FROM ev_read_ids) "
+            "sentence_search, coalesce(part, 'body') FROM mentions WHERE article_id IN (SELECT article_id FROM ev_read_ids) "
             'ORDER BY article_id, start, "end", kind'
         ).fetchall()
     finally:
         con.unregister("ev_read_ids")
     figures: dict[str, list[Figure]] = defaultdict(list)
     legacy: dict[str, bool] = {}
-    for aid, kind, lo, hi, qual, sentence, start, end, s_search, no, of, scope in figs:
+    for aid, kind, lo, hi, qual, sentence, start, end, s_search, no, of, scope, part in figs:
         n = len(figures[aid])
         figures[aid].append(Figure(
             kind, lo, hi, qual, sentence or "", start, end, s_search,
-            figure_no=no if no is not None else n, of_figure=of, scope=scope or "event",
+            figure_no=no if no is not None else n, of_figure=of, scope=scope or "event", part=part,
         ))
         legacy[aid] = legacy.get(aid, True) and s_search is None
     mentions: dict[str, list[Mention]] = defaultdict(list)
-    for aid, kind, surface, canonical, start, end, sentence, a1, a2, lat, lon, c_ar, s_search in ments:
-        mentions[aid].append(Mention(kind, surface, canonical, start, end, sentence, a1, a2, lat, lon, c_ar, None, s_search))
+    for aid, kind, surface, canonical, start, end, sentence, a1, a2, lat, lon, c_ar, s_search, part in ments:
+        mentions[aid].append(Mention(kind, surface, canonical, start, end, sentence, a1, a2, lat, lon, c_ar, None, s_search, part=part))
         legacy[aid] = legacy.get(aid, True) and s_search is None
     return [
         ArticleInput(str(aid), str(src), pub, str(body), str(body_search), mentions[aid], figures[aid], legacy.get(aid, False))

@@ -16,7 +16,7 @@ every reader of the published catalog sees them. Created and updated by migratio
 Articles without a publication date fall in day/week/month NULL. `mart_figures_monthly` counts
 event figures that are not a breakdown of another (`of_figure IS NULL`; "18 killed, among them 7
 children" is 18, not 25) and whose scope is an event (standing populations and totals since a
-date are left out; rows stored before schema 4 have no scope and count as events), from the body
+date are left out; rows stored before schema 5 have no scope and count as events), from the body
 (a headline's toll repeats one of the body).
 
 Sums of ranges: `count_low` adds the low ends; `count_high` is NULL for a group where any row has

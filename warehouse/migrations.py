@@ -9,12 +9,11 @@ run killed during a migration leaves the lake at the previous version and the ne
        the BI marts (warehouse/marts.py)
     3  figure_governorates view: one governorate rule for the marts, the report and the docs
     4  articles.source_from (and article_versions): how the article's source_id was resolved
-    5  facts as the article writes them: mentions.canonical_ar, surface_search, sentence_search;
-       figures.sentence_search, figure_no, of_figure (breakdown of a total), scope (event |
-       cumulative | stock); the figure marts count events and totals only. Rows stored before
-       keep the search form in surface/sentence and offsets into body_search, with the new
-       columns NULL (a re-extraction of those articles rewrites them). Every column of
-       warehouse.schema these tables lack is added, so a lake that took another path to 4 catches up
+    5  facts as the article writes them: mentions.canonical_ar, surface_search, sentence_search,
+       part; figures.sentence_search, figure_no, of_figure (breakdown of a total), scope (event |
+       cumulative | stock), part (body | title); the figure mart counts the body's events, not
+       breakdowns. Rows stored before keep the search form in surface/sentence and offsets into
+       body_search, with the new columns NULL (a re-extraction of those articles rewrites them)
     6  events: tables events, event_counts, event_reports, event_merges, event_articles and
        data_tests (created by the writer like every table of warehouse.schema); the event marts;
        mart_figures_monthly's count_high is NULL for a group with an open-ended count. The events
@@ -89,11 +88,6 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
     create_marts(con)
 
 
-def _v4(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("articles", "article_versions"):  # a lake created at v4 already has the column
-        con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN IF NOT EXISTS source_from VARCHAR")
-
-
 def add_missing_columns(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> list[str]:
     """Columns of warehouse.schema.TABLES that an older lake lacks, added (NULL for stored rows)."""
     added = []
@@ -108,8 +102,13 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...])
     return added
 
 
+def _v4(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ("articles", "article_versions"):  # a lake created at v4 already has the column
+        con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN IF NOT EXISTS source_from VARCHAR")
+
+
 def _v5(con: duckdb.DuckDBPyConnection) -> None:
-    add_missing_columns(con, ("articles", "article_versions", "mentions", "figures"))
+    add_missing_columns(con, ("mentions", "figures"))
     create_marts(con)
 
 
@@ -117,7 +116,7 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "near-duplicate signatures back-filled; BI marts", _v2),
     Migration(3, "figure_governorates view; mart_figures_monthly uses it", create_marts),
     Migration(4, "articles.source_from: how the source id was resolved", _v4),
-    Migration(5, "facts in the article's own text; figure breakdowns and scope", _v5),
+    Migration(5, "facts in the article's own text; figure breakdowns, scope and part", _v5),
     Migration(6, "events and their marts; mart_figures_monthly high end of open counts", create_marts),
 ]
 

@@ -76,8 +76,8 @@ TABLES: dict[str, pa.Schema] = {
             pa.field("lat", pa.float64()),
             pa.field("lon", pa.float64()),
             pa.field("run_id", pa.string(), nullable=False),
-            # since schema 4: surface/sentence/start/end are the article's own text (body); the
-            # search forms are kept here (rows stored before schema 4 have them NULL)
+            # since schema 5: surface/sentence/start/end are the article's own text (body); the
+            # search forms are kept here (rows stored before schema 5 have them NULL)
             pa.field("canonical_ar", pa.string()),
             pa.field("surface_search", pa.string()),
             pa.field("sentence_search", pa.string()),
@@ -95,7 +95,7 @@ TABLES: dict[str, pa.Schema] = {
             pa.field("start", pa.int32()),
             pa.field("end", pa.int32()),
             pa.field("run_id", pa.string(), nullable=False),
-            # since schema 4 (rows stored before have them NULL)
+            # since schema 5 (rows stored before have them NULL)
             pa.field("sentence_search", pa.string()),
             pa.field("figure_no", pa.int32()),  # ordinal of the figure in its article
             pa.field("of_figure", pa.int32()),  # a breakdown: figure_no of its total in the same article
@@ -195,7 +195,7 @@ def column_ddl(schema: pa.Schema) -> str:
 def empty_table(name: str) -> pa.Table:
     return TABLES[name].empty_table()
 
-# -- collection from live sources (issue 5; warehouse/fetch_state.py) ----------------------------
+# -- collection from live sources (warehouse/fetch_state.py) ------------------------------------------
 TABLES["fetch_log"] = pa.schema(  # one row per URL a fetch run tried (feeds, sitemaps, pages, robots)
     [
         pa.field("run_id", pa.string(), nullable=False),
@@ -229,7 +229,7 @@ TABLES["fetch_state"] = pa.schema(  # latest known state per URL: conditional GE
     ]
 )
 
-# -- near-duplicate clustering (issue 6): one MinHash signature per article (latest version) and
+# -- near-duplicate clustering: one MinHash signature per article (latest version) and
 # its LSH band buckets; a new article joins the cluster of its most similar stored article.
 TABLES["article_minhash"] = pa.schema(
     [
