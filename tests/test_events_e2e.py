@@ -38,8 +38,8 @@ def test_events_are_resolved_kept_on_rerun_merged_by_a_bridge_and_kept_by_mainta
     events = cli.sql_json(EVENTS)
     assert sorted((e["kind"], e["place"], e["event_date"], e["reports"], e["outlets"]) for e in events) == [
         ("arrested", "Al-Shuhayl", "2026-03-06", 2, 2),
-        ("killed", "Ariha", "2026-03-03", 1, 1),
-        ("killed", "Idlib countryside", "2026-03-03", 1, 1),
+        ("killed", "Idlib", "2026-03-03", 1, 1),
+        ("killed", "Idlib countryside (eastern)", "2026-03-03", 1, 1),
         ("killed", "Saraqib", "2026-03-03", 1, 1),
         ("killed", "Saraqib", "2026-03-08", 1, 1),
     ]
@@ -69,7 +69,7 @@ def test_events_are_resolved_kept_on_rerun_merged_by_a_bridge_and_kept_by_mainta
     assert res.code == 0, res.stderr
     merges = cli.sql_json("SELECT from_event, into_event, reason FROM event_merges")
     saraqib = next(e for e in events if e["place"] == "Saraqib" and e["event_date"] == "2026-03-03")
-    eastern = next(e for e in events if e["place"] == "Idlib countryside")
+    eastern = next(e for e in events if e["place"] == "Idlib countryside (eastern)")
     assert merges == [{"from_event": eastern["event_id"], "into_event": saraqib["event_id"], "reason": merges[0]["reason"]}]
     assert merges[0]["reason"].startswith("bridged by report ")
     after = {e["event_id"]: e for e in cli.sql_json(EVENTS)}

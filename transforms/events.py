@@ -252,7 +252,7 @@ class Report:
     admin2: str | None
     lat: float | None
     lon: float | None
-    place_from: str  # sentence | article | none
+    place_from: str  # sentence | context | title | article | none
     sentence_no: int  # index of the sentence in the article
     perpetrator: str | None
     target: str | None
@@ -590,9 +590,12 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
     all_places: list[_Placed] = []
     orgs: dict[int, list[tuple[int, Mention]]] = {}
     persons: dict[int, list[str]] = {}
+    title_places: list[_Placed] = []
     for m in article.mentions:
-        if m.part != "body":
-            continue  # a mention of the title: its offsets point into the title
+        if m.part != "body":  # a mention of the title: its offsets point into the title
+            if m.kind == "place" and m.admin1 is not None:
+                title_places.append(_Placed(m.start, m, place_level(m.canonical, m.admin1)))
+            continue
         pos = to_search(m.start)
         k = _sentence_index(sentences, pos)
         if m.kind == "place":
@@ -626,6 +629,14 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
                     chosen = _choose_place(by_sentence[near], by_sentence[near][-1].pos)
                     place_from = "context"
                     break
+            else:
+                if title_places:  # the place the headline names
+                    chosen = _choose_place(title_places, 0)
+                    place_from = "title"
+        if chosen is not None and chosen.level < SPECIFIC:  # "... جنوب إدلب" under a headline naming the town
+            finer = [p for p in title_places if p.mention.admin1 == chosen.mention.admin1 and p.level > chosen.level]
+            if finer:
+                chosen, place_from = _choose_place(finer, 0), "title"
         if chosen is not None:
             pm = chosen.mention
             place: str | None = pm.canonical

@@ -327,7 +327,7 @@ TABLES["event_reports"] = pa.schema(  # one row per report (a figure, or a sente
         pa.field("admin2", pa.string()),
         pa.field("lat", pa.float64()),
         pa.field("lon", pa.float64()),
-        pa.field("place_from", pa.string(), nullable=False),  # sentence | context | article | none
+        pa.field("place_from", pa.string(), nullable=False),  # sentence | context | title | article | none
         pa.field("sentence_no", pa.int32(), nullable=False),
         pa.field("perpetrator", pa.string()),
         pa.field("target", pa.string()),
