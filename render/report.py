@@ -28,7 +28,8 @@ KIND_COLOURS = {
     "attack": "#7f7f7f",
 }
 COUNT_KINDS = ("killed", "injured", "kidnapped", "arrested", "detained")
-BAR_SHARE = 72  # the longest bar's share of its cell, in percent: its number fits beside it
+MAP_DOTS = 60  # the deadliest events drawn as dots (more hide each other)
+BAR_SHARE = 62  # the longest bar's share of its cell, in percent: its number fits beside it
 MAP_RAMP = ("#f2f0ec", "#fde0c5", "#fbb482", "#f1804c", "#d7482d", "#a8231b")  # 0 events, then 5 classes
 _ARABIC = re.compile("[\u0600-\u06ff]")
 # a run of Arabic words (with the spaces and punctuation between them)
@@ -270,7 +271,7 @@ def map_svg(ev: EventData) -> str:
         n = counts.get(g.admin1, 0)
         parts.append(f'<path d="{g.path}" fill="{_ramp(n, vmax)}" class="gov" id="gov-{g.iso}">'
                      f"<title>{esc(g.admin1)} ({esc(g.name_ar)}): {count(n, 'event')}</title></path>")
-    for lat, lon, killed, place in sorted(ev.points, key=lambda p: -p[2]):
+    for lat, lon, killed, place in sorted(ev.points, key=lambda p: -p[2])[:MAP_DOTS]:
         if not killed or not m.inside(lat, lon):
             continue
         x, y = m.xy(lat, lon)
@@ -365,7 +366,8 @@ svg .legend-title{font-size:11px;font-weight:600;fill:#333}
 .legend{font-size:12px}.key{margin-right:1em}.key i,.multiples th i{display:inline-block;width:10px;height:10px;margin-right:4px}
 table{border-collapse:collapse;font-size:13px;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
 table.bars{width:100%}table.bars td,table.bars th{border:none;padding:2px 6px}table.bars th{font-weight:normal;white-space:nowrap;width:1%}
-table.bars .barcell{position:relative;min-width:90px}.bar{height:14px;display:inline-block;vertical-align:middle;min-width:1px}
+table.bars .barcell{position:relative;min-width:90px;white-space:nowrap}
+.bar{height:14px;display:inline-block;vertical-align:middle;min-width:1px}
 .num{font-size:12px;color:#444;margin-left:4px;vertical-align:middle}
 table.multiples thead th{font-weight:600}
 table.events td.n{text-align:right;white-space:nowrap}.range{color:#777;font-size:11px}.links a{margin-right:.4em}
@@ -389,7 +391,7 @@ Not events, and not counted here: {count(t["stocks"], "figure")} of people held 
 {count(t["cumulative"], "total")} over months or years (they stay in the table <code>figures</code>).
 {count(t["unplaced"], "event is", "events are")} placed only by their governorate and not a dot on the map.</p>
 <div class="row">
-<figure class="mapfig"><figcaption>Events per governorate; dots: the deadliest events where<br>their place is known</figcaption>
+<figure class="mapfig"><figcaption>Events per governorate; dots: the {MAP_DOTS} deadliest events where<br>their place is known</figcaption>
 {map_svg(ev)}</figure>
 {people_totals(ev)}
 </div>

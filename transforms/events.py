@@ -88,6 +88,8 @@ class EventRules:
     not_incident: tuple[tuple[str, ...], ...]
     similarity_stop: frozenset[str]
     examples: tuple[DateExample, ...]
+    max_people: int
+    max_age_days: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,8 @@ class EventsFile:
     not_incident: list[str]
     similarity_stop: list[str]
     examples: list[DateExample]
+    max_people: int = 1000
+    max_age_days: int = 730
 
     def __post_init__(self) -> None:
         for name, target in self.figure_kinds.items():
@@ -173,6 +177,8 @@ def build_rules(data: EventsFile) -> EventRules:
         not_incident=tuple(_words(x) for x in data.not_incident),
         similarity_stop=frozenset(stop) | frozenset(bases(x)[-1] for x in stop),
         examples=tuple(data.examples),
+        max_people=data.max_people,
+        max_age_days=data.max_age_days,
     )
 
 
@@ -650,6 +656,10 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         sentence_orgs = [(pos - s_start, m) for pos, m in orgs.get(k, [])] if k is not None else []
         perpetrator, target = _actors(s_text, sentence_orgs, r)
         counts = figure is not None and r.kinds[kind].people
+        if counts and figure is not None and (figure.count_low or 0) > r.max_people:
+            return  # a total or a population, not one incident
+        if published is not None and hi is not None and hi < published - timedelta(days=r.max_age_days):
+            return  # history, not an incident of now
         reports.append(Report(
             article_id=article.article_id,
             report_no=len(reports),
