@@ -999,12 +999,14 @@ def resolve(
     *,
     reason: str | None = None,
     rules: EventRules | None = None,
+    reserved: frozenset[str] | set[str] = frozenset(),
 ) -> Resolution:
     """Events of `reports` (a report placed in no Syrian governorate makes no event: most are news
     from elsewhere). `previous`: the event each already stored report belonged to; an
     event keeps its id when it keeps most of its reports, an old event none of whose reports keep
     its id is recorded as merged into the event that took most of them (`reason`, or the report
-    that bridged them)."""
+    that bridged them). `reserved`: ids of events outside these reports (another governorate's),
+    never given to a new event."""
     r = rules or event_rules()
     prev = dict(previous or {})
     groups = cluster([rep for rep in reports if rep.admin1 is not None], r)
@@ -1028,7 +1030,7 @@ def resolve(
         else:
             new = _event_id(groups[i][0])
             n = 1
-            while new in used or new in prev.values():
+            while new in used or new in prev.values() or new in reserved:
                 new = f"{_event_id(groups[i][0])}-{n}"
                 n += 1
             ids[i] = new

@@ -253,7 +253,6 @@ def resolve_events(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, *
         old = [(rep, eid) for rep, eid in _stored(con, "article_id IN (SELECT article_id FROM ev_changed_all)")]
     finally:
         con.unregister("ev_changed_all")
-    previous = {rep.key: eid for rep, eid in old}
     losing: dict[str, set[str]] = defaultdict(set)
     for rep, eid in old:
         if rep.admin1 is not None:
@@ -265,6 +264,8 @@ def resolve_events(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, *
     govs = set(by_gov) | set(losing)
     if full:
         govs |= {str(r[0]) for r in con.execute("SELECT DISTINCT admin1 FROM event_reports WHERE admin1 IS NOT NULL").fetchall()}
+    existing = {str(r[0]) for r in con.execute("SELECT event_id FROM events").fetchall()}
+    assigned: set[str] = set()
     written = merges = 0
     con.execute("BEGIN")
     try:
@@ -276,10 +277,13 @@ def resolve_events(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, *
             con.unregister("ev_changed_all")
         for gov in sorted(govs):
             stored = _neighbourhood(con, gov, by_gov.get(gov, []), losing.get(gov, set()), changed, full=full)
-            prev = {**previous, **{rep.key: eid for rep, eid in stored}}
+            # old links of this governorate only: an event of another governorate keeps its id there
+            prev = {rep.key: eid for rep, eid in old if rep.admin1 == gov} | {rep.key: eid for rep, eid in stored}
+            touched = {eid for _, eid in stored} | losing.get(gov, set())
             reports = [rep for rep, _ in stored] + by_gov.get(gov, [])
-            res = resolve(reports, prev, reason="rebuild" if full else None)
-            _delete_events(con, {eid for _, eid in stored} | losing.get(gov, set()))
+            res = resolve(reports, prev, reason="rebuild" if full else None, reserved=(existing | assigned) - touched)
+            assigned |= {e.event_id for e in res.events}
+            _delete_events(con, touched)
             _write(con, res, reports, run_id, now)
             written += len(res.events)
             merges += len(res.merges)
