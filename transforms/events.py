@@ -656,7 +656,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         sentence_orgs = [(pos - s_start, m) for pos, m in orgs.get(k, [])] if k is not None else []
         perpetrator, target = _actors(s_text, sentence_orgs, r)
         counts = figure is not None and r.kinds[kind].people
-        if counts and figure is not None and (figure.count_low or 0) > r.max_people:
+        if counts and figure is not None and (figure.count_low or 0) >= r.max_people:
             return  # a total or a population, not one incident
         if published is not None and hi is not None and hi < published - timedelta(days=r.max_age_days):
             return  # history, not an incident of now
