@@ -166,3 +166,14 @@ def test_regions_of_syria_by_compass() -> None:
 
 def test_a_conjunction_and_a_verb_are_not_a_village() -> None:
     assert places_in("وأحصى سكان مدينة حمص الذين فروا ويسكنون الآن في الخيام") == [("حمص", "Homs", "Homs")]
+
+
+def test_the_body_keeps_a_place_that_the_title_names_after_a_preposition() -> None:
+    """"على أريحا" in the headline reads like a name (علي) in the search form; the article's spelling
+    refutes it, and the body's "أريحا" is then a place, not that name's short form."""
+    body = "قتل 12 شخصا في قصف جوي على مدينة أريحا في ريف إدلب أمس."
+    facts = extract_facts(body, search_form(body), "قصف على أريحا")
+    got = [(m.surface, m.part, m.admin1) for m in facts.mentions if m.kind == "place"]
+    assert ("أريحا", "title", "Idlib") in got
+    assert ("أريحا", "body", "Idlib") in got
+    assert not [m for m in facts.mentions if m.kind == "person"]
