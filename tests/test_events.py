@@ -56,7 +56,7 @@ def test_date_examples_of_the_rules_file(example: DateExample) -> None:
     sentence = search_form(example.sentence)
     anchor = sentence.find(search_form(example.at)) if example.at else 0
     assert anchor >= 0
-    when, precision, lo, hi = event_date(sentence, anchor, date.fromisoformat(example.published))
+    when, precision, lo, hi = event_date(sentence, anchor, date.fromisoformat(example.published), background=example.background)
     assert (when.isoformat() if when else None, precision) == (example.date, example.precision)
     assert when is not None and lo is not None and hi is not None and lo <= when <= hi
 

@@ -52,6 +52,8 @@ PLACE_KM = 12.0  # two places below the governorate further apart than this are 
 PUBLISHED_SPAN = 1  # a figure whose sentence gives no date happened on the publication day or up to this many days before
 PLAN_DAYS = 60  # a day and month without a year up to this far after publication is a plan, further: last year's
 MENTION_SPAN = 6  # the same for an incident named without a figure: often a restatement of an earlier one
+SAID_REACH = 6  # a reporting verb this many words before a statement of when makes it the saying's date
+OWN_DATE_REACH = 8  # an incident told as background takes a date written this many words after it as its own
 
 # how specific a place is: the event keeps its most specific one
 PLACE_LEVELS = {"country": 0, "governorate": 1, "region": 1, "district": 2, "city": 3, "town": 3, "village": 4,
@@ -90,6 +92,11 @@ class EventRules:
     examples: tuple[DateExample, ...]
     max_people: int
     max_age_days: int
+    background: frozenset[tuple[str, ...]] = frozenset()
+    background_days: int = 7
+    not_today_before: frozenset[str] = frozenset()
+    not_today_after: frozenset[str] = frozenset()
+    not_done: frozenset[tuple[str, ...]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +115,10 @@ class DatesSpec:
     month_parts: dict[str, tuple[int, int]]
     weekday_prefixes: list[str]
     reporting: list[str]
+    background: list[str] = field(default_factory=list)
+    background_days: int = 7
+    not_today_before: list[str] = field(default_factory=list)
+    not_today_after: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +136,7 @@ class DateExample:
     date: str  # the event date (for a span: its latest day)
     precision: Literal["day", "week", "month", "year", "published", "none"]
     at: str = ""  # the word the report is anchored on (its count or trigger); default the start
+    background: bool = False  # the incident is told as the cause or background of the sentence's news
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +154,7 @@ class EventsFile:
     examples: list[DateExample]
     max_people: int = 1000
     max_age_days: int = 730
+    not_done: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name, target in self.figure_kinds.items():
@@ -179,6 +192,11 @@ def build_rules(data: EventsFile) -> EventRules:
         examples=tuple(data.examples),
         max_people=data.max_people,
         max_age_days=data.max_age_days,
+        background=frozenset(_words(x) for x in data.dates.background),
+        background_days=data.dates.background_days,
+        not_today_before=frozenset(sf(x) for x in data.dates.not_today_before),
+        not_today_after=frozenset(sf(x) for x in data.dates.not_today_after),
+        not_done=frozenset(_words(x) for x in data.not_done),
     )
 
 
@@ -455,6 +473,11 @@ def date_cues(sentence: str, published: date | None, rules: EventRules | None = 
     for i, phrase in _find_phrases(toks, r.relative):
         if i > 0 and toks[i - 1].text in r.reporting:
             continue
+        end = i + len(phrase)
+        if (i > 0 and not r.not_today_before.isdisjoint(toks[i - 1].forms)) or (
+            end < len(toks) and not r.not_today_after.isdisjoint(toks[end].forms)
+        ):
+            continue  # "في اليوم نفسه", "في نفس اليوم": the day of something told before
         found = published + timedelta(days=r.relative[phrase])
         out.append(_DateCue(toks[i].start, found, found, "day", 2))
     for i, phrase in _find_phrases(toks, r.vague):
@@ -466,28 +489,82 @@ def date_cues(sentence: str, published: date | None, rules: EventRules | None = 
 
 
 def _said(sentence: str, cue: _DateCue, rules: EventRules) -> bool:
-    """Whether a statement of when dates the saying: followed by أن/إن/عن (within two words)."""
+    """Whether a statement of when dates the saying: followed by أن/إن/عن (within two words), or
+    closing a reporting clause ("وفق ما أعلن المرصد الجمعة": a reporting verb a few words before,
+    with no أن, number or incident word between)."""
     after = _tokens(sentence[cue.pos:])[1:4]
-    return any(not rules.said_after.isdisjoint(tok.forms) for tok in after[:2])
+    if any(not rules.said_after.isdisjoint(tok.forms) for tok in after[:2]):
+        return True
+    before = _tokens(sentence[:cue.pos])[-SAID_REACH:]
+    for k in range(len(before) - 1, -1, -1):
+        tok = before[k]
+        if tok.text in rules.reporting:
+            return True
+        if tok.text.isdigit() or not rules.said_after.isdisjoint(tok.forms) or _is_trigger(before, k, rules):
+            return False
+    return False
+
+
+def _is_trigger(toks: Sequence[_Tok], i: int, rules: EventRules) -> bool:
+    return any(_phrase_at(toks, i, p) for ps in rules.triggers.values() for p in ps)
 
 
 def event_date(
-    sentence: str, anchor: int, published: date | None, rules: EventRules | None = None, *, span: int = PUBLISHED_SPAN
+    sentence: str,
+    anchor: int,
+    published: date | None,
+    rules: EventRules | None = None,
+    *,
+    span: int = PUBLISHED_SPAN,
+    background: bool = False,
 ) -> tuple[date | None, str, date | None, date | None]:
     """(event_date, precision, earliest, latest) of the report at `anchor` in `sentence`: the
     statement of when nearest to it (an explicit date or weekday before a bare أمس/اليوم; for a
-    span, `event_date` is its latest day);
+    span, `event_date` is its latest day); one that dates the saying counts only when nothing else
+    says when, and then the event happened that day or up to `span` days before;
     without one, the publication day (precision `published`: the event on that day or up to
-    `span` days before); without a publication day, nothing (`none`)."""
+    `span` days before; a sentence that opens with كان/كانت restates something earlier: up to
+    `background_days` before, precision `week`); without a publication day, nothing (`none`).
+    `background`: the incident is told as the cause or background of the sentence's news
+    ("احتجاجا على قتل ..."): a date written right after it is its own, else it happened up to
+    `background_days` before the sentence's own time (precision `week`)."""
     r = rules or event_rules()
     cues = date_cues(sentence, published, r)
-    if cues:
-        best = min(cues, key=lambda c: (abs(c.pos - anchor) + 25 * c.strength + (100 if _said(sentence, c, r) else 0), c.pos))
-        when = best.hi if best.precision == "week" else best.lo
-        return when, best.precision, best.lo, best.hi
-    if published is None:
+    said = {c.pos: _said(sentence, c, r) for c in cues}
+    toks = _tokens(sentence)
+    if background and toks:
+        reach = toks[min(len(toks) - 1, bisect_left([t.start for t in toks], anchor) + OWN_DATE_REACH)].end
+        own = [c for c in cues if anchor < c.pos <= reach and not said[c.pos]]
+        if own:  # "بعد هجوم شنته النصرة الجمعة": the incident's own date
+            return _dated(min(own, key=lambda c: (c.pos, c.strength)), 0)
+    best = min(cues, key=lambda c: (abs(c.pos - anchor) + 25 * c.strength + (100 if said[c.pos] else 0), c.pos)) if cues else None
+    ref = best.hi if best is not None else published
+    if ref is None:
         return None, "none", None, None
-    return published, "published", published - timedelta(days=span), published
+    if background:
+        return ref, "week", ref - timedelta(days=r.background_days), ref
+    if best is not None:
+        return _dated(best, span if said[best.pos] else 0)
+    if toks and not r.pluperfect.isdisjoint(toks[0].forms):
+        return ref, "week", ref - timedelta(days=r.background_days), ref
+    return ref, "published", ref - timedelta(days=span), ref
+
+
+def _dated(cue: _DateCue, before: int) -> tuple[date | None, str, date | None, date | None]:
+    """A report dated by `cue` (for a span, its latest day), or up to `before` days earlier."""
+    when = cue.hi if cue.precision == "week" else cue.lo
+    return when, cue.precision, cue.lo - timedelta(days=before), cue.hi
+
+
+def told_as_background(toks: Sequence[_Tok], i: int, rules: EventRules) -> bool:
+    """Whether the incident word at token i is told as the cause or background of the news: right
+    after one of `dates.background` (احتجاجا على، ردا على، بعد، إثر، بتهمة، الذي ...)."""
+    return any(i - len(p) >= 0 and _phrase_at(toks, i - len(p), p) for p in rules.background)
+
+
+def wanted_not_done(toks: Sequence[_Tok], i: int, rules: EventRules) -> bool:
+    """Whether the incident word at token i is demanded or threatened, not done (للمطالبة بإعدام)."""
+    return any(i - len(p) >= 0 and _phrase_at(toks, i - len(p), p) for p in rules.not_done)
 
 
 def _to_search_offsets(body: str, body_search: str) -> tuple[OffsetMap, int]:
@@ -623,10 +700,16 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         s_text = sentence.text if sentence is not None else ""
         s_start = sentence.start if sentence is not None else 0
         local = anchor - s_start
-        when, precision, lo, hi = event_date(s_text, local, published, r, span=PUBLISHED_SPAN if figure else MENTION_SPAN)
+        toks = _tokens(s_text)
+        at = bisect_left([t.start for t in toks], local)
+        if at < len(toks) and wanted_not_done(toks, at, r):
+            return
+        background = at < len(toks) and told_as_background(toks, at, r)
+        when, precision, lo, hi = event_date(
+            s_text, local, published, r, span=PUBLISHED_SPAN if figure else MENTION_SPAN, background=background
+        )
         places = [replace(p, pos=p.pos - s_start) for p in by_sentence.get(k, [])] if k is not None else []
         chosen = _choose_place(places, local)
-        toks = _tokens(s_text)
         place_from = "sentence"
         abroad = _mentions_abroad(toks, r)
         if chosen is None and k is not None and not abroad:
