@@ -16,12 +16,14 @@ from transforms.events import (
     DateExample,
     EventsFile,
     Report,
+    adopt,
     build_event,
     cluster,
     compatible,
     event_date,
     event_rules,
     pair_score,
+    place_level,
     reports_of,
     resolve,
 )
@@ -141,6 +143,45 @@ def test_perpetrator_and_target_from_the_actor_aliases() -> None:
     a = article("قتل 13 عنصرا من تنظيم داعش في غارات شنها التحالف الدولي على قرية قرب مدينة الحسكة أمس.")
     (r,) = [r for r in reports_of(a) if r.kind == "killed"]
     assert (r.perpetrator, r.target) == ("International Coalition (CJTF-OIR)", "Islamic State (ISIS)")
+
+
+def test_an_incident_told_as_the_cause_of_the_news_happened_before_it() -> None:
+    # the sit-in was yesterday; the killing it protests happened before: up to a week before
+    a = article("ونفذ أكثر من ألف شخص اعتصاما في مدينة اللاذقية أمس احتجاجا على قتل العقيد خالد الحسن.", "2015-08-10")
+    (r,) = reports_of(a)
+    assert (r.kind, r.date_precision, r.date_lo, r.date_hi) == ("killed", "week", date(2015, 8, 2), date(2015, 8, 9))
+    # a demanded killing is no incident
+    assert reports_of(article("وخرج المئات في مدينة اللاذقية للمطالبة بإعدام خالد الحسن.", "2015-08-10")) == []
+
+
+def test_a_named_victim_that_the_text_does_not_date_may_have_died_weeks_before() -> None:
+    a = article("وقالت وزارة الدفاع أمس إن خالد الحسن قتل في غارة قرب مدينة سرمدا.", "2015-07-22")
+    (r,) = reports_of(a)
+    assert (r.persons, r.date_precision, r.date_lo, r.date_hi) == (("خالد الحسن",), "month", date(2015, 6, 21), date(2015, 7, 21))
+    # who tells it is not part of the incident
+    (told,) = reports_of(article("وقال مدير المرصد رامي عبد الرحمن إن 5 مدنيين قتلوا في غارة على مدينة سرمدا أمس.", "2015-07-22"))
+    assert told.persons == () and told.date_precision == "day"
+
+
+def test_a_report_placed_only_in_syria_takes_the_governorate_of_the_incident_it_restates() -> None:
+    placed = report(persons=("خالد الحسن",), kind="killed", count_low=None, count_high=None)
+    adrift = report(article_id="b", admin1=None, place=None, place_level=0, place_from="country", persons=("خالد الحسن",),
+                    count_low=None, count_high=None, sentence="اعلنت مصادر في سوريا مقتل خالد الحسن")
+    unknown = dataclasses.replace(adrift, article_id="c", persons=("سامر العلي",), sentence="قتل سامر العلي في سوريا")
+    got = {r.article_id: r for r in adopt([placed, adrift, unknown], [placed])}
+    assert (got["b"].admin1, got["b"].place_from, got["b"].place) == ("Aleppo", "match", None)
+    assert got["c"].admin1 is None
+    # two incidents in two governorates that it could restate: it stays where it is
+    other = report(article_id="d", admin1="Idlib", place="Idlib", lat=35.93, lon=36.63, persons=("خالد الحسن",),
+                   count_low=None, count_high=None)
+    assert adopt([adrift], [placed, other])[0].admin1 is None
+    res = resolve([placed, adrift])
+    assert res.links[placed.key] == res.links[adrift.key]
+
+
+def test_a_district_seat_is_as_specific_as_a_town_and_a_governorate_is_not_its_capital() -> None:
+    assert place_level("Manbij", "Aleppo", "Manbij") == place_level("Saraqib", "Idlib", "Idlib") == 3
+    assert place_level("Idlib", "Idlib", None) == 1 and place_level("Idlib", "Idlib", "Idlib") == 3
 
 
 # -- hard rules and scores ------------------------------------------------------------------------

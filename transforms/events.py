@@ -43,6 +43,7 @@ from core import datafile
 from transforms.actors import actor_table
 from transforms.dates import tables as date_tables
 from transforms.offsets import OffsetMap
+from transforms.people import people_rules
 from transforms.places import gazetteer
 from transforms.records import Figure, Mention
 from transforms.sentences import Span, bases, sf, split_sentences
@@ -54,9 +55,11 @@ PLAN_DAYS = 60  # a day and month without a year up to this far after publicatio
 MENTION_SPAN = 6  # the same for an incident named without a figure: often a restatement of an earlier one
 SAID_REACH = 6  # a reporting verb this many words before a statement of when makes it the saying's date
 OWN_DATE_REACH = 8  # an incident told as background takes a date written this many words after it as its own
+VICTIM_REACH = 6  # a person named this many words before or after the incident word is its victim (or culprit)
 
-# how specific a place is: the event keeps its most specific one
-PLACE_LEVELS = {"country": 0, "governorate": 1, "region": 1, "district": 2, "city": 3, "town": 3, "village": 4,
+# how specific a place is: the event keeps its most specific one (a district is named after its
+# seat, and the news that names it means the town: منبج، أعزاز، أريحا)
+PLACE_LEVELS = {"country": 0, "governorate": 1, "region": 1, "district": 3, "city": 3, "town": 3, "village": 4,
                 "neighbourhood": 5, "site": 5}
 SPECIFIC = 3  # towns and below: two such places can tell incidents apart
 
@@ -97,6 +100,7 @@ class EventRules:
     not_today_before: frozenset[str] = frozenset()
     not_today_after: frozenset[str] = frozenset()
     not_done: frozenset[tuple[str, ...]] = frozenset()
+    victim_days: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +123,7 @@ class DatesSpec:
     background_days: int = 7
     not_today_before: list[str] = field(default_factory=list)
     not_today_after: list[str] = field(default_factory=list)
+    victim_days: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +142,7 @@ class DateExample:
     precision: Literal["day", "week", "month", "year", "published", "none"]
     at: str = ""  # the word the report is anchored on (its count or trigger); default the start
     background: bool = False  # the incident is told as the cause or background of the sentence's news
+    victim: bool = False  # the sentence names the person killed, kidnapped or arrested
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +203,7 @@ def build_rules(data: EventsFile) -> EventRules:
         not_today_before=frozenset(sf(x) for x in data.dates.not_today_before),
         not_today_after=frozenset(sf(x) for x in data.dates.not_today_after),
         not_done=frozenset(_words(x) for x in data.not_done),
+        victim_days=data.dates.victim_days,
     )
 
 
@@ -220,18 +227,25 @@ def rules_version() -> str:
 
 
 @lru_cache(maxsize=1)
-def _place_levels() -> dict[tuple[str, str | None], int]:
-    """(canonical, admin1) -> how specific the gazetteer's place of that name is."""
-    out: dict[tuple[str, str | None], int] = {}
+def _place_levels() -> tuple[dict[tuple[str, str | None, str | None], int], dict[tuple[str, str | None], int]]:
+    """How specific the gazetteer's place of a name is: by (canonical, admin1, admin2) (a
+    governorate and its capital share a name; the governorate has no admin2), and by
+    (canonical, admin1) for a mention whose district the gazetteer does not give."""
+    exact: dict[tuple[str, str | None, str | None], int] = {}
+    loose: dict[tuple[str, str | None], int] = {}
     for places in gazetteer().by_name.values():
         for p in places:
-            key = (p.name_en, p.admin1)
-            out[key] = max(out.get(key, 0), PLACE_LEVELS.get(p.kind, 1))
-    return out
+            level = PLACE_LEVELS.get(p.kind, 1)
+            key = (p.name_en, p.admin1, p.admin2 or None)
+            exact[key] = max(exact.get(key, 0), level)
+            loose[key[:2]] = max(loose.get(key[:2], 0), level)
+    return exact, loose
 
 
-def place_level(canonical: str, admin1: str | None) -> int:
-    return _place_levels().get((canonical, admin1), 1 if admin1 else 0)
+def place_level(canonical: str, admin1: str | None, admin2: str | None = None) -> int:
+    exact, loose = _place_levels()
+    found = exact.get((canonical, admin1, admin2 or None))
+    return found if found is not None else loose.get((canonical, admin1), 1 if admin1 else 0)
 
 
 # -- records ------------------------------------------------------------------------------------
@@ -276,7 +290,7 @@ class Report:
     admin2: str | None
     lat: float | None
     lon: float | None
-    place_from: str  # sentence | context | title | article | none
+    place_from: str  # sentence | context | title | article | match (adopt) | country (Syria only) | none
     sentence_no: int  # index of the sentence in the article
     perpetrator: str | None
     target: str | None
@@ -517,6 +531,7 @@ def event_date(
     *,
     span: int = PUBLISHED_SPAN,
     background: bool = False,
+    victim: bool = False,
 ) -> tuple[date | None, str, date | None, date | None]:
     """(event_date, precision, earliest, latest) of the report at `anchor` in `sentence`: the
     statement of when nearest to it (an explicit date or weekday before a bare أمس/اليوم; for a
@@ -527,7 +542,9 @@ def event_date(
     `background_days` before, precision `week`); without a publication day, nothing (`none`).
     `background`: the incident is told as the cause or background of the sentence's news
     ("احتجاجا على قتل ..."): a date written right after it is its own, else it happened up to
-    `background_days` before the sentence's own time (precision `week`)."""
+    `background_days` before the sentence's own time (precision `week`). `victim`: the sentence
+    names the person killed or taken; a death or capture of a named person that the text does not
+    date (the saying's date at most) is often announced late: up to `victim_days` before (`month`)."""
     r = rules or event_rules()
     cues = date_cues(sentence, published, r)
     said = {c.pos: _said(sentence, c, r) for c in cues}
@@ -541,13 +558,15 @@ def event_date(
     ref = best.hi if best is not None else published
     if ref is None:
         return None, "none", None, None
-    if background:
-        return ref, "week", ref - timedelta(days=r.background_days), ref
+    undated = best is None or said[best.pos]
+    if background or (victim and undated):
+        back, precision = (r.background_days, "week") if background else (r.victim_days, "month")
+        return ref, precision, ref - timedelta(days=back), ref
     if best is not None:
         return _dated(best, span if said[best.pos] else 0)
-    if toks and not r.pluperfect.isdisjoint(toks[0].forms):
-        return ref, "week", ref - timedelta(days=r.background_days), ref
-    return ref, "published", ref - timedelta(days=span), ref
+    restated = bool(toks) and not r.pluperfect.isdisjoint(toks[0].forms)
+    back, precision = (r.background_days, "week") if restated else (span, "published")
+    return ref, precision, ref - timedelta(days=back), ref
 
 
 def _dated(cue: _DateCue, before: int) -> tuple[date | None, str, date | None, date | None]:
@@ -650,6 +669,30 @@ def _actors(sentence: str, orgs: Sequence[tuple[int, Mention]], rules: EventRule
     return perpetrator, target
 
 
+@lru_cache(maxsize=1)
+def public_figures() -> frozenset[str]:
+    """The public figures of transforms/data/people.ar.yaml (`known`): named in every kind of
+    news (الأسد، أوباما), they tell no incident from another."""
+    return frozenset(people_rules().known.values())
+
+
+def _named(toks: Sequence[_Tok], people: Sequence[tuple[int, int, str]], rules: EventRules) -> list[tuple[int, str]]:
+    """(token index, canonical) of the people a sentence names as part of what happened, not as
+    those who tell it: a name right after a reporting verb (within three words, "وقال مدير المرصد
+    رامي عبد الرحمن") or right before أن/إن is the speaker's."""
+    starts = [t.start for t in toks]
+    out = []
+    for a, b, canonical in people:
+        i = bisect_left(starts, a)
+        j = bisect_left(starts, b)
+        if any(t.text in rules.reporting for t in toks[max(0, i - 3):i]):
+            continue
+        if j < len(toks) and not rules.said_after.isdisjoint(toks[j].forms) and toks[j].text != "عن":
+            continue
+        out.append((i, canonical))
+    return out
+
+
 def _mentions_abroad(toks: Sequence[_Tok], rules: EventRules) -> bool:
     return bool(_find_phrases(toks, rules.abroad))
 
@@ -672,26 +715,29 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
     by_sentence: dict[int, list[_Placed]] = {}
     all_places: list[_Placed] = []
     orgs: dict[int, list[tuple[int, Mention]]] = {}
-    persons: dict[int, list[str]] = {}
+    persons: dict[int, list[tuple[int, int, str]]] = {}
+    public = public_figures()
     title_places: list[_Placed] = []
+    in_syria = False  # the article names Syria or one of its regions
     for m in article.mentions:
+        if m.kind == "place" and m.admin1 is None:
+            in_syria = True
+            continue
         if m.part != "body":  # a mention of the title: its offsets point into the title
-            if m.kind == "place" and m.admin1 is not None:
-                title_places.append(_Placed(m.start, m, place_level(m.canonical, m.admin1)))
+            if m.kind == "place":
+                title_places.append(_Placed(m.start, m, place_level(m.canonical, m.admin1, m.admin2)))
             continue
         pos = to_search(m.start)
         k = _sentence_index(sentences, pos)
         if m.kind == "place":
-            if m.admin1 is None:
-                continue
-            placed = _Placed(pos, m, place_level(m.canonical, m.admin1))
+            placed = _Placed(pos, m, place_level(m.canonical, m.admin1, m.admin2))
             all_places.append(placed)
             if k is not None:
                 by_sentence.setdefault(k, []).append(placed)
         elif m.kind == "org" and k is not None:
             orgs.setdefault(k, []).append((pos, m))
-        elif m.kind == "person" and k is not None:
-            persons.setdefault(k, []).append(m.canonical)
+        elif m.kind == "person" and k is not None and m.canonical not in public:
+            persons.setdefault(k, []).append((pos, to_search(m.end), m.canonical))
     main_gov = _main_governorate(all_places)
     reports: list[Report] = []
 
@@ -705,8 +751,11 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         if at < len(toks) and wanted_not_done(toks, at, r):
             return
         background = at < len(toks) and told_as_background(toks, at, r)
+        named = _named(toks, [(a - s_start, b - s_start, c) for a, b, c in persons.get(k, [])], r) if k is not None else []
+        victim = r.kinds[kind].family != "violence" or kind == "killed"
+        victim = victim and any(abs(i - at) <= VICTIM_REACH for i, _ in named)
         when, precision, lo, hi = event_date(
-            s_text, local, published, r, span=PUBLISHED_SPAN if figure else MENTION_SPAN, background=background
+            s_text, local, published, r, span=PUBLISHED_SPAN if figure else MENTION_SPAN, background=background, victim=victim
         )
         places = [replace(p, pos=p.pos - s_start) for p in by_sentence.get(k, [])] if k is not None else []
         chosen = _choose_place(places, local)
@@ -735,7 +784,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
             place_from = "article"
         else:
             place, place_ar, level, admin1, admin2, lat, lon = None, None, 0, None, None, None, None
-            place_from = "none"
+            place_from = "country" if in_syria and not abroad else "none"  # "في سوريا": see adopt()
         sentence_orgs = [(pos - s_start, m) for pos, m in orgs.get(k, [])] if k is not None else []
         perpetrator, target = _actors(s_text, sentence_orgs, r)
         counts = figure is not None and r.kinds[kind].people
@@ -768,7 +817,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
             sentence_no=k if k is not None else -1,
             perpetrator=perpetrator,
             target=target,
-            persons=tuple(sorted(set(persons.get(k, [])))) if k is not None else (),
+            persons=tuple(sorted({c for _, c in named})),
             sentence=s_text,
         ))
 
@@ -996,6 +1045,52 @@ def cluster(reports: Sequence[Report], rules: EventRules | None = None, weights:
     return [[reps[x] for x in sorted(ms)] for _, ms in sorted(members.items())]
 
 
+ADOPT_TEXT = 0.5  # the sentence overlap (text_overlap) that lets a report placed only in Syria take a governorate
+
+
+def floating(rep: Report) -> bool:
+    """A report that places its incident in Syria but in no governorate ("في سوريا", "شمال سوريا")."""
+    return rep.admin1 is None and rep.place_from == "country" and rep.date_lo is not None
+
+
+def adopt(reports: Sequence[Report], candidates: Sequence[Report], rules: EventRules | None = None,
+          weights: Weights | None = None) -> list[Report]:
+    """Reports placed only in Syria (`floating`) that restate an incident placed in a governorate
+    take that governorate (`place_from = 'match'`, no place below it): a report of `candidates`
+    of the same family within two days names the same person (not a public figure, not who tells
+    it) or shares most of its words (`ADOPT_TEXT`), and scores at least `Weights.join` with it;
+    the candidates that qualify all lie in one governorate. Others are returned unchanged (and
+    make no event)."""
+    r = rules or event_rules()
+    w = weights or WEIGHTS
+    placed = sorted(
+        (c for c in candidates if c.admin1 is not None and c.date_lo is not None), key=lambda c: (c.date_lo or date.min, _order(c))
+    )
+    los = [c.date_lo or date.min for c in placed]
+    widest = max(((c.date_hi - c.date_lo).days for c in placed if c.date_hi is not None and c.date_lo is not None), default=0)
+    out = []
+    for rep in reports:
+        if not floating(rep) or rep.date_lo is None or rep.date_hi is None:
+            out.append(rep)
+            continue
+        first = bisect_left(los, rep.date_lo - timedelta(days=MAX_DAYS_APART + widest))
+        last = bisect_left(los, rep.date_hi + timedelta(days=MAX_DAYS_APART + 1))
+        govs: set[str] = set()
+        for c in placed[first:last]:
+            if r.kinds[c.kind].family != r.kinds[rep.kind].family:
+                continue
+            if not (set(rep.persons) & set(c.persons)) and text_overlap(rep.sentence, c.sentence) < ADOPT_TEXT:
+                continue
+            score = pair_score(replace(rep, admin1=c.admin1), c, r, w)
+            if score is not None and score >= w.join:
+                govs.add(str(c.admin1))
+        if len(govs) == 1:
+            out.append(replace(rep, admin1=govs.pop(), place_level=1, place_from="match"))
+        else:
+            out.append(rep)
+    return out
+
+
 def _event_id(anchor: Report) -> str:
     digest = hashlib.sha256(f"{anchor.article_id}#{anchor.report_no}".encode()).hexdigest()
     return f"ev-{digest[:16]}"
@@ -1092,6 +1187,8 @@ def resolve(
     never given to a new event."""
     r = rules or event_rules()
     prev = dict(previous or {})
+    if any(floating(rep) for rep in reports):
+        reports = adopt(reports, reports, r)
     groups = cluster([rep for rep in reports if rep.admin1 is not None], r)
     # the groups with the most old reports choose their ids first; between old events with as
     # many reports in a group, the one reported first keeps its id
