@@ -187,3 +187,12 @@ def test_a_description_after_a_settlement_word_is_not_a_name() -> None:
 
 def test_a_conjunction_and_a_verb_are_not_a_village() -> None:
     assert places_in("وأحصى سكان مدينة حمص الذين فروا ويسكنون الآن في الخيام") == [("حمص", "Homs", "Homs")]
+
+
+def test_dual_streets_and_areas_name_each_of_their_places() -> None:
+    got = [(s, g) for s, _c, g in places_in("سقطت قذائف على شارعي النصر والحمراء في حمص")]
+    assert ("النصر", "Homs") in got and ("الحمراء", "Homs") in got
+    got = [s for s, _c, _g in places_in("قصفت قوات النظام أماكن في منطقتي الكبينة والتفاحية وأماكن أخرى في ريف اللاذقية")]
+    assert "الكبينة" in got and "التفاحية" in got and "أماكن" not in got
+    got = [s for s, _c, _g in places_in("سقطت قذائف على بلدتي نبل والزهراء، عقبه قصف على بلدة عندان بريف حلب")]
+    assert not any("قصف" in s for s in got)  # a list goes on only after the conjunction و

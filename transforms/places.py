@@ -271,15 +271,16 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: list[tuple[
             items = [(k, _read_item(tokens, k, 0, g))]
             if items[0][1] == k:
                 continue
-            if not g.list_heads.isdisjoint(tok_bases):
+            is_list = not g.list_heads.isdisjoint(tok_bases)
+            if is_list:
                 items.extend(_list_items(tokens, items[0][1], g))
             after = items[-1][1]
             stated = _governorate_after(tokens, after, listed)
             admin1 = stated or _only_governorate(here) or _previous_governorate(text, sentences, n_s, listed)
             for n_item, (first, k_end) in enumerate(items):
-                skip = 1 if n_item > 0 else 0  # the conjunction و of a list item
+                skip = 1 if n_item > 0 else 0  # the conjunction و before every further name of a list
                 a, b = tokens[first].start + skip, tokens[k_end - 1].end
-                if kind == "site" and n_item == 0:  # "مطار X", "دوار X", "تل X": the word is part of the name
+                if kind == "site" and n_item == 0 and is_list is False:  # "مطار X", "تل X": the word is part of the name
                     word = tok.text
                     clitics = next((len(word) - len(c) for c in tok_bases if c in g.settlement and word.endswith(c)), 0)
                     a = tok.start + clitics
@@ -335,17 +336,17 @@ def _read_item(tokens: list[Token], first: int, skip: int, g: Gazetteer) -> int:
 
 
 def _list_items(tokens: list[Token], k: int, g: Gazetteer) -> list[tuple[int, int]]:
-    """Further names of a list after a plural or dual settlement word: "والبارة وبليون", "، صرين"."""
+    """Further names of a list after a plural or dual settlement word, each after the conjunction
+    و (a comma may stand before it): "والبارة وبليون", "، وصرين"."""
     out: list[tuple[int, int]] = []
     while k < len(tokens):
         j = k + 1 if tokens[k].text in ("،", ",") else k
         if j >= len(tokens):
             break
         w = tokens[j].text
-        skip = 1 if w.startswith("و") and len(w) > 2 and not w.startswith("وادي") else 0
-        if j == k and not skip:
-            break  # neither a comma nor a conjunction: the list has ended
-        end = _read_item(tokens, j, skip, g)
+        if not (w.startswith("و") and len(w) > 2) or w.startswith("وادي"):
+            break  # no conjunction: the list has ended
+        end = _read_item(tokens, j, 1, g)
         if end == j:
             break
         out.append((j, end))
