@@ -21,6 +21,7 @@ from transforms.sentences import (
     Span,
     Token,
     bases,
+    clitic_forms,
     first_words,
     phrase_index,
     prefiltered_matches,
@@ -249,8 +250,12 @@ def _match_words(tokens: list[Token], i: int, phrase: tuple[str, ...]) -> int | 
 def _candidates(sentence: Span, rules: PeopleRules, blocked: set[str]) -> list[_Found]:
     tokens = tokenize(sentence.text, sentence.start)
     out: list[_Found] = []
+    starts = clitic_forms(rules.triggers)  # a title, a role or a given name: where a name can begin
     i = 0
     while i < len(tokens):
+        if tokens[i].text not in starts:
+            i += 1
+            continue
         base = bases(tokens[i].text)
         got: tuple[int, int] | None = None
         if not rules.titles.isdisjoint(base) and not (i > 0 and tokens[i - 1].text in rules.given_forms):
@@ -485,11 +490,13 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
     # only the distinct words of the article that carry a surname are looked for in the text
     firsts = {k[0] for k in by_surname}
     longest = max(len(k) for k in by_surname) + 6  # a key drops long vowels and clitics: words are longer
+    tails = tuple({k[1:] for k in by_surname})  # a word's letters without long vowels end with a key's tail
     wanted = {
         w
         for w in text_words(text)
         if len(w) <= longest
         and not firsts.isdisjoint(w[:4])  # the key's first letter stands in the first four (after clitics)
+        and w.translate(_VOWELS).endswith(tails)
         and _ARABIC_RUN.fullmatch(w)
         and any(_surname_key(b) in by_surname for b in bases(w))
     }
