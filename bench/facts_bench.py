@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -265,6 +266,11 @@ def articles(which: str, labels_dir: Path, verbose: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    if "--events" in given:  # event resolution on the labelled event clusters (bench/events_bench.py)
+        from bench import events_bench  # noqa: PLC0415  # only this mode needs it
+
+        return events_bench.main([a for a in given if a != "--events"])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--set",

@@ -14,6 +14,10 @@ run killed during a migration leaves the lake at the previous version and the ne
        cumulative | stock), part (body | title); the figure mart counts the body's events, not
        breakdowns. Rows stored before keep the search form in surface/sentence and offsets into
        body_search, with the new columns NULL (a re-extraction of those articles rewrites them)
+    6  events: tables events, event_counts, event_reports, event_merges, event_articles and
+       data_tests (created by the writer like every table of warehouse.schema); the event marts;
+       mart_figures_monthly's count_high is NULL for a group with an open-ended count. The events
+       of the stored articles are resolved by the next run (warehouse/events.py)
 """
 
 from __future__ import annotations
@@ -113,6 +117,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "figure_governorates view; mart_figures_monthly uses it", create_marts),
     Migration(4, "articles.source_from: how the source id was resolved", _v4),
     Migration(5, "facts in the article's own text; figure breakdowns, scope and part", _v5),
+    Migration(6, "events and their marts; mart_figures_monthly high end of open counts", create_marts),
 ]
 
 LATEST_VERSION = max([SCHEMA_VERSION, *(m.version for m in MIGRATIONS)])
