@@ -27,8 +27,8 @@ from transforms.sentences import (
     prefiltered_matches,
     sentence_at,
     sf,
-    tokenize,
     text_words,
+    tokenize,
     trigger_flags,
     word_positions,
 )

@@ -237,7 +237,7 @@ def _choose(usable: tuple[Place, ...], wanted: str | None, in_sentence: set[str]
 
 def _country_in(text: str, surface: str, end: int, g: Gazetteer, s: Span | None) -> Mention | None:
     """The country named by the last word of a region's name ("شمال سوريا", "الشمال الغربي لسوريا")."""
-    last = surface.split()[-1]
+    last = surface.rsplit(maxsplit=1)[-1]
     for b in (last, last[1:]) if last.startswith("ل") else (last,):  # not the adjective (البادية السورية)
         country = next((p for p in g.by_name.get(b, ()) if p.kind == "country"), None)
         if country is not None:
@@ -289,7 +289,8 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: list[tuple[
                 surface = text[a:b]
                 key = _key(surface)
                 known = g.by_name.get(key)
-                if known and (admin1 is None or admin1 in {p.admin1 for p in known} or known[0].kind in ("governorate", "region", "country")):
+                wide = known is not None and known[0].kind in ("governorate", "region", "country")
+                if known and (admin1 is None or admin1 in {p.admin1 for p in known} or wide):
                     place = _choose(known, kind, {admin1} if admin1 else set(), None)
                     out.append(_mention(surface, place, a, b, s.text))
                     taken.append((a, b))
