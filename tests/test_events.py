@@ -150,6 +150,11 @@ def test_an_incident_told_as_the_cause_of_the_news_happened_before_it() -> None:
     a = article("ونفذ أكثر من ألف شخص اعتصاما في مدينة اللاذقية أمس احتجاجا على قتل العقيد خالد الحسن.", "2015-08-10")
     (r,) = reports_of(a)
     assert (r.kind, r.date_precision, r.date_lo, r.date_hi) == ("killed", "week", date(2015, 8, 2), date(2015, 8, 9))
+    # an arrest "for the killing": the arrest, and the killing told as its cause
+    b = article("أعلن التلفزيون الرسمي الاثنين توقيف سامر العلي المتهم بقتل العقيد خالد الحسن في مدينة اللاذقية.", "2015-08-11")
+    assert [(x.kind, x.date_precision, x.date_lo, x.date_hi) for x in reports_of(b)] == [
+        ("arrested", "day", date(2015, 8, 4), date(2015, 8, 10)), ("killed", "week", date(2015, 8, 3), date(2015, 8, 10))
+    ]
     # a demanded killing is no incident
     assert reports_of(article("وخرج المئات في مدينة اللاذقية للمطالبة بإعدام خالد الحسن.", "2015-08-10")) == []
 

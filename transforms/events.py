@@ -101,6 +101,7 @@ class EventRules:
     not_today_after: frozenset[str] = frozenset()
     not_done: frozenset[tuple[str, ...]] = frozenset()
     victim_days: int = 30
+    abroad_where: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,7 @@ class EventsFile:
     max_people: int = 1000
     max_age_days: int = 730
     not_done: list[str] = field(default_factory=list)
+    abroad_where: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name, target in self.figure_kinds.items():
@@ -204,6 +206,7 @@ def build_rules(data: EventsFile) -> EventRules:
         not_today_after=frozenset(sf(x) for x in data.dates.not_today_after),
         not_done=frozenset(_words(x) for x in data.not_done),
         victim_days=data.dates.victim_days,
+        abroad_where=frozenset(sf(x) for x in data.abroad_where),
     )
 
 
@@ -543,8 +546,8 @@ def event_date(
     `background`: the incident is told as the cause or background of the sentence's news
     ("احتجاجا على قتل ..."): a date written right after it is its own, else it happened up to
     `background_days` before the sentence's own time (precision `week`). `victim`: the sentence
-    names the person killed or taken; a death or capture of a named person that the text does not
-    date (the saying's date at most) is often announced late: up to `victim_days` before (`month`)."""
+    names the person killed; the death of a named person that the text does not date (the
+    saying's date at most) is often announced late: up to `victim_days` before (`month`)."""
     r = rules or event_rules()
     cues = date_cues(sentence, published, r)
     said = {c.pos: _said(sentence, c, r) for c in cues}
@@ -694,7 +697,15 @@ def _named(toks: Sequence[_Tok], people: Sequence[tuple[int, int, str]], rules: 
 
 
 def _mentions_abroad(toks: Sequence[_Tok], rules: EventRules) -> bool:
-    return bool(_find_phrases(toks, rules.abroad))
+    """Whether the sentence places something abroad: a place of `abroad` after a word of
+    `abroad_where` or with the clitic ب ("في بلدة سروج"، "بتركيا"، "قرب كيليس"), not a state as
+    the actor ("قصفت تركيا مواقع ... في سوريا")."""
+    for i, _ in _find_phrases(toks, rules.abroad):
+        if toks[i].text.startswith("ب") and toks[i].text[1:] in toks[i].forms:
+            return True
+        if any(not rules.abroad_where.isdisjoint(t.forms) for t in toks[max(0, i - 2):i]):
+            return True
+    return False
 
 
 def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[Report]:  # one pass over an article's facts
@@ -752,8 +763,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
             return
         background = at < len(toks) and told_as_background(toks, at, r)
         named = _named(toks, [(a - s_start, b - s_start, c) for a, b, c in persons.get(k, [])], r) if k is not None else []
-        victim = r.kinds[kind].family != "violence" or kind == "killed"
-        victim = victim and any(abs(i - at) <= VICTIM_REACH for i, _ in named)
+        victim = kind == "killed" and any(abs(i - at) <= VICTIM_REACH for i, _ in named)
         when, precision, lo, hi = event_date(
             s_text, local, published, r, span=PUBLISHED_SPAN if figure else MENTION_SPAN, background=background, victim=victim
         )
@@ -850,6 +860,12 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         if not specific and kind == "attack":
             continue  # a named person is not enough to place an attack
         report(kind, k, s.start + toks[i].start, None)
+        # an incident of another family told as its cause ("توقيف فلان المتهم بقتل العقيد")
+        told = {r.kinds[kind].family}
+        for j, other in sorted(found):
+            if r.kinds[other].family not in told and other != "attack" and told_as_background(toks, j, r):
+                told.add(r.kinds[other].family)
+                report(other, k, s.start + toks[j].start, None)
     return reports
 
 
@@ -870,6 +886,12 @@ def days_apart(a: Report, b: Report) -> int | None:
     return max(0, (a.date_lo - b.date_hi).days, (b.date_lo - a.date_hi).days)
 
 
+def own_place(rep: Report) -> bool:
+    """Whether the report's place is named in its own sentence or headline (not a neighbour's
+    sentence, a guess: two such places far apart do not forbid one incident)."""
+    return rep.place_from in ("sentence", "title")
+
+
 def family(kind: str, rules: EventRules | None = None) -> str:
     return (rules or event_rules()).kinds[kind].family
 
@@ -882,7 +904,7 @@ def compatible(a: Report, b: Report, rules: EventRules | None = None) -> bool:
     gap = days_apart(a, b)
     if gap is None or gap > MAX_DAYS_APART:
         return False
-    if a.place_level >= SPECIFIC and b.place_level >= SPECIFIC and a.place != b.place:
+    if a.place_level >= SPECIFIC and b.place_level >= SPECIFIC and a.place != b.place and own_place(a) and own_place(b):
         km = _km(a, b)
         if km is None or km > PLACE_KM:
             return False
