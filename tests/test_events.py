@@ -139,6 +139,21 @@ def test_an_incident_abroad_is_not_given_the_articles_governorate() -> None:
     assert abroad and all(r.admin1 is None for r in abroad)
 
 
+def test_a_place_abroad_nearer_the_toll_wins_and_a_state_as_actor_places_nothing() -> None:
+    a = article("وأعلنت الداخلية التركية أن 30 شخصا قتلوا أمس في هجوم استهدف مدينة سوروتش التركية قرب الحدود مع مدينة كوباني.",
+                "2015-07-21")
+    assert [(r.count_low, r.admin1) for r in reports_of(a) if r.kind == "killed"] == [(30, None)]
+    b = article("وقتل جنديان أمس في قصف تركي على قرية قرب مدينة جرابلس، وقصفت تركيا مواقع التنظيم.", "2015-07-21")
+    assert [(r.count_low, r.admin1) for r in reports_of(b)] == [(2, "Aleppo")]
+
+
+def test_a_part_of_a_total_told_in_the_next_sentence_is_no_report() -> None:
+    a = article("وقتلت غارات التحالف 2927 عنصرا من التنظيم في محافظات حلب وحمص.\n"
+                "كما لقي 115 مسلحا من جبهة النصرة حتفهم جراء غارات على مقرات لها في ريف حلب الغربي.\n"
+                "وقتل 5 مدنيين أمس في قصف على مدينة الباب.", "2015-07-23")
+    assert [r.count_low for r in reports_of(a)] == [5]
+
+
 def test_perpetrator_and_target_from_the_actor_aliases() -> None:
     a = article("قتل 13 عنصرا من تنظيم داعش في غارات شنها التحالف الدولي على قرية قرب مدينة الحسكة أمس.")
     (r,) = [r for r in reports_of(a) if r.kind == "killed"]

@@ -55,6 +55,7 @@ PLAN_DAYS = 60  # a day and month without a year up to this far after publicatio
 MENTION_SPAN = 6  # the same for an incident named without a figure: often a restatement of an earlier one
 SAID_REACH = 6  # a reporting verb this many words before a statement of when makes it the saying's date
 OWN_DATE_REACH = 8  # an incident told as background takes a date written this many words after it as its own
+CONTEXT_TEXT = 0.25  # a neighbouring sentence sharing this much (text_overlap) tells the same story
 VICTIM_REACH = 6  # a person named this many words before or after the incident word is its victim (or culprit)
 
 # how specific a place is: the event keeps its most specific one (a district is named after its
@@ -102,6 +103,7 @@ class EventRules:
     not_done: frozenset[tuple[str, ...]] = frozenset()
     victim_days: int = 30
     abroad_where: frozenset[str] = frozenset()
+    continues: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,7 @@ class EventsFile:
     max_age_days: int = 730
     not_done: list[str] = field(default_factory=list)
     abroad_where: list[str] = field(default_factory=list)
+    continues: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name, target in self.figure_kinds.items():
@@ -207,6 +210,7 @@ def build_rules(data: EventsFile) -> EventRules:
         not_done=frozenset(_words(x) for x in data.not_done),
         victim_days=data.dates.victim_days,
         abroad_where=frozenset(sf(x) for x in data.abroad_where),
+        continues=frozenset(sf(x) for x in data.continues),
     )
 
 
@@ -696,16 +700,16 @@ def _named(toks: Sequence[_Tok], people: Sequence[tuple[int, int, str]], rules: 
     return out
 
 
-def _mentions_abroad(toks: Sequence[_Tok], rules: EventRules) -> bool:
-    """Whether the sentence places something abroad: a place of `abroad` after a word of
-    `abroad_where` or with the clitic ب ("في بلدة سروج"، "بتركيا"، "قرب كيليس"), not a state as
-    the actor ("قصفت تركيا مواقع ... في سوريا")."""
+def _abroad(toks: Sequence[_Tok], rules: EventRules) -> list[int]:
+    """Where the sentence places something abroad (character offsets): a place of `abroad` after
+    a word of `abroad_where` or with the clitic ب ("في بلدة سروج"، "بتركيا"، "قرب كيليس"), not a
+    state as the actor ("قصفت تركيا مواقع ... في سوريا")."""
+    out = []
     for i, _ in _find_phrases(toks, rules.abroad):
-        if toks[i].text.startswith("ب") and toks[i].text[1:] in toks[i].forms:
-            return True
-        if any(not rules.abroad_where.isdisjoint(t.forms) for t in toks[max(0, i - 2):i]):
-            return True
-    return False
+        located = toks[i].text.startswith("ب") and toks[i].text[1:] in toks[i].forms
+        if located or any(not rules.abroad_where.isdisjoint(t.forms) for t in toks[max(0, i - 2):i]):
+            out.append(toks[i].start)
+    return out
 
 
 def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[Report]:  # one pass over an article's facts
@@ -767,20 +771,29 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         when, precision, lo, hi = event_date(
             s_text, local, published, r, span=PUBLISHED_SPAN if figure else MENTION_SPAN, background=background, victim=victim
         )
+        abroad_at = _abroad(toks, r)
+        abroad = bool(abroad_at)
         places = [replace(p, pos=p.pos - s_start) for p in by_sentence.get(k, [])] if k is not None else []
+        places = [p for p in places if p.pos not in abroad_at]  # "مدينة سوروتش التركية" is no Syrian town
         chosen = _choose_place(places, local)
         place_from = "sentence"
-        abroad = _mentions_abroad(toks, r)
+        if chosen is not None and abroad_at and min(abs(a - local) for a in abroad_at) < min(abs(p.pos - local) for p in places):
+            chosen = None  # "في هجوم استهدف مدينة سوروتش التركية قرب الحدود مع كوباني": the incident is abroad
         if chosen is None and k is not None and not abroad:
-            for near in (k - 1, k - 2, k - 3, k + 1):  # the place the text was just speaking of
-                if near in by_sentence:
+            # the place the text was just speaking of: the nearest sentence before (or the next one)
+            # that names one, unless another of them goes on with this sentence's story
+            near_by = [near for near in (k - 1, k - 2, k - 3, k + 1) if near in by_sentence]
+            if near_by:
+                same = max(near_by, key=lambda n: text_overlap(s_text, sentences[n].text))
+                near = same if text_overlap(s_text, sentences[same].text) >= CONTEXT_TEXT else near_by[0]
+                if _abroad(_tokens(sentences[near].text), r):
+                    abroad = True  # it was speaking of a place abroad too: no guess
+                else:
                     chosen = _choose_place(by_sentence[near], by_sentence[near][-1].pos)
                     place_from = "context"
-                    break
-            else:
-                if title_places:  # the place the headline names
-                    chosen = _choose_place(title_places, 0)
-                    place_from = "title"
+            elif title_places:  # the place the headline names
+                chosen = _choose_place(title_places, 0)
+                place_from = "title"
         if chosen is not None and chosen.level < SPECIFIC:  # "... جنوب إدلب" under a headline naming the town
             finer = [p for p in title_places if p.mention.admin1 == chosen.mention.admin1 and p.level > chosen.level]
             if finer:
@@ -831,17 +844,30 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
             sentence=s_text,
         ))
 
-    with_figure: set[int] = set()
+    in_sentence = [
+        (f, k) for f in article.figures
+        if f.part == "body" and f.start is not None and (k := _sentence_index(sentences, to_search(f.start))) is not None
+    ]
+    with_figure = {k for _, k in in_sentence}  # sentences whose figures tell what they report
+    # sentences that give a total, a stock or a toll over a period
+    totals = {k for f, k in in_sentence if (f.scope or "event") != "event" or (f.count_low or 0) >= r.max_people}
+
+    def total(k: int) -> bool:
+        """Sentence k tells a total: its own words say so, or it goes on (كما ...) with one."""
+        toks = _tokens(sentences[k].text)
+        if k in totals or _find_phrases(toks, r.not_incident):
+            return True
+        return k > 0 and bool(toks) and not r.continues.isdisjoint(toks[0].forms) and (
+            k - 1 in totals or bool(_find_phrases(_tokens(sentences[k - 1].text), r.not_incident)))
+
     for f in sorted(article.figures, key=lambda f: (f.start if f.start is not None else -1, f.figure_no)):
         kind = r.figure_kinds.get(f.kind, f.kind)
         if kind not in r.kinds or f.of_figure is not None or (f.scope or "event") != "event" or f.part != "body":
             continue  # stocks, totals, breakdowns are no reports; the title repeats the body
         anchor = to_search(f.start) if f.start is not None else 0
         k = _sentence_index(sentences, anchor) if f.start is not None else None
-        if k is not None and _find_phrases(_tokens(sentences[k].text), r.not_incident):
+        if k is not None and total(k):
             continue
-        if k is not None:
-            with_figure.add(k)
         report(kind, k, anchor, f)
     trigger_kinds = sorted(r.triggers, key=lambda kind: r.kinds[kind].rank)
     for k, s in enumerate(sentences):
@@ -851,7 +877,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         if not specific and not persons.get(k):
             continue
         toks = _tokens(s.text)
-        if _find_phrases(toks, r.not_incident):
+        if total(k):
             continue
         found = [(i, kind) for kind in trigger_kinds for i, _ in _find_phrases(toks, r.triggers[kind])]
         if not found:
