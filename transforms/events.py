@@ -1096,9 +1096,15 @@ def cluster(reports: Sequence[Report], rules: EventRules | None = None, weights:
 ADOPT_TEXT = 0.5  # the sentence overlap (text_overlap) that lets a report placed only in Syria take a governorate
 
 
-def floating(rep: Report) -> bool:
-    """A report that places its incident in Syria but in no governorate ("في سوريا", "شمال سوريا")."""
-    return rep.admin1 is None and rep.place_from == "country" and rep.date_lo is not None
+def floating(rep: Report, rules: EventRules | None = None) -> bool:
+    """A report that places its incident in Syria but in no governorate ("في سوريا", "شمال سوريا"),
+    dated within `victim_days`."""
+    if rep.admin1 is not None or rep.place_from != "country" or rep.date_lo is None or rep.date_hi is None:
+        return False
+    return (rep.date_hi - rep.date_lo).days <= (rules or event_rules()).victim_days
+
+
+ADOPT_POSTINGS = 400  # a word found in more candidate sentences than this does not propose candidates
 
 
 def adopt(reports: Sequence[Report], candidates: Sequence[Report], rules: EventRules | None = None,
@@ -1108,30 +1114,43 @@ def adopt(reports: Sequence[Report], candidates: Sequence[Report], rules: EventR
     of the same family within two days names the same person (not a public figure, not who tells
     it) or shares most of its words (`ADOPT_TEXT`), and scores at least `Weights.join` with it;
     the candidates that qualify all lie in one governorate. Others are returned unchanged (and
-    make no event)."""
+    make no event). Candidates are proposed by the people and the words they share (an index),
+    not by comparing every pair."""
     r = rules or event_rules()
     w = weights or WEIGHTS
-    placed = sorted(
-        (c for c in candidates if c.admin1 is not None and c.date_lo is not None), key=lambda c: (c.date_lo or date.min, _order(c))
-    )
-    los = [c.date_lo or date.min for c in placed]
-    widest = max(((c.date_hi - c.date_lo).days for c in placed if c.date_hi is not None and c.date_lo is not None), default=0)
+    placed = sorted((c for c in candidates if c.admin1 is not None and c.date_lo is not None), key=_order)
+    by_person: dict[str, list[int]] = {}
+    by_word: dict[str, list[int]] = {}
+    for i, c in enumerate(placed):
+        for person in set(c.persons):
+            by_person.setdefault(person, []).append(i)
+        for word in _content(c.sentence)[0]:
+            by_word.setdefault(word, []).append(i)
     out = []
     for rep in reports:
-        if not floating(rep) or rep.date_lo is None or rep.date_hi is None:
+        if not floating(rep, r):
             out.append(rep)
             continue
-        first = bisect_left(los, rep.date_lo - timedelta(days=MAX_DAYS_APART + widest))
-        last = bisect_left(los, rep.date_hi + timedelta(days=MAX_DAYS_APART + 1))
+        words = _content(rep.sentence)[0]
+        shared: Counter[int] = Counter()
+        for word in words:
+            hits = by_word.get(word, ())
+            if len(hits) <= ADOPT_POSTINGS:
+                shared.update(hits)
+        proposed = {i for i, n in shared.items() if n >= ADOPT_TEXT * min(len(words), 6)}
+        proposed.update(i for person in set(rep.persons) for i in by_person.get(person, ()))
         govs: set[str] = set()
-        for c in placed[first:last]:
-            if r.kinds[c.kind].family != r.kinds[rep.kind].family:
+        for i in sorted(proposed):
+            c = placed[i]
+            if r.kinds[c.kind].family != r.kinds[rep.kind].family or str(c.admin1) in govs:
                 continue
             if not (set(rep.persons) & set(c.persons)) and text_overlap(rep.sentence, c.sentence) < ADOPT_TEXT:
                 continue
             score = pair_score(replace(rep, admin1=c.admin1), c, r, w)
             if score is not None and score >= w.join:
                 govs.add(str(c.admin1))
+                if len(govs) > 1:
+                    break
         if len(govs) == 1:
             out.append(replace(rep, admin1=govs.pop(), place_level=1, place_from="match"))
         else:
@@ -1235,7 +1254,7 @@ def resolve(
     never given to a new event."""
     r = rules or event_rules()
     prev = dict(previous or {})
-    if any(floating(rep) for rep in reports):
+    if any(floating(rep, r) for rep in reports):
         reports = adopt(reports, reports, r)
     groups = cluster([rep for rep in reports if rep.admin1 is not None], r)
     # the groups with the most old reports choose their ids first; between old events with as
