@@ -214,7 +214,7 @@ def build_rules(data: EventsFile) -> EventRules:
     )
 
 
-READER_VERSION = "1"  # bump when reports_of reads articles differently
+READER_VERSION = "2"  # bump when reports_of reads articles differently
 
 
 def _rules_text() -> str:
