@@ -16,12 +16,14 @@ from transforms.events import (
     DateExample,
     EventsFile,
     Report,
+    adopt,
     build_event,
     cluster,
     compatible,
     event_date,
     event_rules,
     pair_score,
+    place_level,
     reports_of,
     resolve,
 )
@@ -56,7 +58,7 @@ def test_date_examples_of_the_rules_file(example: DateExample) -> None:
     sentence = search_form(example.sentence)
     anchor = sentence.find(search_form(example.at)) if example.at else 0
     assert anchor >= 0
-    when, precision, lo, hi = event_date(sentence, anchor, date.fromisoformat(example.published))
+    when, precision, lo, hi = event_date(sentence, anchor, date.fromisoformat(example.published), background=example.background)
     assert (when.isoformat() if when else None, precision) == (example.date, example.precision)
     assert when is not None and lo is not None and hi is not None and lo <= when <= hi
 
@@ -147,10 +149,69 @@ def test_an_incident_abroad_is_not_given_the_articles_governorate() -> None:
     assert abroad and all(r.admin1 is None for r in abroad)
 
 
+def test_a_place_abroad_nearer_the_toll_wins_and_a_state_as_actor_places_nothing() -> None:
+    a = article("وأعلنت الداخلية التركية أن 30 شخصا قتلوا أمس في هجوم استهدف مدينة سوروتش التركية قرب الحدود مع مدينة كوباني.",
+                "2015-07-21")
+    assert [(r.count_low, r.admin1) for r in reports_of(a) if r.kind == "killed"] == [(30, None)]
+    b = article("وقتل جنديان أمس في قصف تركي على قرية قرب مدينة جرابلس، وقصفت تركيا مواقع التنظيم.", "2015-07-21")
+    assert [(r.count_low, r.admin1) for r in reports_of(b)] == [(2, "Aleppo")]
+
+
+def test_a_part_of_a_total_told_in_the_next_sentence_is_no_report() -> None:
+    a = article("وقتلت غارات التحالف 2927 عنصرا من التنظيم في محافظات حلب وحمص.\n"
+                "كما لقي 115 مسلحا من جبهة النصرة حتفهم جراء غارات على مقرات لها في ريف حلب الغربي.\n"
+                "وقتل 5 مدنيين أمس في قصف على مدينة الباب.", "2015-07-23")
+    assert [r.count_low for r in reports_of(a)] == [5]
+
+
 def test_perpetrator_and_target_from_the_actor_aliases() -> None:
     a = article("قتل 13 عنصرا من تنظيم داعش في غارات شنها التحالف الدولي على قرية قرب مدينة الحسكة أمس.")
     (r,) = [r for r in reports_of(a) if r.kind == "killed"]
     assert (r.perpetrator, r.target) == ("International Coalition (CJTF-OIR)", "Islamic State (ISIS)")
+
+
+def test_an_incident_told_as_the_cause_of_the_news_happened_before_it() -> None:
+    # the sit-in was yesterday; the killing it protests happened before: up to a week before
+    a = article("ونفذ أكثر من ألف شخص اعتصاما في مدينة اللاذقية أمس احتجاجا على قتل العقيد خالد الحسن.", "2015-08-10")
+    (r,) = reports_of(a)
+    assert (r.kind, r.date_precision, r.date_lo, r.date_hi) == ("killed", "week", date(2015, 8, 2), date(2015, 8, 9))
+    # an arrest "for the killing": the arrest, and the killing told as its cause
+    b = article("أعلن التلفزيون الرسمي الاثنين توقيف سامر العلي المتهم بقتل العقيد خالد الحسن في مدينة اللاذقية.", "2015-08-11")
+    assert [(x.kind, x.date_precision, x.date_lo, x.date_hi) for x in reports_of(b)] == [
+        ("arrested", "day", date(2015, 8, 4), date(2015, 8, 10)), ("killed", "week", date(2015, 8, 3), date(2015, 8, 10))
+    ]
+    # a demanded killing is no incident
+    assert reports_of(article("وخرج المئات في مدينة اللاذقية للمطالبة بإعدام خالد الحسن.", "2015-08-10")) == []
+
+
+def test_a_named_victim_that_the_text_does_not_date_may_have_died_weeks_before() -> None:
+    a = article("وقالت وزارة الدفاع أمس إن خالد الحسن قتل في غارة قرب مدينة سرمدا.", "2015-07-22")
+    (r,) = reports_of(a)
+    assert (r.persons, r.date_precision, r.date_lo, r.date_hi) == (("خالد الحسن",), "month", date(2015, 6, 21), date(2015, 7, 21))
+    # who tells it is not part of the incident
+    (told,) = reports_of(article("وقال مدير المرصد رامي عبد الرحمن إن 5 مدنيين قتلوا في غارة على مدينة سرمدا أمس.", "2015-07-22"))
+    assert told.persons == () and told.date_precision == "day"
+
+
+def test_a_report_placed_only_in_syria_takes_the_governorate_of_the_incident_it_restates() -> None:
+    placed = report(persons=("خالد الحسن",), kind="killed", count_low=None, count_high=None)
+    adrift = report(article_id="b", admin1=None, place=None, place_level=0, place_from="country", persons=("خالد الحسن",),
+                    count_low=None, count_high=None, sentence="اعلنت مصادر في سوريا مقتل خالد الحسن")
+    unknown = dataclasses.replace(adrift, article_id="c", persons=("سامر العلي",), sentence="قتل سامر العلي في سوريا")
+    got = {r.article_id: r for r in adopt([placed, adrift, unknown], [placed])}
+    assert (got["b"].admin1, got["b"].place_from, got["b"].place) == ("Aleppo", "match", None)
+    assert got["c"].admin1 is None
+    # two incidents in two governorates that it could restate: it stays where it is
+    other = report(article_id="d", admin1="Idlib", place="Idlib", lat=35.93, lon=36.63, persons=("خالد الحسن",),
+                   count_low=None, count_high=None)
+    assert adopt([adrift], [placed, other])[0].admin1 is None
+    res = resolve([placed, adrift])
+    assert res.links[placed.key] == res.links[adrift.key]
+
+
+def test_a_district_seat_is_as_specific_as_a_town_and_a_governorate_is_not_its_capital() -> None:
+    assert place_level("Manbij", "Aleppo", "Manbij") == place_level("Saraqib", "Idlib", "Idlib") == 3
+    assert place_level("Idlib", "Idlib", None) == 1 and place_level("Idlib", "Idlib", "Idlib") == 3
 
 
 # -- hard rules and scores ------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def test_events_are_resolved_kept_on_rerun_merged_by_a_bridge_and_kept_by_mainta
     events = cli.sql_json(EVENTS)
     assert sorted((e["kind"], e["place"], e["event_date"], e["reports"], e["outlets"]) for e in events) == [
         ("arrested", "Al-Shuhayl", "2026-03-06", 2, 2),
-        ("killed", "Idlib", "2026-03-03", 1, 1),
+        ("killed", "Ariha", "2026-03-03", 1, 1),
         ("killed", "Idlib countryside (eastern)", "2026-03-03", 1, 1),
         ("killed", "Saraqib", "2026-03-03", 1, 1),
         ("killed", "Saraqib", "2026-03-08", 1, 1),

@@ -216,3 +216,38 @@ def test_scope_marks_stocks_and_totals() -> None:
     got = figs_linked("ويحتجز الجهاز نحو 2000 معتقل في سجونه.")
     assert got == [("held", 2000, 2000, "about", None, "stock")]
     assert figs_linked("قُتل ثلاثة مدنيين بقصف على السوق.") == [("killed", 3, 3, "exact", None, "event")]
+
+
+def test_parts_told_in_the_sentences_after_a_total() -> None:
+    # counts of its kind that add up to the total exactly
+    got = figs_linked("قتل 15 شخصا في قصف على البلدة. وقال المرصد إن الغارات أدت إلى مقتل 11 مدنيا. وأضاف أن 4 آخرين قتلوا برصاص القناصة.")
+    assert [(k, lo, of) for k, lo, _hi, _q, of, _s in got] == [("killed", 15, None), ("killed", 11, 0), ("killed", 4, 0)]
+    # a count its sentence marks as a part, with one total it can belong to
+    got = figs_linked("وأصيب 20 شخصا في الانفجار. وكان ستة من الجرحى من الأطفال.")
+    assert [(k, lo, of) for k, lo, _hi, _q, of, _s in got] == [("injured", 20, None), ("injured", 6, 0)]
+    # parts that do not add up, with no marker, stay figures of their own
+    got = figs_linked("قتل 15 شخصا في القصف. وفي حمص قتل 4 عناصر.")
+    assert [of for *_x, of, _s in got] == [None, None]
+    # two totals it could belong to: ambiguous, not linked
+    got = figs_linked("قتل 30 شخصا في حلب. وقتل 12 شخصا في إدلب. وكان ثلاثة من القتلى أطفالا.")
+    assert got[-1][4] is None
+
+
+def test_parts_after_a_named_person_in_a_breakdown() -> None:
+    got = figs_linked("أدى القصف إلى مقتل 9 أشخاص بينهم رئيس المجلس المحلي في البلدة وخمسة أطفال.")
+    assert got == [("killed", 9, 9, "exact", None, "event"), ("killed", 5, 5, "exact", 0, "event")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # the count before a kidnapping verb that carries its object ("اختطفهم": he took them)
+        ("ولا يزال مجهولا مصير 40 مدنيا من سكان القرية اختطفهم المسلحون", {("kidnapped", 40, 40, "exact")}),
+        # a time between the verb, its subject and its object is no gap
+        ("خطف مسلحون مساء أمس سائقاً على الطريق الدولي", {("kidnapped", 1, 1, "exact")}),
+        # a count of the doers is not a count of victims
+        ("واختطف أربعة ملثمين الطبيب من عيادته", set()),
+    ],
+)
+def test_kidnapping_phrasings(sentence: str, expected: set[tuple[str, int | None, int | None, str | None]]) -> None:
+    assert figs(sentence) == expected

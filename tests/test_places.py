@@ -75,7 +75,7 @@ def test_gazetteer_has_all_governorates_districts_and_recurring_places() -> None
         ("في الريف الجنوبي للحسكة", [("Al-Hasakah", "Al-Hasakah")]),  # لل = ل + ال
         ("سجن “الصناعة” في حي غويران", [("Al-Sinaa prison", "Al-Hasakah"), ("Ghuwayran", "Al-Hasakah")]),
         ("قاعدة حقل “العمر” النفطي", [("Al-Omar oil field", "Deir ez-Zor")]),
-        ("سيطرته على تدمر وسط سوريا", [("Tadmur", "Homs"), ("Central Syria", None)]),  # a region named as such
+        ("سيطرته على تدمر وسط سوريا", [("Tadmur", "Homs"), ("Central Syria", None), ("Syria", None)]),  # a region, and the country it names
         ("انطلاقاً من البادية السورية", [("Syrian Desert (Badia)", None)]),
         ("في محافظة دير الزور", [("Deir ez-Zor", "Deir ez-Zor")]),
     ],
@@ -160,9 +160,52 @@ def test_countryside_of_two_places_and_compound_directions() -> None:
     assert "Aleppo countryside" in got and "Hama countryside (north-western)" in got
 
 
-def test_regions_of_syria_by_compass() -> None:
-    assert places_in("تقدمت القوات في شمال غرب سوريا.") == [("شمال غرب سوريا", "North-western Syria", None)]
+def test_regions_of_syria_by_compass_name_the_country_too() -> None:
+    got = places_in("تقدمت القوات في شمال غرب سوريا.")
+    assert got == [("شمال غرب سوريا", "North-western Syria", None), ("سوريا", "Syria", None)]
+    assert places_in("انسحبوا نحو الشمال الغربي لسوريا.")[-1] == ("سوريا", "Syria", None)
+    assert ("سوريه", "Syria", None) not in places_in("انطلاقا من البادية السورية.")  # an adjective, not the country
+
+
+def test_every_name_of_a_list_after_a_plural_or_dual_settlement_word() -> None:
+    got = places_in("قصف الطيران بلدات كفرعويد والبارة وبليون في جبل الزاوية بريف إدلب.")
+    listed = [(s, g) for s, _c, g in got if s in ("كفرعويد", "البارة", "بليون")]
+    assert listed == [("كفرعويد", "Idlib"), ("البارة", "Idlib"), ("بليون", "Idlib")]
+    got = places_in("أما بلدتا تل شهاب ونصيب القريبتان من درعا فاستهدفهما الطيران.")
+    assert [(s, g) for s, _c, g in got if s != "درعا"] == [("تل شهاب", "Daraa"), ("نصيب", "Daraa")]
+
+
+def test_an_unlisted_village_takes_the_governorate_of_the_sentence_before_in_its_paragraph() -> None:
+    text = "واشتد القصف على ريف حماة الشمالي. وسقطت قذائف على بلدة كفرزيتا وسط اشتباكات.\nوقصف الطيران بلدة الهبيط."
+    got = places_in(text)
+    assert ("كفرزيتا", "Hama") in [(s, g) for s, _c, g in got]
+    assert not any(s == "الهبيط" for s, _c, _g in got)  # another paragraph: no governorate known
+
+
+def test_a_description_after_a_settlement_word_is_not_a_name() -> None:
+    got = places_in("في ريف حلب قرية شيعية محاصرة وحي شعبي وقاعدة عسكرية وتلة مرتفعة")
+    assert [c for _s, c, _g in got] == ["Aleppo countryside"]
 
 
 def test_a_conjunction_and_a_verb_are_not_a_village() -> None:
     assert places_in("وأحصى سكان مدينة حمص الذين فروا ويسكنون الآن في الخيام") == [("حمص", "Homs", "Homs")]
+
+
+def test_dual_streets_and_areas_name_each_of_their_places() -> None:
+    got = [(s, g) for s, _c, g in places_in("سقطت قذائف على شارعي النصر والحمراء في حمص")]
+    assert ("النصر", "Homs") in got and ("الحمراء", "Homs") in got
+    got = [s for s, _c, _g in places_in("قصفت قوات النظام أماكن في منطقتي الكبينة والتفاحية وأماكن أخرى في ريف اللاذقية")]
+    assert "الكبينة" in got and "التفاحية" in got and "أماكن" not in got
+    got = [s for s, _c, _g in places_in("سقطت قذائف على بلدتي نبل والزهراء، عقبه قصف على بلدة عندان بريف حلب")]
+    assert not any("قصف" in s for s in got)  # a list goes on only after the conjunction و
+
+
+def test_the_body_keeps_a_place_that_the_title_names_after_a_preposition() -> None:
+    """"على أريحا" in the headline reads like a name (علي) in the search form; the article's spelling
+    refutes it, and the body's "أريحا" is then a place, not that name's short form."""
+    body = "قتل 12 شخصا في قصف جوي على مدينة أريحا في ريف إدلب أمس."
+    facts = extract_facts(body, search_form(body), "قصف على أريحا")
+    got = [(m.surface, m.part, m.admin1) for m in facts.mentions if m.kind == "place"]
+    assert ("أريحا", "title", "Idlib") in got
+    assert ("أريحا", "body", "Idlib") in got
+    assert not [m for m in facts.mentions if m.kind == "person"]

@@ -44,6 +44,7 @@ from transforms.actors import actor_table
 from transforms.dates import tables as date_tables
 from transforms.fields import local_day
 from transforms.offsets import OffsetMap
+from transforms.people import people_rules
 from transforms.places import gazetteer
 from transforms.records import Figure, Mention
 from transforms.sentences import Span, bases, sf, split_sentences
@@ -53,9 +54,14 @@ PLACE_KM = 12.0  # two places below the governorate further apart than this are 
 PUBLISHED_SPAN = 1  # a figure whose sentence gives no date happened on the publication day or up to this many days before
 PLAN_DAYS = 60  # a day and month without a year up to this far after publication is a plan, further: last year's
 MENTION_SPAN = 6  # the same for an incident named without a figure: often a restatement of an earlier one
+SAID_REACH = 6  # a reporting verb this many words before a statement of when makes it the saying's date
+OWN_DATE_REACH = 8  # an incident told as background takes a date written this many words after it as its own
+CONTEXT_TEXT = 0.25  # a neighbouring sentence sharing this much (text_overlap) tells the same story
+VICTIM_REACH = 6  # a person named this many words before or after the incident word is its victim (or culprit)
 
-# how specific a place is: the event keeps its most specific one
-PLACE_LEVELS = {"country": 0, "governorate": 1, "region": 1, "district": 2, "city": 3, "town": 3, "village": 4,
+# how specific a place is: the event keeps its most specific one (a district is named after its
+# seat, and the news that names it means the town: منبج، أعزاز، أريحا)
+PLACE_LEVELS = {"country": 0, "governorate": 1, "region": 1, "district": 3, "city": 3, "town": 3, "village": 4,
                 "neighbourhood": 5, "site": 5}
 SPECIFIC = 3  # towns and below: two such places can tell incidents apart
 
@@ -91,6 +97,14 @@ class EventRules:
     examples: tuple[DateExample, ...]
     max_people: int
     max_age_days: int
+    background: frozenset[tuple[str, ...]] = frozenset()
+    background_days: int = 7
+    not_today_before: frozenset[str] = frozenset()
+    not_today_after: frozenset[str] = frozenset()
+    not_done: frozenset[tuple[str, ...]] = frozenset()
+    victim_days: int = 30
+    abroad_where: frozenset[str] = frozenset()
+    continues: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +123,11 @@ class DatesSpec:
     month_parts: dict[str, tuple[int, int]]
     weekday_prefixes: list[str]
     reporting: list[str]
+    background: list[str] = field(default_factory=list)
+    background_days: int = 7
+    not_today_before: list[str] = field(default_factory=list)
+    not_today_after: list[str] = field(default_factory=list)
+    victim_days: int = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +145,8 @@ class DateExample:
     date: str  # the event date (for a span: its latest day)
     precision: Literal["day", "week", "month", "year", "published", "none"]
     at: str = ""  # the word the report is anchored on (its count or trigger); default the start
+    background: bool = False  # the incident is told as the cause or background of the sentence's news
+    victim: bool = False  # the sentence names the person killed, kidnapped or arrested
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +164,9 @@ class EventsFile:
     examples: list[DateExample]
     max_people: int = 1000
     max_age_days: int = 730
+    not_done: list[str] = field(default_factory=list)
+    abroad_where: list[str] = field(default_factory=list)
+    continues: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name, target in self.figure_kinds.items():
@@ -180,10 +204,18 @@ def build_rules(data: EventsFile) -> EventRules:
         examples=tuple(data.examples),
         max_people=data.max_people,
         max_age_days=data.max_age_days,
+        background=frozenset(_words(x) for x in data.dates.background),
+        background_days=data.dates.background_days,
+        not_today_before=frozenset(sf(x) for x in data.dates.not_today_before),
+        not_today_after=frozenset(sf(x) for x in data.dates.not_today_after),
+        not_done=frozenset(_words(x) for x in data.not_done),
+        victim_days=data.dates.victim_days,
+        abroad_where=frozenset(sf(x) for x in data.abroad_where),
+        continues=frozenset(sf(x) for x in data.continues),
     )
 
 
-READER_VERSION = "1"  # bump when reports_of reads articles differently
+READER_VERSION = "2"  # bump when reports_of reads articles differently
 
 
 def _rules_text() -> str:
@@ -203,18 +235,25 @@ def rules_version() -> str:
 
 
 @lru_cache(maxsize=1)
-def _place_levels() -> dict[tuple[str, str | None], int]:
-    """(canonical, admin1) -> how specific the gazetteer's place of that name is."""
-    out: dict[tuple[str, str | None], int] = {}
+def _place_levels() -> tuple[dict[tuple[str, str | None, str | None], int], dict[tuple[str, str | None], int]]:
+    """How specific the gazetteer's place of a name is: by (canonical, admin1, admin2) (a
+    governorate and its capital share a name; the governorate has no admin2), and by
+    (canonical, admin1) for a mention whose district the gazetteer does not give."""
+    exact: dict[tuple[str, str | None, str | None], int] = {}
+    loose: dict[tuple[str, str | None], int] = {}
     for places in gazetteer().by_name.values():
         for p in places:
-            key = (p.name_en, p.admin1)
-            out[key] = max(out.get(key, 0), PLACE_LEVELS.get(p.kind, 1))
-    return out
+            level = PLACE_LEVELS.get(p.kind, 1)
+            key = (p.name_en, p.admin1, p.admin2 or None)
+            exact[key] = max(exact.get(key, 0), level)
+            loose[key[:2]] = max(loose.get(key[:2], 0), level)
+    return exact, loose
 
 
-def place_level(canonical: str, admin1: str | None) -> int:
-    return _place_levels().get((canonical, admin1), 1 if admin1 else 0)
+def place_level(canonical: str, admin1: str | None, admin2: str | None = None) -> int:
+    exact, loose = _place_levels()
+    found = exact.get((canonical, admin1, admin2 or None))
+    return found if found is not None else loose.get((canonical, admin1), 1 if admin1 else 0)
 
 
 # -- records ------------------------------------------------------------------------------------
@@ -260,7 +299,7 @@ class Report:
     admin2: str | None
     lat: float | None
     lon: float | None
-    place_from: str  # sentence | context | title | article | none
+    place_from: str  # sentence | context | title | article | match (adopt) | country (Syria only) | none
     sentence_no: int  # index of the sentence in the article
     perpetrator: str | None
     target: str | None
@@ -457,6 +496,11 @@ def date_cues(sentence: str, published: date | None, rules: EventRules | None = 
     for i, phrase in _find_phrases(toks, r.relative):
         if i > 0 and toks[i - 1].text in r.reporting:
             continue
+        end = i + len(phrase)
+        if (i > 0 and not r.not_today_before.isdisjoint(toks[i - 1].forms)) or (
+            end < len(toks) and not r.not_today_after.isdisjoint(toks[end].forms)
+        ):
+            continue  # "في اليوم نفسه", "في نفس اليوم": the day of something told before
         found = published + timedelta(days=r.relative[phrase])
         out.append(_DateCue(toks[i].start, found, found, "day", 2))
     for i, phrase in _find_phrases(toks, r.vague):
@@ -468,28 +512,87 @@ def date_cues(sentence: str, published: date | None, rules: EventRules | None = 
 
 
 def _said(sentence: str, cue: _DateCue, rules: EventRules) -> bool:
-    """Whether a statement of when dates the saying: followed by أن/إن/عن (within two words)."""
+    """Whether a statement of when dates the saying: followed by أن/إن/عن (within two words), or
+    closing a reporting clause ("وفق ما أعلن المرصد الجمعة": a reporting verb a few words before,
+    with no أن, number or incident word between)."""
     after = _tokens(sentence[cue.pos:])[1:4]
-    return any(not rules.said_after.isdisjoint(tok.forms) for tok in after[:2])
+    if any(not rules.said_after.isdisjoint(tok.forms) for tok in after[:2]):
+        return True
+    before = _tokens(sentence[:cue.pos])[-SAID_REACH:]
+    for k in range(len(before) - 1, -1, -1):
+        tok = before[k]
+        if tok.text in rules.reporting:
+            return True
+        if tok.text.isdigit() or not rules.said_after.isdisjoint(tok.forms) or _is_trigger(before, k, rules):
+            return False
+    return False
+
+
+def _is_trigger(toks: Sequence[_Tok], i: int, rules: EventRules) -> bool:
+    return any(_phrase_at(toks, i, p) for ps in rules.triggers.values() for p in ps)
 
 
 def event_date(
-    sentence: str, anchor: int, published: date | None, rules: EventRules | None = None, *, span: int = PUBLISHED_SPAN
+    sentence: str,
+    anchor: int,
+    published: date | None,
+    rules: EventRules | None = None,
+    *,
+    span: int = PUBLISHED_SPAN,
+    background: bool = False,
+    victim: bool = False,
 ) -> tuple[date | None, str, date | None, date | None]:
     """(event_date, precision, earliest, latest) of the report at `anchor` in `sentence`: the
     statement of when nearest to it (an explicit date or weekday before a bare أمس/اليوم; for a
-    span, `event_date` is its latest day);
+    span, `event_date` is its latest day); one that dates the saying counts only when nothing else
+    says when, and then the event happened that day or up to `span` days before;
     without one, the publication day (precision `published`: the event on that day or up to
-    `span` days before); without a publication day, nothing (`none`)."""
+    `span` days before; a sentence that opens with كان/كانت restates something earlier: up to
+    `background_days` before, precision `week`); without a publication day, nothing (`none`).
+    `background`: the incident is told as the cause or background of the sentence's news
+    ("احتجاجا على قتل ..."): a date written right after it is its own, else it happened up to
+    `background_days` before the sentence's own time (precision `week`). `victim`: the sentence
+    names the person killed; the death of a named person that the text does not date (the
+    saying's date at most) is often announced late: up to `victim_days` before (`month`)."""
     r = rules or event_rules()
     cues = date_cues(sentence, published, r)
-    if cues:
-        best = min(cues, key=lambda c: (abs(c.pos - anchor) + 25 * c.strength + (100 if _said(sentence, c, r) else 0), c.pos))
-        when = best.hi if best.precision == "week" else best.lo
-        return when, best.precision, best.lo, best.hi
-    if published is None:
+    said = {c.pos: _said(sentence, c, r) for c in cues}
+    toks = _tokens(sentence)
+    if background and toks:
+        reach = toks[min(len(toks) - 1, bisect_left([t.start for t in toks], anchor) + OWN_DATE_REACH)].end
+        own = [c for c in cues if anchor < c.pos <= reach and not said[c.pos]]
+        if own:  # "بعد هجوم شنته النصرة الجمعة": the incident's own date
+            return _dated(min(own, key=lambda c: (c.pos, c.strength)), 0)
+    best = min(cues, key=lambda c: (abs(c.pos - anchor) + 25 * c.strength + (100 if said[c.pos] else 0), c.pos)) if cues else None
+    ref = best.hi if best is not None else published
+    if ref is None:
         return None, "none", None, None
-    return published, "published", published - timedelta(days=span), published
+    undated = best is None or said[best.pos]
+    if background or (victim and undated):
+        back, precision = (r.background_days, "week") if background else (r.victim_days, "month")
+        return ref, precision, ref - timedelta(days=back), ref
+    if best is not None:
+        return _dated(best, span if said[best.pos] else 0)
+    restated = bool(toks) and not r.pluperfect.isdisjoint(toks[0].forms)
+    back, precision = (r.background_days, "week") if restated else (span, "published")
+    return ref, precision, ref - timedelta(days=back), ref
+
+
+def _dated(cue: _DateCue, before: int) -> tuple[date | None, str, date | None, date | None]:
+    """A report dated by `cue` (for a span, its latest day), or up to `before` days earlier."""
+    when = cue.hi if cue.precision == "week" else cue.lo
+    return when, cue.precision, cue.lo - timedelta(days=before), cue.hi
+
+
+def told_as_background(toks: Sequence[_Tok], i: int, rules: EventRules) -> bool:
+    """Whether the incident word at token i is told as the cause or background of the news: right
+    after one of `dates.background` (احتجاجا على، ردا على، بعد، إثر، بتهمة، الذي ...)."""
+    return any(i - len(p) >= 0 and _phrase_at(toks, i - len(p), p) for p in rules.background)
+
+
+def wanted_not_done(toks: Sequence[_Tok], i: int, rules: EventRules) -> bool:
+    """Whether the incident word at token i is demanded or threatened, not done (للمطالبة بإعدام)."""
+    return any(i - len(p) >= 0 and _phrase_at(toks, i - len(p), p) for p in rules.not_done)
 
 
 def _to_search_offsets(body: str, body_search: str) -> tuple[OffsetMap, int]:
@@ -575,8 +678,40 @@ def _actors(sentence: str, orgs: Sequence[tuple[int, Mention]], rules: EventRule
     return perpetrator, target
 
 
-def _mentions_abroad(toks: Sequence[_Tok], rules: EventRules) -> bool:
-    return bool(_find_phrases(toks, rules.abroad))
+@lru_cache(maxsize=1)
+def public_figures() -> frozenset[str]:
+    """The public figures of transforms/data/people.ar.yaml (`known`): named in every kind of
+    news (الأسد، أوباما), they tell no incident from another."""
+    return frozenset(people_rules().known.values())
+
+
+def _named(toks: Sequence[_Tok], people: Sequence[tuple[int, int, str]], rules: EventRules) -> list[tuple[int, str]]:
+    """(token index, canonical) of the people a sentence names as part of what happened, not as
+    those who tell it: a name right after a reporting verb (within three words, "وقال مدير المرصد
+    رامي عبد الرحمن") or right before أن/إن is the speaker's."""
+    starts = [t.start for t in toks]
+    out = []
+    for a, b, canonical in people:
+        i = bisect_left(starts, a)
+        j = bisect_left(starts, b)
+        if any(t.text in rules.reporting for t in toks[max(0, i - 3):i]):
+            continue
+        if j < len(toks) and not rules.said_after.isdisjoint(toks[j].forms) and toks[j].text != "عن":
+            continue
+        out.append((i, canonical))
+    return out
+
+
+def _abroad(toks: Sequence[_Tok], rules: EventRules) -> list[int]:
+    """Where the sentence places something abroad (character offsets): a place of `abroad` after
+    a word of `abroad_where` or with the clitic ب ("في بلدة سروج"، "بتركيا"، "قرب كيليس"), not a
+    state as the actor ("قصفت تركيا مواقع ... في سوريا")."""
+    out = []
+    for i, _ in _find_phrases(toks, rules.abroad):
+        located = toks[i].text.startswith("ب") and toks[i].text[1:] in toks[i].forms
+        if located or any(not rules.abroad_where.isdisjoint(t.forms) for t in toks[max(0, i - 2):i]):
+            out.append(toks[i].start)
+    return out
 
 
 def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[Report]:  # one pass over an article's facts
@@ -597,26 +732,29 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
     by_sentence: dict[int, list[_Placed]] = {}
     all_places: list[_Placed] = []
     orgs: dict[int, list[tuple[int, Mention]]] = {}
-    persons: dict[int, list[str]] = {}
+    persons: dict[int, list[tuple[int, int, str]]] = {}
+    public = public_figures()
     title_places: list[_Placed] = []
+    in_syria = False  # the article names Syria or one of its regions
     for m in article.mentions:
+        if m.kind == "place" and m.admin1 is None:
+            in_syria = True
+            continue
         if m.part != "body":  # a mention of the title: its offsets point into the title
-            if m.kind == "place" and m.admin1 is not None:
-                title_places.append(_Placed(m.start, m, place_level(m.canonical, m.admin1)))
+            if m.kind == "place":
+                title_places.append(_Placed(m.start, m, place_level(m.canonical, m.admin1, m.admin2)))
             continue
         pos = to_search(m.start)
         k = _sentence_index(sentences, pos)
         if m.kind == "place":
-            if m.admin1 is None:
-                continue
-            placed = _Placed(pos, m, place_level(m.canonical, m.admin1))
+            placed = _Placed(pos, m, place_level(m.canonical, m.admin1, m.admin2))
             all_places.append(placed)
             if k is not None:
                 by_sentence.setdefault(k, []).append(placed)
         elif m.kind == "org" and k is not None:
             orgs.setdefault(k, []).append((pos, m))
-        elif m.kind == "person" and k is not None:
-            persons.setdefault(k, []).append(m.canonical)
+        elif m.kind == "person" and k is not None and m.canonical not in public:
+            persons.setdefault(k, []).append((pos, to_search(m.end), m.canonical))
     main_gov = _main_governorate(all_places)
     reports: list[Report] = []
 
@@ -625,22 +763,39 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         s_text = sentence.text if sentence is not None else ""
         s_start = sentence.start if sentence is not None else 0
         local = anchor - s_start
-        when, precision, lo, hi = event_date(s_text, local, published, r, span=PUBLISHED_SPAN if figure else MENTION_SPAN)
-        places = [replace(p, pos=p.pos - s_start) for p in by_sentence.get(k, [])] if k is not None else []
-        chosen = _choose_place(places, local)
         toks = _tokens(s_text)
+        at = bisect_left([t.start for t in toks], local)
+        if at < len(toks) and wanted_not_done(toks, at, r):
+            return
+        background = at < len(toks) and told_as_background(toks, at, r)
+        named = _named(toks, [(a - s_start, b - s_start, c) for a, b, c in persons.get(k, [])], r) if k is not None else []
+        victim = kind == "killed" and any(abs(i - at) <= VICTIM_REACH for i, _ in named)
+        when, precision, lo, hi = event_date(
+            s_text, local, published, r, span=PUBLISHED_SPAN if figure else MENTION_SPAN, background=background, victim=victim
+        )
+        abroad_at = _abroad(toks, r)
+        abroad = bool(abroad_at)
+        places = [replace(p, pos=p.pos - s_start) for p in by_sentence.get(k, [])] if k is not None else []
+        places = [p for p in places if p.pos not in abroad_at]  # "مدينة سوروتش التركية" is no Syrian town
+        chosen = _choose_place(places, local)
         place_from = "sentence"
-        abroad = _mentions_abroad(toks, r)
+        if chosen is not None and abroad_at and min(abs(a - local) for a in abroad_at) < min(abs(p.pos - local) for p in places):
+            chosen = None  # "في هجوم استهدف مدينة سوروتش التركية قرب الحدود مع كوباني": the incident is abroad
         if chosen is None and k is not None and not abroad:
-            for near in (k - 1, k - 2, k - 3, k + 1):  # the place the text was just speaking of
-                if near in by_sentence:
+            # the place the text was just speaking of: the nearest sentence before (or the next one)
+            # that names one, unless another of them goes on with this sentence's story
+            near_by = [near for near in (k - 1, k - 2, k - 3, k + 1) if near in by_sentence]
+            if near_by:
+                same = max(near_by, key=lambda n: text_overlap(s_text, sentences[n].text))
+                near = same if text_overlap(s_text, sentences[same].text) >= CONTEXT_TEXT else near_by[0]
+                if _abroad(_tokens(sentences[near].text), r):
+                    abroad = True  # it was speaking of a place abroad too: no guess
+                else:
                     chosen = _choose_place(by_sentence[near], by_sentence[near][-1].pos)
                     place_from = "context"
-                    break
-            else:
-                if title_places:  # the place the headline names
-                    chosen = _choose_place(title_places, 0)
-                    place_from = "title"
+            elif title_places:  # the place the headline names
+                chosen = _choose_place(title_places, 0)
+                place_from = "title"
         if chosen is not None and chosen.level < SPECIFIC:  # "... جنوب إدلب" under a headline naming the town
             finer = [p for p in title_places if p.mention.admin1 == chosen.mention.admin1 and p.level > chosen.level]
             if finer:
@@ -654,7 +809,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
             place_from = "article"
         else:
             place, place_ar, level, admin1, admin2, lat, lon = None, None, 0, None, None, None, None
-            place_from = "none"
+            place_from = "country" if in_syria and not abroad else "none"  # "في سوريا": see adopt()
         sentence_orgs = [(pos - s_start, m) for pos, m in orgs.get(k, [])] if k is not None else []
         perpetrator, target = _actors(s_text, sentence_orgs, r)
         counts = figure is not None and r.kinds[kind].people
@@ -687,21 +842,34 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
             sentence_no=k if k is not None else -1,
             perpetrator=perpetrator,
             target=target,
-            persons=tuple(sorted(set(persons.get(k, [])))) if k is not None else (),
+            persons=tuple(sorted({c for _, c in named})),
             sentence=s_text,
         ))
 
-    with_figure: set[int] = set()
+    in_sentence = [
+        (f, k) for f in article.figures
+        if f.part == "body" and f.start is not None and (k := _sentence_index(sentences, to_search(f.start))) is not None
+    ]
+    with_figure = {k for _, k in in_sentence}  # sentences whose figures tell what they report
+    # sentences that give a total, a stock or a toll over a period
+    totals = {k for f, k in in_sentence if (f.scope or "event") != "event" or (f.count_low or 0) >= r.max_people}
+
+    def total(k: int) -> bool:
+        """Sentence k tells a total: its own words say so, or it goes on (كما ...) with one."""
+        toks = _tokens(sentences[k].text)
+        if k in totals or _find_phrases(toks, r.not_incident):
+            return True
+        return k > 0 and bool(toks) and not r.continues.isdisjoint(toks[0].forms) and (
+            k - 1 in totals or bool(_find_phrases(_tokens(sentences[k - 1].text), r.not_incident)))
+
     for f in sorted(article.figures, key=lambda f: (f.start if f.start is not None else -1, f.figure_no)):
         kind = r.figure_kinds.get(f.kind, f.kind)
         if kind not in r.kinds or f.of_figure is not None or (f.scope or "event") != "event" or f.part != "body":
             continue  # stocks, totals, breakdowns are no reports; the title repeats the body
         anchor = to_search(f.start) if f.start is not None else 0
         k = _sentence_index(sentences, anchor) if f.start is not None else None
-        if k is not None and _find_phrases(_tokens(sentences[k].text), r.not_incident):
+        if k is not None and total(k):
             continue
-        if k is not None:
-            with_figure.add(k)
         report(kind, k, anchor, f)
     trigger_kinds = sorted(r.triggers, key=lambda kind: r.kinds[kind].rank)
     for k, s in enumerate(sentences):
@@ -711,7 +879,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         if not specific and not persons.get(k):
             continue
         toks = _tokens(s.text)
-        if _find_phrases(toks, r.not_incident):
+        if total(k):
             continue
         found = [(i, kind) for kind in trigger_kinds for i, _ in _find_phrases(toks, r.triggers[kind])]
         if not found:
@@ -720,6 +888,12 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         if not specific and kind == "attack":
             continue  # a named person is not enough to place an attack
         report(kind, k, s.start + toks[i].start, None)
+        # an incident of another family told as its cause ("توقيف فلان المتهم بقتل العقيد")
+        told = {r.kinds[kind].family}
+        for j, other in sorted(found):
+            if r.kinds[other].family not in told and other != "attack" and told_as_background(toks, j, r):
+                told.add(r.kinds[other].family)
+                report(other, k, s.start + toks[j].start, None)
     return reports
 
 
@@ -740,6 +914,12 @@ def days_apart(a: Report, b: Report) -> int | None:
     return max(0, (a.date_lo - b.date_hi).days, (b.date_lo - a.date_hi).days)
 
 
+def own_place(rep: Report) -> bool:
+    """Whether the report's place is named in its own sentence or headline (not a neighbour's
+    sentence, a guess: two such places far apart do not forbid one incident)."""
+    return rep.place_from in ("sentence", "title")
+
+
 def family(kind: str, rules: EventRules | None = None) -> str:
     return (rules or event_rules()).kinds[kind].family
 
@@ -752,7 +932,7 @@ def compatible(a: Report, b: Report, rules: EventRules | None = None) -> bool:
     gap = days_apart(a, b)
     if gap is None or gap > MAX_DAYS_APART:
         return False
-    if a.place_level >= SPECIFIC and b.place_level >= SPECIFIC and a.place != b.place:
+    if a.place_level >= SPECIFIC and b.place_level >= SPECIFIC and a.place != b.place and own_place(a) and own_place(b):
         km = _km(a, b)
         if km is None or km > PLACE_KM:
             return False
@@ -915,6 +1095,71 @@ def cluster(reports: Sequence[Report], rules: EventRules | None = None, weights:
     return [[reps[x] for x in sorted(ms)] for _, ms in sorted(members.items())]
 
 
+ADOPT_TEXT = 0.5  # the sentence overlap (text_overlap) that lets a report placed only in Syria take a governorate
+
+
+def floating(rep: Report, rules: EventRules | None = None) -> bool:
+    """A report that places its incident in Syria but in no governorate ("في سوريا", "شمال سوريا"),
+    dated within `victim_days`."""
+    if rep.admin1 is not None or rep.place_from != "country" or rep.date_lo is None or rep.date_hi is None:
+        return False
+    return (rep.date_hi - rep.date_lo).days <= (rules or event_rules()).victim_days
+
+
+ADOPT_POSTINGS = 400  # a word found in more candidate sentences than this does not propose candidates
+
+
+def adopt(reports: Sequence[Report], candidates: Sequence[Report], rules: EventRules | None = None,
+          weights: Weights | None = None) -> list[Report]:
+    """Reports placed only in Syria (`floating`) that restate an incident placed in a governorate
+    take that governorate (`place_from = 'match'`, no place below it): a report of `candidates`
+    of the same family within two days names the same person (not a public figure, not who tells
+    it) or shares most of its words (`ADOPT_TEXT`), and scores at least `Weights.join` with it;
+    the candidates that qualify all lie in one governorate. Others are returned unchanged (and
+    make no event). Candidates are proposed by the people and the words they share (an index),
+    not by comparing every pair."""
+    r = rules or event_rules()
+    w = weights or WEIGHTS
+    placed = sorted((c for c in candidates if c.admin1 is not None and c.date_lo is not None), key=_order)
+    by_person: dict[str, list[int]] = {}
+    by_word: dict[str, list[int]] = {}
+    for i, c in enumerate(placed):
+        for person in set(c.persons):
+            by_person.setdefault(person, []).append(i)
+        for word in _content(c.sentence)[0]:
+            by_word.setdefault(word, []).append(i)
+    out = []
+    for rep in reports:
+        if not floating(rep, r):
+            out.append(rep)
+            continue
+        words = _content(rep.sentence)[0]
+        shared: Counter[int] = Counter()
+        for word in words:
+            hits = by_word.get(word, ())
+            if len(hits) <= ADOPT_POSTINGS:
+                shared.update(hits)
+        proposed = {i for i, n in shared.items() if n >= ADOPT_TEXT * min(len(words), 6)}
+        proposed.update(i for person in set(rep.persons) for i in by_person.get(person, ()))
+        govs: set[str] = set()
+        for i in sorted(proposed):
+            c = placed[i]
+            if r.kinds[c.kind].family != r.kinds[rep.kind].family or str(c.admin1) in govs:
+                continue
+            if not (set(rep.persons) & set(c.persons)) and text_overlap(rep.sentence, c.sentence) < ADOPT_TEXT:
+                continue
+            score = pair_score(replace(rep, admin1=c.admin1), c, r, w)
+            if score is not None and score >= w.join:
+                govs.add(str(c.admin1))
+                if len(govs) > 1:
+                    break
+        if len(govs) == 1:
+            out.append(replace(rep, admin1=govs.pop(), place_level=1, place_from="match"))
+        else:
+            out.append(rep)
+    return out
+
+
 def _event_id(anchor: Report) -> str:
     digest = hashlib.sha256(f"{anchor.article_id}#{anchor.report_no}".encode()).hexdigest()
     return f"ev-{digest[:16]}"
@@ -1011,6 +1256,8 @@ def resolve(
     never given to a new event."""
     r = rules or event_rules()
     prev = dict(previous or {})
+    if any(floating(rep, r) for rep in reports):
+        reports = adopt(reports, reports, r)
     groups = cluster([rep for rep in reports if rep.admin1 is not None], r)
     # the groups with the most old reports choose their ids first; between old events with as
     # many reports in a group, the one reported first keeps its id

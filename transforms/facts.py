@@ -60,8 +60,13 @@ def _extract(body: str, body_search: str, cut: int) -> Facts:
     # the article's own spelling judges every person once: None (refuted), or the end to keep
     judged = {(p.start, p.end): _person_in_body(body, omap.start(p.start), omap.end(p.end)) for p in people if p.kind == "person"}
     # a person's name is not also a place (أبو كمال ...): people win over places they overlap,
-    # unless the article's spelling refutes the person ("على الحسكة" is not a name)
-    person_spans = [(p.start, p.end) for p in people if p.kind == "person" and judged[(p.start, p.end)] == omap.end(p.end)]
+    # unless the article's spelling refutes the person ("على الحسكة" is not a name), or refutes
+    # the full name that a later short form stands for ("على أريحا" in the title, "أريحا" in the body)
+    refuted = {p.canonical for p in people if p.kind == "person" and " " in p.surface and judged[(p.start, p.end)] != omap.end(p.end)}
+    person_spans = [
+        (p.start, p.end) for p in people
+        if p.kind == "person" and judged[(p.start, p.end)] == omap.end(p.end) and not (p.canonical in refuted and " " not in p.surface)
+    ]
     places = [pl for pl in places if not any(a < pl.end and pl.start < b for a, b in person_spans)]
     mentions = sorted(orgs + places + people, key=lambda m: (m.start, m.kind))
     figures = extract_figures(sentences)

@@ -59,6 +59,9 @@ class FigureRules:
     stock_markers: tuple[Phrase, ...]  # "الاحتجاز المستمر": a detention that is a standing population
     people_groups: frozenset[str]  # "قوات", "صفوف": a partitive "N من قوات النظام" counts people
     joiners: tuple[Phrase, ...]  # "بالإضافة إلى", "فضلا عن": another count of the same kind follows
+    part_markers: tuple[str, ...]  # "من القتلى", "منهم": a count in a later sentence that is a part of a total
+    time_words: frozenset[str]  # "يوم أول أمس": words of a time between a trigger and its count
+    agents: frozenset[str]  # "ثلاثة مقنعين": nouns of the doers, never of the victims
     first_words: frozenset[str]  # first words of every trigger: a quick filter per token
     index: dict[str, tuple[tuple[str, str, Phrase], ...]]  # first word -> (kind, mode, phrase)
 
@@ -102,6 +105,9 @@ class FiguresFile:
     cumulative: tuple[str, ...] = ()
     people_groups: tuple[str, ...] = ()
     joiners: tuple[str, ...] = ()
+    part_markers: tuple[str, ...] = ()
+    time_words: tuple[str, ...] = ()
+    agents: tuple[str, ...] = ()
 
 
 def _phrases(items: Iterable[str]) -> tuple[Phrase, ...]:
@@ -147,6 +153,9 @@ def figure_rules() -> FigureRules:
         stock_markers=_phrases(data.stock_markers),
         people_groups=frozenset(sf(x) for x in data.people_groups),
         joiners=_phrases(data.joiners),
+        part_markers=tuple(sf(x) for x in data.part_markers),
+        time_words=frozenset(sf(x) for x in data.time_words),
+        agents=frozenset(sf(x) for x in data.agents),
         first_words=frozenset(p[0] for table in (after, before, sg, du, toll) for phrases in table.values() for p in phrases),
         index=_index({"toll": toll, "before": before, "dual": du, "singular": sg, "after": after}),
     )
@@ -253,6 +262,8 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
                 k, gap = nxt + 1, gap + 2  # a date or a duration in between ("صباح 12 تموز")
                 continue
             has_noun = _counted_noun_at(tokens, nxt, q, rules)
+            if nxt < len(tokens) and not rules.agents.isdisjoint(bases(tokens[nxt].text)):
+                return None  # "وخطف ثلاثة مقنعين الأب ...": the doers, not the victims
             if has_noun and _is_trigger_noun(tokens[nxt].text, rules):
                 return None  # "سقوط عشرات الجرحى": the count of the noun's own kind (read by it)
             adjacent = k == j and q.numeric and not _year_like(q, tokens)
@@ -278,8 +289,8 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
                 return 1, 1, "exact", k
             if only_fillers and word in rules.others:
                 return 2, None, "vague", k
-        if word not in rules.fillers:
-            gap += 1
+        if word not in rules.fillers and word not in rules.time_words:
+            gap += 1  # "اختطف مجهولون يوم أول أمس عنصراً": a time is no gap
         k += 1
     return None
 
@@ -350,6 +361,8 @@ def _skip_phrase(tokens: list[Token], k: int, rules: FigureRules) -> int:
         if _joiner_at(tokens, m, rules) or (tokens[m].text.startswith("و") and quantity_at(tokens, m) is not None):
             return m
         word = tokens[m].text
+        if word in rules.breakdown:
+            return k  # "بينهم ... وخمسة أطفال": what follows is a part of the count, not another one
         if word in ("،", ",") and m + 1 < len(tokens) and (_joiner_at(tokens, m + 1, rules) or tokens[m + 1].text.startswith("و")):
             continue  # "18 عنصراً من جبهة النصرة، وسبعة من الفرقة 30"
         if word in _QUOTE or word in _PARENS:
@@ -461,6 +474,10 @@ def _breakdowns(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[i
             out.append((1, 1, "exact", k, k))
             k += 1
         else:
+            # "بينهم رئيس المجلس المحلي وخمسة أطفال": past a named person, the counts joined by و
+            m = _skip_phrase(tokens, k, rules)
+            if m > k:
+                out.extend(_joined_parts(tokens, m, rules))
             break
         out.extend(_joined_parts(tokens, k, rules))
         break
@@ -743,8 +760,69 @@ def _toll_count(tokens: list[Token], k: int, rules: FigureRules) -> tuple[int | 
 def extract_figures(sentences: list[Span]) -> list[Figure]:
     """Figures in article order; a breakdown's `of_figure` is the index of its total in the list."""
     out: list[Figure] = []
-    for s, hit in zip(sentences, trigger_flags(sentences, figure_rules().first_words), strict=True):
+    where: list[int] = []  # the sentence of each figure
+    for n, (s, hit) in enumerate(zip(sentences, trigger_flags(sentences, figure_rules().first_words), strict=True)):
         if hit:  # a sentence without a trigger word has no figure
             base = len(out)
-            out.extend(f if f.of_figure is None else replace(f, of_figure=f.of_figure + base) for f in figures_in_sentence(s))
+            got = figures_in_sentence(s)
+            out.extend(f if f.of_figure is None else replace(f, of_figure=f.of_figure + base) for f in got)
+            where.extend([n] * len(got))
+    return _parts_across(out, where, sentences, figure_rules()) if len(out) > 1 else out
+
+
+PART_WINDOW = 3  # sentences after a total in which its parts may stand
+
+
+def _parts_across(figures: list[Figure], where: list[int], sentences: list[Span], rules: FigureRules) -> list[Figure]:
+    """Parts of a total told in the sentences after it, linked by `of_figure`:
+    * counts of its kind that add up to it exactly ("قتل 28 مدنياً ..." then "مقتل 21 مدنياً" and
+      "7 آخرين قتلوا");
+    * a smaller count of its kind that its sentence marks as a part ("تسعة من القتلى هم من المدنيين",
+      "منهم أربعة أطفال"), the total being the nearest larger one before it."""
+    out = list(figures)
+    free = [f.of_figure is None and f.scope == "event" and f.count_low is not None for f in out]
+    for t, total in enumerate(out):
+        if not free[t] or total.count_low is None or total.count_low < 2:
+            continue
+        parts: list[int] = []
+        acc = 0
+        for j in range(t + 1, len(out)):
+            f = out[j]
+            if where[j] > where[t] + PART_WINDOW:
+                break
+            if f.kind != total.kind or where[j] == where[t] or not free[j]:
+                continue
+            if f.count_low is None or f.count_high != f.count_low or f.count_low >= total.count_low:
+                break  # another total, or a count that is no part of this one
+            parts.append(j)
+            acc += f.count_low
+            if acc >= total.count_low:
+                break
+        if acc == total.count_low and len(parts) >= 2:
+            for j in parts:
+                out[j] = replace(out[j], of_figure=t)
+                free[j] = False
+    for j, f in enumerate(out):
+        if not free[j] or f.count_low is None or f.count_high != f.count_low or not _marked_part(f, sentences[where[j]], rules):
+            continue
+        totals = [
+            t
+            for t in range(j - 1, -1, -1)
+            if where[j] - PART_WINDOW <= where[t] < where[j]
+            and out[t].kind == f.kind
+            and out[t].of_figure is None
+            and (out[t].count_low or 0) > f.count_low
+        ]
+        if len(totals) == 1:  # one total it can belong to: unambiguous
+            out[j] = replace(f, of_figure=totals[0])
+            free[j] = False
     return out
+
+
+def _marked_part(f: Figure, sentence: Span, rules: FigureRules) -> bool:
+    """Whether a part marker ("من القتلى", "منهم") stands in the few words before the figure's end."""
+    if f.end is None or f.start is None:
+        return False
+    before = sentence.text[max(0, f.start - sentence.start - 30) : f.end - sentence.start]
+    words = f" {before} "
+    return any(f" {m} " in words or f" و{m} " in words for m in rules.part_markers)

@@ -11,7 +11,7 @@ resolves to the full name given earlier in the same article.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from core import datafile
@@ -21,11 +21,13 @@ from transforms.sentences import (
     Span,
     Token,
     bases,
+    clitic_forms,
     first_words,
     phrase_index,
     prefiltered_matches,
     sentence_at,
     sf,
+    text_words,
     tokenize,
     trigger_flags,
     word_positions,
@@ -67,6 +69,8 @@ class PeopleRules:
     not_before: frozenset[str]  # أحد، بعض: what follows is not a person
     kunya: frozenset[str]  # أبو، أم
     given_forms: frozenset[str]  # given names and kunyas with every proclitic: a quick filter
+    known_ends: dict[tuple[str, str], str] = field(default_factory=dict)  # (first, last word) of a known skeleton -> canonical
+    particle_keys: frozenset[str] = frozenset()  # skeletons of the particles (أبو، أم ...)
 
 
 @lru_cache(maxsize=16384)
@@ -142,6 +146,8 @@ def build_people_rules(data: PeopleFile) -> PeopleRules:
         not_before=words(data.not_before),
         kunya=words(data.kunya),
         given_forms=_with_clitics(first | ambiguous | words(data.kunya)),
+        known_ends=_known_ends(known),
+        particle_keys=frozenset(skeleton(x) for x in words(data.particles)),
     )
 
 
@@ -244,8 +250,12 @@ def _match_words(tokens: list[Token], i: int, phrase: tuple[str, ...]) -> int | 
 def _candidates(sentence: Span, rules: PeopleRules, blocked: set[str]) -> list[_Found]:
     tokens = tokenize(sentence.text, sentence.start)
     out: list[_Found] = []
+    starts = clitic_forms(rules.triggers)  # a title, a role or a given name: where a name can begin
     i = 0
     while i < len(tokens):
+        if tokens[i].text not in starts:
+            i += 1
+            continue
         base = bases(tokens[i].text)
         got: tuple[int, int] | None = None
         if not rules.titles.isdisjoint(base) and not (i > 0 and tokens[i - 1].text in rules.given_forms):
@@ -436,16 +446,23 @@ def _close(a: str, b: str) -> bool:
     return len(wa) == len(wb) and all(abs(len(x) - len(y)) <= 1 for x, y in zip(wa, wb, strict=True))
 
 
+def _known_ends(known: dict[str, str]) -> dict[tuple[str, str], str]:
+    """(first word, last word) of every known skeleton of two words or more -> canonical (the
+    first one listed wins, as a scan of the table in order would)."""
+    out: dict[tuple[str, str], str] = {}
+    for key, canonical in known.items():
+        kw = key.split()
+        if len(kw) >= 2:
+            out.setdefault((kw[0], kw[-1]), canonical)
+    return out
+
+
 def _loose_known(key: str, rules: PeopleRules) -> str | None:
     """A full name whose skeleton contains a known one's (middle names, initials dropped)."""
     words = key.split()
-    if not words or words[0] in {skeleton(p) for p in rules.particles}:
+    if not words or words[0] in rules.particle_keys:
         return None  # "أبو حمزة المهاجر" is not "أبو حسن المهاجر": a kunya's first word is not a name
-    for known_key, canonical in rules.known.items():
-        kw = known_key.split()
-        if len(kw) >= 2 and kw[0] == words[0] and kw[-1] == words[-1]:
-            return canonical
-    return None
+    return rules.known_ends.get((words[0], words[-1]))
 
 
 def _sentence(sentences: list[Span], pos: int) -> str | None:
@@ -471,19 +488,21 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
     surnames = {sf(w) for p in people for w in p.surface.split()[-1:]} | {sf(w) for p in people for w in p.canonical.split()[-1:]}
     taken = [(p.start, p.end) for p in people]
     # only the distinct words of the article that carry a surname are looked for in the text
-    positions = word_positions(text)
     firsts = {k[0] for k in by_surname}
     longest = max(len(k) for k in by_surname) + 6  # a key drops long vowels and clitics: words are longer
+    tails = tuple({k[1:] for k in by_surname})  # a word's letters without long vowels end with a key's tail
     wanted = {
         w
-        for w in positions
+        for w in text_words(text)
         if len(w) <= longest
         and not firsts.isdisjoint(w[:4])  # the key's first letter stands in the first four (after clitics)
+        and w.translate(_VOWELS).endswith(tails)
         and _ARABIC_RUN.fullmatch(w)
         and any(_surname_key(b) in by_surname for b in bases(w))
     }
     if not wanted:
         return out
+    positions = word_positions(text, wanted)
     for w_start, word in sorted((i, w) for w in wanted for i in positions[w]):
         end = w_start + len(word)
         for b in bases(word):

@@ -64,6 +64,8 @@ class Gazetteer:
     kind_by_context: dict[str, str]
     kind_order: tuple[str, ...]
     first_words: frozenset[str]  # first word of every name: only there is the full pattern tried
+    list_heads: frozenset[str] = frozenset()
+    not_names: frozenset[str] = frozenset()
 
 
 def _float(x: str) -> float | None:
@@ -84,6 +86,8 @@ class PlaceRulesFile:
     org_heads: tuple[str, ...] = ()
     kind_by_context: dict[str, str] = field(default_factory=dict)
     kind_order: tuple[str, ...] = ()
+    list_heads: tuple[str, ...] = ()  # plural and dual settlement words: a list of names may follow
+    not_names: tuple[str, ...] = ()  # common words that follow a settlement word and are no name
 
 
 def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
@@ -118,6 +122,8 @@ def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
         kind_by_context={sf(k): v for k, v in rules.kind_by_context.items()},
         kind_order=kind_order,
         first_words=first_words(frozen),
+        list_heads=frozenset(sf(x) for x in rules.list_heads),
+        not_names=frozenset(sf(x) for x in rules.not_names),
     )
 
 
@@ -192,6 +198,10 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
             continue
         place = _choose(usable, wanted, sure.get(s.start if s else -1, set()), main)
         out.append(_mention(surface, place, start, end, s.text if s else None))
+        if place.kind == "region" and " " in surface:
+            country = _country_in(text, surface, end, g, s)  # "شمال سوريا" names the country too
+            if country is not None:
+                out.append(country)
     out.extend(_unlisted(text, sentences, g, [*taken, *((m.start, m.end) for m in out)], out))
     return sorted(out, key=lambda m: m.start)
 
@@ -225,50 +235,132 @@ def _choose(usable: tuple[Place, ...], wanted: str | None, in_sentence: set[str]
     return next((p for p in usable if p.kind == wanted), usable[0])
 
 
+def _country_in(text: str, surface: str, end: int, g: Gazetteer, s: Span | None) -> Mention | None:
+    """The country named by the last word of a region's name ("شمال سوريا", "الشمال الغربي لسوريا")."""
+    last = surface.rsplit(maxsplit=1)[-1]
+    for b in (last, last[1:]) if last.startswith("ل") else (last,):  # not the adjective (البادية السورية)
+        country = next((p for p in g.by_name.get(b, ()) if p.kind == "country"), None)
+        if country is not None:
+            return _mention(text[end - len(b) : end], country, end - len(b), end, s.text if s else None)
+    return None
+
+
 def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: list[tuple[int, int]], listed: list[Mention]) -> list[Mention]:
-    """Villages and towns that the gazetteer lacks, named by a settlement word, with their
-    governorate stated next to them or the one governorate of their sentence."""
+    """Places named by a settlement word: villages and towns that the gazetteer lacks, with their
+    governorate stated next to them, or the one governorate of their sentence (else of the
+    sentence before, in the same paragraph); and every name of a list after a plural or dual
+    settlement word ("بلدات كنصفرة والبارة وبليون", "بلدتا خراب الشحم وغرز")."""
     out: list[Mention] = []
-    for s, hit in zip(sentences, trigger_flags(sentences, frozenset(g.settlement)), strict=True):
+    for n_s, (s, hit) in enumerate(zip(sentences, trigger_flags(sentences, frozenset(g.settlement)), strict=True)):
         if not hit:
             continue
         tokens = tokenize(s.text, s.start)
         here = [m for m in listed if s.start <= m.start < s.end and m.admin1]
         for i, tok in enumerate(tokens):
-            kind = next((g.settlement[b] for b in bases(tok.text) if b in g.settlement), None)
-            if kind is None or i + 1 >= len(tokens):
-                continue
+            tok_bases = bases(tok.text)
+            b_set = next((b for b in tok_bases if b in g.settlement), None)
+            if b_set is None or i + 1 >= len(tokens) or tok.text.endswith("ال" + b_set):
+                continue  # "المدن الساحلية", "البلدتين المحاصرتين": a definite noun takes adjectives, not a name
+            kind = g.settlement[b_set]
             k = i + 1
             if tokens[k].text in "\"'":
                 k += 1
-            first = k
             named = tokens[k].text if k < len(tokens) else ""
             if named.startswith(("و", "ف")) and len(named) > 3 and not named.startswith("وادي"):
                 continue  # "ويسكنون": a conjunction and a verb, not a name
-            while k < len(tokens) and k - first < 3:
-                w = tokens[k].text
-                if not w.isalpha() or any(b in g.name_stop or b in g.locators or b in g.settlement for b in bases(w)):
-                    break
-                if k > first and w.startswith(("و", "ب", "ل")) and not w.startswith("ال") and len(w) > 3 and k - first >= 1:
-                    break  # "بريف", "وقرية": a new phrase
-                k += 1
-            if k == first:
+            items = [(k, _read_item(tokens, k, 0, g))]
+            if items[0][1] == k:
                 continue
-            a, b = tokens[first].start, tokens[k - 1].end
-            if kind == "site":  # "مطار X", "دوار X", "تل X": the word is part of the name
-                word = tok.text
-                clitics = next((len(word) - len(c) for c in bases(word) if c in g.settlement and word.endswith(c)), 0)
-                a = tok.start + clitics
-            if any(x < b and a < y for x, y in taken):
-                continue
-            admin1 = _governorate_after(tokens, k, listed) or _only_governorate(here)
-            if admin1 is None:
-                continue
-            surface = text[a:b]
-            name = " ".join(surface.replace('"', " ").split())
-            out.append(Mention("place", surface, name, a, b, s.text, admin1))  # canonical_ar: as written
-            taken.append((a, b))
+            is_list = not g.list_heads.isdisjoint(tok_bases)
+            if is_list:
+                items.extend(_list_items(tokens, items[0][1], g))
+            after = items[-1][1]
+            stated = _governorate_after(tokens, after, listed)
+            admin1 = stated or _only_governorate(here) or _previous_governorate(text, sentences, n_s, listed)
+            for n_item, (first, k_end) in enumerate(items):
+                skip = 1 if n_item > 0 else 0  # the conjunction و before every further name of a list
+                a, b = tokens[first].start + skip, tokens[k_end - 1].end
+                if kind == "site" and n_item == 0 and is_list is False:  # "مطار X", "تل X": the word is part of the name
+                    word = tok.text
+                    clitics = next((len(word) - len(c) for c in tok_bases if c in g.settlement and word.endswith(c)), 0)
+                    a = tok.start + clitics
+                if any(x < b and a < y for x, y in taken):
+                    continue
+                surface = text[a:b]
+                key = _key(surface)
+                known = g.by_name.get(key)
+                wide = known is not None and known[0].kind in ("governorate", "region", "country")
+                if known and (admin1 is None or admin1 in {p.admin1 for p in known} or wide):
+                    place = _choose(known, kind, {admin1} if admin1 else set(), None)
+                    out.append(_mention(surface, place, a, b, s.text))
+                    taken.append((a, b))
+                    continue
+                if admin1 is None:
+                    continue
+                if stated is None and k_end - first == 1 and not _name_like(tokens[first].text[skip:]):
+                    continue  # "بلدة شيعية", "حي شعبي", "قاعدة عسكرية": a description, not a name
+                name = " ".join(surface.replace('"', " ").split())
+                out.append(Mention("place", surface, name, a, b, s.text, admin1))  # canonical_ar: as written
+                taken.append((a, b))
     return out
+
+
+_DUAL_OR_PLURAL_ADJ = re.compile(r"^ال\w+(?:تين|تان|يين|يون)$")
+_NISBA_OR_PARTICIPLE = re.compile(r"^(?:\w{2,}يه|م\w{2,4}ه|\w+(?:ها|هم|هما))$")
+
+
+def _name_like(word: str) -> bool:
+    """An indefinite word after a settlement word that can be a name: not a nisba adjective
+    (شيعية), a participle (محاصرة، مرتفعة) or a word with a pronoun (بمحيطها); a definite
+    word (the article ال) always can."""
+    return word.startswith("ال") or not _NISBA_OR_PARTICIPLE.match(word)
+
+
+def _item_word_ok(w: str, g: Gazetteer) -> bool:
+    return w.isalpha() and not any(b in g.name_stop or b in g.locators or b in g.settlement or b in g.not_names for b in bases(w))
+
+
+def _read_item(tokens: list[Token], first: int, skip: int, g: Gazetteer) -> int:
+    """The end (exclusive token index) of a place name of one to three words starting at token
+    `first` (its first `skip` letters are a conjunction)."""
+    k = first
+    while k < len(tokens) and k - first < 3:
+        w = tokens[k].text[skip:] if k == first else tokens[k].text
+        if not _item_word_ok(w, g):
+            break
+        if k > first and w.startswith(("و", "ب", "ل")) and not w.startswith("ال") and (len(w) > 3 or w[1:] in g.settlement):
+            break  # "بريف", "وقرية", "وحي": a new phrase
+        if k > first and _DUAL_OR_PLURAL_ADJ.match(w):
+            break  # "غرز القريبتان", "كفريا والفوعة الشيعيتين": an adjective of the list
+        k += 1
+    return k
+
+
+def _list_items(tokens: list[Token], k: int, g: Gazetteer) -> list[tuple[int, int]]:
+    """Further names of a list after a plural or dual settlement word, each after the conjunction
+    و (a comma may stand before it): "والبارة وبليون", "، وصرين"."""
+    out: list[tuple[int, int]] = []
+    while k < len(tokens):
+        j = k + 1 if tokens[k].text in ("،", ",") else k
+        if j >= len(tokens):
+            break
+        w = tokens[j].text
+        if not (w.startswith("و") and len(w) > 2) or w.startswith("وادي"):
+            break  # no conjunction: the list has ended
+        end = _read_item(tokens, j, 1, g)
+        if end == j:
+            break
+        out.append((j, end))
+        k = end
+    return out
+
+
+def _previous_governorate(text: str, sentences: list[Span], n: int, listed: list[Mention]) -> str | None:
+    """The one governorate of the sentence before sentence n, in the same paragraph."""
+    if n == 0 or "\n" in text[sentences[n - 1].end : sentences[n].start]:
+        return None
+    prev = sentences[n - 1]
+    return _only_governorate([m for m in listed if prev.start <= m.start < prev.end and m.admin1])
 
 
 def _governorate_after(tokens: list[Token], k: int, listed: list[Mention]) -> str | None:

@@ -11,7 +11,6 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
 from typing import Any, NamedTuple
 
 from transforms.normalize import search_form
@@ -85,8 +84,7 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
 def clear_token_cache() -> None:
     """Forget the tokens of the last article (called once per article by extract_facts)."""
     _tokenize.cache_clear()
-    _vocabulary.cache_clear()
-    word_positions.cache_clear()
+    text_words.cache_clear()
     _sentence_words.cache_clear()
 
 
@@ -94,7 +92,7 @@ def clear_token_cache() -> None:
 def _tokenize(text: str, offset: int) -> tuple[Token, ...]:
     """Cached: the figure and person rules tokenize the same sentences."""
     new = tuple.__new__  # Token(...) without the NamedTuple __new__ overhead: one per word
-    return tuple(new(Token, (m.start() + offset, m.end() + offset, m.group(0))) for m in _TOKEN.finditer(text))
+    return tuple([new(Token, (m.start() + offset, m.end() + offset, m.group(0))) for m in _TOKEN.finditer(text)])  # a list first: faster
 
 
 @lru_cache(maxsize=65536)
@@ -144,8 +142,9 @@ def clitic_regex(forms: Iterable[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w])(?:[وف]?[بلك]?)?[" + QUOTES + r"]?(?P<name>" + alternation + r")(?![\w])")
 
 
+@lru_cache(maxsize=8192)
 def sf(text: str) -> str:
-    """Search form of a data-file string (collapse spaces too)."""
+    """Search form of a data-file string (collapse spaces too); cached: names recur."""
     return " ".join(search_form(text).split())
 
 
@@ -176,40 +175,51 @@ def first_words(forms: Iterable[str]) -> frozenset[str]:
     return frozenset(out)
 
 
+_CONJ_PREFIXES = ("", *_CONJ)
+_PREP_PREFIXES = ("", *_PREP)
+
+
+@lru_cache(maxsize=32)
+def clitic_forms(words: frozenset[str]) -> frozenset[str]:
+    """Every written form whose bare forms (see `bases`) may include one of `words`: the word with
+    a conjunction, a preposition and the article in front, and ل + ال written لل. A superset (the
+    length conditions of `bases` are not applied): a quick test by set intersection."""
+    out: set[str] = set()
+    for b in words:
+        for c in _CONJ_PREFIXES:
+            out.add(c + "لل" + b)
+            if b.startswith("ال"):
+                out.add(c + "لل" + b[2:])
+            for p in _PREP_PREFIXES:
+                out.add(c + p + b)
+                out.add(c + p + "ال" + b)
+    return frozenset(out)
+
+
 @lru_cache(maxsize=2)
-def _sentence_words(texts: tuple[str, ...]) -> tuple[tuple[list[str], ...], frozenset[str]]:
-    """The token texts of every sentence (as `tokenize` gives them) and all of them as one set."""
-    words = tuple(_TOKEN.findall(t) for t in texts)
-    return words, frozenset().union(*words)
+def _sentence_words(texts: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+    """The token texts of every sentence, as `tokenize` gives them (once per article)."""
+    return tuple(frozenset(_TOKEN.findall(t)) for t in texts)
 
 
 def trigger_flags(sentences: list[Span], triggers: frozenset[str]) -> list[bool]:
     """For each sentence, whether one of its tokens has a bare form (see `bases`) in `triggers`.
     A sentence without one cannot start a rule keyed on those words, so it need not be
-    tokenized. Each distinct word of the article is looked at once."""
-    words, vocabulary = _sentence_words(tuple(s.text for s in sentences))
-    hit = {w for w in vocabulary if not triggers.isdisjoint(bases(w))}
-    if not hit:
-        return [False] * len(words)
-    return [not hit.isdisjoint(ws) for ws in words]
+    tokenized. (A written form of a trigger may be flagged that `bases` would not strip, a
+    three-letter word with a clitic: the rule then finds nothing there.)"""
+    forms = clitic_forms(triggers)
+    return [not forms.isdisjoint(ws) for ws in _sentence_words(tuple(s.text for s in sentences))]
 
 
 @lru_cache(maxsize=2)
-def word_positions(text: str) -> dict[str, list[int]]:
-    """Where every word run of a text starts (once per article; what `word_starts` finds)."""
-    out: dict[str, list[int]] = {}
-    for m in _WORD_RUN.finditer(text):
-        out.setdefault(m.group(0), []).append(m.start())
-    return out
+def text_words(text: str) -> frozenset[str]:
+    """The distinct word runs of a text (what `_WORD_RUN.finditer` yields), once per article."""
+    return frozenset(_WORD_RUN.findall(text))
 
 
-@lru_cache(maxsize=2)
-def _vocabulary(text: str) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
-    """Every distinct word run of a text with its bare forms, and the union of those forms:
-    built once per article, shared by the alias and gazetteer passes."""
-    distinct = set(word_positions(text))
-    forms = dict(zip(distinct, map(bases, distinct), strict=True))
-    return forms, frozenset(chain.from_iterable(forms.values()))
+def word_positions(text: str, words: Iterable[str]) -> dict[str, list[int]]:
+    """Where each of `words` (word runs of the text) starts as a whole word."""
+    return {w: word_starts(text, w) for w in words}
 
 
 def _is_word_char(ch: str) -> bool:
@@ -329,13 +339,11 @@ def prefiltered_matches(text: str, pattern: re.Pattern[str] | PhraseIndex, first
     """`pattern.finditer(text)` for a clitic_regex (or a PhraseIndex), tried only at words whose
     bare form starts a phrase: the same matches, far faster for tables with hundreds of phrases."""
     out: list[re.Match[str] | PhraseMatch] = []
-    forms, all_forms = _vocabulary(text)
-    hits = firsts.intersection(all_forms)
-    if not hits:
+    words = clitic_forms(firsts).intersection(text_words(text))
+    if not words:
         return out
-    words = [w for w, bs in forms.items() if not hits.isdisjoint(bs)]
     done = 0
-    positions = word_positions(text)
+    positions = word_positions(text, words)
     for w_start in sorted(i for w in words for i in positions[w]):
         if w_start < done:
             continue

@@ -27,7 +27,18 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from transforms.events import MAX_DAYS_APART, ArticleInput, Event, Report, Resolution, reports_of, resolve, rules_version
+from transforms.events import (
+    MAX_DAYS_APART,
+    ArticleInput,
+    Event,
+    Report,
+    Resolution,
+    adopt,
+    floating,
+    reports_of,
+    resolve,
+    rules_version,
+)
 from transforms.records import Figure, Mention
 from warehouse.schema import EVENT_TABLES, TABLES, quote_ident
 
@@ -201,6 +212,35 @@ def _neighbourhood(
         con.unregister("ev_changed")
 
 
+def _placed_near(con: duckdb.DuckDBPyConnection, reports: Sequence[Report], changed: pa.Table) -> list[Report]:
+    """Stored reports of any governorate (not of the articles read again) dated within
+    MAX_DAYS_APART of `reports`: what a report placed only in Syria may restate (adopt)."""
+    wins = _windows(reports)
+    if not wins:
+        return []
+    _register(con, "ev_windows", pa.table({
+        "lo": pa.array([w[0] for w in wins], pa.date32()), "hi": pa.array([w[1] for w in wins], pa.date32()),
+    }))
+    _register(con, "ev_changed", changed)
+    try:
+        keys = con.execute(
+            "SELECT DISTINCT r.article_id, r.report_no FROM event_reports AS r JOIN ev_windows AS w "
+            "ON r.date_hi >= w.lo AND r.date_lo <= w.hi WHERE r.article_id NOT IN (SELECT article_id FROM ev_changed)"
+        ).fetchall()
+    finally:
+        con.unregister("ev_windows")
+        con.unregister("ev_changed")
+    if not keys:
+        return []
+    _register(con, "ev_keys", pa.table({
+        "article_id": pa.array([str(k[0]) for k in keys], pa.string()), "report_no": pa.array([int(k[1]) for k in keys], pa.int64()),
+    }))
+    try:
+        return [rep for rep, _ in _stored(con, "(article_id, report_no) IN (SELECT article_id, report_no FROM ev_keys)")]
+    finally:
+        con.unregister("ev_keys")
+
+
 def _insert(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
@@ -251,6 +291,9 @@ def resolve_events(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, *
         for article in read_articles(con, [aid for aid, _ in stale[i:i + CHUNK]]):
             new.extend(reports_of(article))
     changed = _ids_table(aid for aid, _ in stale)
+    adrift = [rep for rep in new if floating(rep)]
+    if adrift:  # placed only in Syria: the governorate of the incident they restate, if one
+        new = adopt(new, [rep for rep in new if rep.admin1 is not None] + _placed_near(con, adrift, changed))
     _register(con, "ev_changed_all", changed)
     try:
         old = [(rep, eid) for rep, eid in _stored(con, "article_id IN (SELECT article_id FROM ev_changed_all)")]
