@@ -1,12 +1,15 @@
 """Typed settings, parsed and checked once, with their defaults in one place.
 
     LoadSettings    how a load runs: `news-etl load` options, `load:` of the config file, deployments
+    InputBudget     what one input may cost: bytes, nesting, lines, seconds (part of LoadSettings)
     FetchSettings   `fetch:` of the config file: how the pages a fetch collected are loaded
     Limits          how politely a source is fetched: sources/<id>/source.yaml, the sources file
     RunConfig       the nightly job's config file (config/news-etl.yaml); its paths are relative to it
 
 The command line, the config file and the deployments all build these through `LoadSettings.parse`
-(or `load_config`), so a setting has one name, one type, one default and one check.
+(or `load_config`), so a setting has one name, one type, one default and one check. Every count,
+size and duration a user can set has its accepted range here too (`RANGES`): a value outside it
+is a usage error naming the range, whether it comes from the command line or a file.
 """
 
 from __future__ import annotations
@@ -30,11 +33,85 @@ def default_workers() -> int:
     return min(2, os.cpu_count() or 1)
 
 
-def _at_least_one(settings: object, names: tuple[str, ...]) -> None:
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+
+# The accepted range of every count, size and duration a user can set (command line, config file,
+# deployment parameters): (lowest, highest). One place, so the checks and the messages agree.
+RANGES: dict[str, tuple[float, float]] = {
+    "batch_size": (1, 100_000),  # documents per commit
+    "docs_per_slice": (1, 10_000),  # documents per worker call
+    "workers": (1, 64),  # extraction processes
+    "max_document_bytes": (1 * KiB, 1 * GiB),  # one document after decompression
+    "max_json_depth": (1, 500),  # deeper than about 900 cannot be parsed at all
+    "max_lines_per_file": (1, 100_000_000),  # lines of a jsonl file, records of a WARC file
+    "max_document_seconds": (0.1, 24 * 3600.0),  # reading and transforming one document
+    "sql_timeout": (0.1, 24 * 3600.0),  # seconds one `sql`/`search` statement may run
+    "sql_limit": (0, 1_000_000_000),  # rows `sql` prints (0: every row)
+    "search_limit": (1, 100_000),  # matches `search` prints
+    "report_days": (1, 100_000),
+    "report_top": (1, 1_000),
+    "expire_days": (0, 100_000.0),
+    "grace_hours": (0, 1_000_000.0),
+}
+
+
+def out_of_range(name: str, value: float) -> str | None:
+    """Why `value` is not acceptable for the setting `name` (RANGES), or None when it is."""
+    low, high = RANGES[name]
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    kind = "a whole number" if whole else "a number"
+    if value < low:
+        return f"must be {kind} >= {_num(low)}, not {value!r}"
+    if value > high:
+        return f"must be {kind} <= {_num(high)}, not {value!r}"
+    return None
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def check_range(name: str, value: float) -> float:
+    """`value` if it is inside the range of `name`, else datafile.Invalid naming the range."""
+    problem = out_of_range(name, value)
+    if problem:
+        raise datafile.Invalid(name, problem)
+    return value
+
+
+def _check_ranges(settings: object, names: tuple[str, ...]) -> None:
     for name in names:
         value = getattr(settings, name)
-        if value is not None and value < 1:
-            raise datafile.Invalid(name, f"must be a whole number >= 1, not {value!r}")
+        if value is not None:
+            check_range(name, value)
+
+
+# the input budget's defaults
+MAX_DOCUMENT_BYTES = 64 * MiB  # one document after decompression: a .txt/.html file, a jsonl line, a WARC record
+MAX_JSON_DEPTH = 64  # nesting of arrays and objects in one jsonl line
+MAX_LINES_PER_FILE = 1_000_000  # lines of one jsonl file, records of one WARC file
+MAX_DOCUMENT_SECONDS = 120.0  # reading and transforming one document; a worker that overruns is replaced
+
+
+@dataclass(frozen=True, slots=True)
+class InputBudget:
+    """What one input may cost. Enforced where its bytes are read, decompressed or decoded
+    (collect/reading.py) and, for time, by the worker pool; an overrun is a reject with its reason
+    (too_large, too_deep, too_many_lines, too_slow), never a failed run."""
+
+    max_document_bytes: int = MAX_DOCUMENT_BYTES
+    max_json_depth: int = MAX_JSON_DEPTH
+    max_lines_per_file: int = MAX_LINES_PER_FILE
+    max_document_seconds: float = MAX_DOCUMENT_SECONDS
+    follow_symlinks: bool = False  # read symbolic links that lead outside the input folder
+
+    def __post_init__(self) -> None:
+        _check_ranges(self, BUDGET_KEYS)
+
+
+BUDGET_KEYS = ("max_document_bytes", "max_json_depth", "max_lines_per_file", "max_document_seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +125,22 @@ class LoadSettings:
     html_fallback: bool = False  # trafilatura's readability/jusText comparison for HTML (slower)
     runner: Runner = "process"  # where extraction runs: a local process pool, or Dask
     full: bool = False  # re-read every input, even files the input ledger says are unchanged
+    # the input budget (InputBudget; its defaults are the ones above)
+    max_document_bytes: int = MAX_DOCUMENT_BYTES
+    max_json_depth: int = MAX_JSON_DEPTH
+    max_lines_per_file: int = MAX_LINES_PER_FILE
+    max_document_seconds: float = MAX_DOCUMENT_SECONDS
+    follow_symlinks: bool = False  # --follow-symlinks: read symbolic links that lead outside the input folder
 
     def __post_init__(self) -> None:
-        _at_least_one(self, ("batch_size", "docs_per_slice", "workers"))
+        _check_ranges(self, ("batch_size", "docs_per_slice", "workers", *BUDGET_KEYS))
+
+    @property
+    def budget(self) -> InputBudget:
+        return InputBudget(
+            self.max_document_bytes, self.max_json_depth, self.max_lines_per_file, self.max_document_seconds,
+            self.follow_symlinks,
+        )
 
     @classmethod
     def parse(cls, data: dict[str, Any] | None, where: str = "load settings") -> LoadSettings:
@@ -75,7 +165,7 @@ class FetchSettings:
     html_fallback: bool | None = None
 
     def __post_init__(self) -> None:
-        _at_least_one(self, ("batch_size", "workers"))
+        _check_ranges(self, ("batch_size", "workers"))
 
     def load_settings(self, base: LoadSettings) -> LoadSettings:
         """`base` with this section's settings; the fetch archive names its sources itself, and
