@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
-from core.settings import InputBudget
+from core.settings import InputBudget, size_text
 
 CHUNK = 1 << 20  # bytes per read() call of a bounded read
 
@@ -29,13 +29,6 @@ class InputRefused(Exception):  # a refusal with a reject reason, not a program 
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
-
-
-def size_text(n: float) -> str:
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}".replace(".0 ", " ")
-    return f"{int(n)} bytes"
 
 
 def too_large(what: str, cap: int) -> InputRefused:

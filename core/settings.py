@@ -48,6 +48,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "max_lines_per_file": (1, 100_000_000),  # lines of a jsonl file, records of a WARC file
     "max_document_seconds": (0.1, 24 * 3600.0),  # reading and transforming one document
     "sql_timeout": (0.1, 24 * 3600.0),  # seconds one `sql`/`search` statement may run
+    "sql_memory_limit": (64 * MiB, 1024 * GiB),  # memory one `sql`/`search` statement may use
     "sql_limit": (0, 1_000_000_000),  # rows `sql` prints (0: every row)
     "search_limit": (1, 100_000),  # matches `search` prints
     "report_days": (1, 100_000),
@@ -60,13 +61,41 @@ RANGES: dict[str, tuple[float, float]] = {
 def out_of_range(name: str, value: float) -> str | None:
     """Why `value` is not acceptable for the setting `name` (RANGES), or None when it is."""
     low, high = RANGES[name]
-    whole = isinstance(value, int) and not isinstance(value, bool)
-    kind = "a whole number" if whole else "a number"
+    if name.endswith(("_bytes", "memory_limit")):
+        if not low <= value <= high:
+            return f"must be a size between {size_text(low)} and {size_text(high)}, not {size_text(value)}"
+        return None
+    kind = "a whole number" if isinstance(low, int) and isinstance(high, int) else "a number"
     if value < low:
         return f"must be {kind} >= {_num(low)}, not {value!r}"
     if value > high:
         return f"must be {kind} <= {_num(high)}, not {value!r}"
     return None
+
+
+def size_text(n: float) -> str:
+    """A size for messages: 64 MiB, 1.5 GiB, 12 bytes."""
+    for unit, size in (("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
+        if abs(n) >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{int(n)} bytes"
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": KiB, "kb": KiB, "kib": KiB, "m": MiB, "mb": MiB, "mib": MiB, "g": GiB, "gb": GiB, "gib": GiB}
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from '67108864', '64MiB', '64M', '2 GB' (units of 1024); ValueError if not."""
+    raw = text.strip().lower().replace(" ", "")
+    digits = raw.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = raw[len(digits):]
+    if unit not in _SIZE_UNITS or not digits:
+        raise ValueError(f"not a size: {text!r} (a number of bytes, or with KiB, MiB or GiB)")
+    try:
+        number = float(digits)
+    except ValueError:
+        raise ValueError(f"not a size: {text!r} (a number of bytes, or with KiB, MiB or GiB)") from None
+    return int(number * _SIZE_UNITS[unit])
 
 
 def _num(value: float) -> str:
@@ -112,6 +141,54 @@ class InputBudget:
 
 
 BUDGET_KEYS = ("max_document_bytes", "max_json_depth", "max_lines_per_file", "max_document_seconds")
+
+
+ENV_SQL_TIMEOUT = "NEWS_ETL_SQL_TIMEOUT"
+ENV_SQL_MEMORY = "NEWS_ETL_SQL_MEMORY"
+SQL_TIMEOUT = 60.0  # seconds
+SQL_TABLE_ROWS = 1000  # rows `sql` prints as a table unless --limit says otherwise (csv and json: every row)
+
+
+def default_query_memory() -> int:
+    """Memory one `sql`/`search` statement may use: 2 GiB, or a quarter of the RAM if less."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2 * GiB
+    return int(max(RANGES["sql_memory_limit"][0], min(2 * GiB, ram // 4)))
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    """What one read-only statement (`news-etl sql`, `search`) may use: seconds and memory."""
+
+    timeout: float = SQL_TIMEOUT
+    memory_limit: int = field(default_factory=default_query_memory)
+
+    def __post_init__(self) -> None:
+        check_range("sql_timeout", self.timeout)
+        check_range("sql_memory_limit", self.memory_limit)
+
+    @classmethod
+    def resolve(cls, timeout: float | None = None, memory_limit: int | None = None) -> QueryLimits:
+        """From the command line's values, else $NEWS_ETL_SQL_TIMEOUT / $NEWS_ETL_SQL_MEMORY, else the
+        defaults; a value out of range (or an unreadable variable) is datafile.Invalid."""
+        if timeout is None and os.environ.get(ENV_SQL_TIMEOUT, "").strip():
+            raw = os.environ[ENV_SQL_TIMEOUT]
+            try:
+                timeout = float(raw)
+            except ValueError:
+                raise datafile.Invalid(ENV_SQL_TIMEOUT, f"must be a number of seconds, not {raw!r}") from None
+        if memory_limit is None and os.environ.get(ENV_SQL_MEMORY, "").strip():
+            try:
+                memory_limit = parse_size(os.environ[ENV_SQL_MEMORY])
+            except ValueError as err:
+                raise datafile.Invalid(ENV_SQL_MEMORY, str(err)) from None
+        defaults = cls()
+        return cls(
+            defaults.timeout if timeout is None else timeout,
+            defaults.memory_limit if memory_limit is None else memory_limit,
+        )
 
 
 @dataclass(frozen=True, slots=True)
