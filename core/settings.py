@@ -262,8 +262,11 @@ class Limits:
     per_host: int = 2  # concurrent requests to one host
     concurrency: int = 8  # concurrent requests in total
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    max_bytes: int = 5 * 1024 * 1024  # largest body read; larger responses are refused
+    read_timeout: float = 30.0  # seconds between two reads of one response
+    response_timeout: float = 60.0  # seconds for one response, headers to last byte (a server that drips is cut)
+    host_timeout: float = 3600.0  # seconds one host may take in a run (from its first request); later requests fail
+    run_timeout: float = 4 * 3600.0  # seconds a fetch run may take (the smallest value of its sources applies)
+    max_bytes: int = 5 * 1024 * 1024  # largest body read, after every Content-Encoding is undone; larger ones are refused
     retries: int = 3  # extra attempts after the first one (connection errors, 429, 5xx)
     backoff: float = 1.0  # first backoff in seconds; doubles each attempt, plus jitter
     max_retry_after: float = 120.0  # a Retry-After longer than this gives up instead of waiting
@@ -283,6 +286,9 @@ class Limits:
         for name in ("per_host", "concurrency"):
             if getattr(self, name) < 1:
                 raise datafile.Invalid(name, "must be at least 1")
+        for name in ("connect_timeout", "read_timeout", "response_timeout", "host_timeout", "run_timeout"):
+            if getattr(self, name) <= 0:
+                raise datafile.Invalid(name, f"must be a number of seconds > 0, not {getattr(self, name)!r}")
 
     @classmethod
     def names(cls) -> set[str]:
