@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from core import datafile
 from transforms.records import Mention
-from transforms.sentences import Span, clitic_regex, first_words, prefiltered_matches, sentence_at, sf
+from transforms.sentences import Span, SpanSet, clitic_regex, first_words, prefiltered_matches, sentence_at, sf
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +89,11 @@ def extract_actors(text: str, sentences: list[Span], table: ActorTable | None = 
         s = sentence_at(sentences, m.start("name"))
         out.append(Mention("org", surface, canonical, m.start("name"), m.end("name"), s.text if s else None))
     if t.short is not None and named:
-        taken = [(x.start, x.end) for x in out]
+        taken = SpanSet((x.start, x.end) for x in out)
         for m in prefiltered_matches(text, t.short, t.short_firsts):
             start, end = m.start("name"), m.end("name")
             canonical = _lookup(t.anaphora, m.group("name"))
-            if canonical is None or canonical not in named or any(a < end and start < b for a, b in taken):
+            if canonical is None or canonical not in named or taken.overlaps(start, end):
                 continue
             s = sentence_at(sentences, start)
             out.append(Mention("org", m.group("name"), canonical, start, end, s.text if s else None))

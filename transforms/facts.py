@@ -17,7 +17,7 @@ from transforms.figures import extract_figures
 from transforms.people import extract_people
 from transforms.places import extract_places
 from transforms.records import Figure, Mention
-from transforms.sentences import clear_token_cache, split_sentences
+from transforms.sentences import SpanSet, clear_token_cache, split_sentences
 
 
 @dataclass(slots=True)
@@ -34,8 +34,8 @@ def extract_facts(body: str, body_search: str) -> Facts:
     places = extract_places(text, sentences, orgs)
     people = extract_people(text, sentences, orgs, places)
     # a person's name is not also a place (أبو كمال ...): people win over places they overlap
-    person_spans = [(p.start, p.end) for p in people if p.kind == "person"]
-    places = [pl for pl in places if not any(a < pl.end and pl.start < b for a, b in person_spans)]
+    person_spans = SpanSet((p.start, p.end) for p in people if p.kind == "person")
+    places = [pl for pl in places if not person_spans.overlaps(pl.start, pl.end)]
     mentions = sorted(orgs + places + people, key=lambda m: (m.start, m.kind))
     figures = extract_figures(sentences)
     clear_token_cache()  # the cache serves the extractors of one article, not the next one

@@ -15,6 +15,7 @@ from core import datafile
 from transforms.records import Mention
 from transforms.sentences import (
     Span,
+    SpanSet,
     Token,
     bases,
     clitic_regex,
@@ -246,7 +247,7 @@ def extract_people(
     rules: PeopleRules | None = None,
 ) -> list[Mention]:
     r = rules or people_rules()
-    taken = [(m.start, m.end) for m in (orgs or [])]
+    taken = SpanSet((m.start, m.end) for m in (orgs or []))
     # words of actor names never start or extend a person's name
     blocked: set[str] = set()
     for org in orgs or []:
@@ -273,7 +274,7 @@ def extract_people(
     # drop overlaps with organisations, then duplicates (same span: keep the longest)
     spans: dict[int, _Found] = {}
     for f, _ in found:
-        if any(a < f.end and f.start < b for a, b in taken):
+        if taken.overlaps(f.start, f.end):
             continue
         cur = spans.get(f.start)
         if cur is None or f.end > cur.end:
@@ -287,14 +288,14 @@ def extract_people(
             continue
         merged.append(f)
     # canonical names: curated list, else the first full form of that skeleton in the article
-    seen: list[tuple[str, str, str]] = []  # (skeleton, clean form, canonical)
+    seen: dict[str, list[tuple[str, str]]] = {}  # skeleton -> (clean form, canonical), in order
     mentions: list[Mention] = []
     for f in merged:
         clean = _clean(f.surface, r)
         key = skeleton(clean)
-        earlier = next((c for k, form, c in seen if k == key and _close(form, clean)), None)
+        earlier = next((c for form, c in seen.get(key, ()) if _close(form, clean)), None)
         canonical = r.known.get(key) or earlier or _loose_known(key, r) or clean
-        seen.append((key, clean, canonical))
+        seen.setdefault(key, []).append((clean, canonical))
         mentions.append(Mention("person", f.surface, canonical, f.start, f.end, _sentence(sentences, f.start)))
     mentions.extend(_surnames(text, sentences, mentions, r))
     return sorted(mentions + orgs_out, key=lambda m: m.start)
@@ -336,7 +337,7 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
     out: list[Mention] = []
     if not by_surname:
         return out
-    taken = [(p.start, p.end) for p in people]
+    taken = SpanSet((p.start, p.end) for p in people)
     for run in _ARABIC_RUN.finditer(text):
         word = run.group(0)
         for b in bases(word):
@@ -345,7 +346,7 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
             if not owners or len(owners) != 1 or run.start() < first_seen[key]:
                 continue
             start = run.end() - len(b)
-            if any(a <= start < e for a, e in taken):
+            if taken.covers(start):
                 break
             out.append(Mention("person", b, next(iter(owners)), start, run.end(), _sentence(sentences, start)))
             break

@@ -17,7 +17,7 @@ from importlib import resources
 
 from core import datafile
 from transforms.records import Mention
-from transforms.sentences import Span, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf
+from transforms.sentences import Span, SpanSet, bases, clitic_regex, first_words, prefiltered_matches, sentence_at, sf
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +116,11 @@ def _key(surface: str) -> str:
 
 def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None = None, gaz: Gazetteer | None = None) -> list[Mention]:
     g = gaz or gazetteer()
-    taken = [(m.start, m.end) for m in orgs or []]
+    taken = SpanSet((m.start, m.end) for m in orgs or [])
     out: list[Mention] = []
     for m in prefiltered_matches(text, g.pattern, g.first_words):
         start, end = m.start("name"), m.end("name")
-        if any(a < end and start < b for a, b in taken):
+        if taken.overlaps(start, end):
             continue  # inside an organisation's name
         key = _key(m.group("name"))
         places = g.by_name.get(key) or (g.by_name.get("ال" + key[1:]) if key.startswith("ل") else None)

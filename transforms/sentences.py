@@ -7,10 +7,11 @@ was passed in (for the pipeline: `Article.body_search`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
+from itertools import accumulate, chain
 from typing import NamedTuple
 
 from transforms.normalize import search_form
@@ -148,10 +149,39 @@ def sf(text: str) -> str:
 
 
 def sentence_at(sentences: list[Span], pos: int) -> Span | None:
-    for s in sentences:
-        if s.start <= pos < s.end:
-            return s
+    """The sentence that holds `pos` (`sentences` as split_sentences gives them: in order, not
+    overlapping), by bisection: a long article has tens of thousands of sentences."""
+    i = bisect_right(sentences, pos, key=_start) - 1
+    if i >= 0 and sentences[i].start <= pos < sentences[i].end:
+        return sentences[i]
     return None
+
+
+def _start(span: Span) -> int:
+    return span.start
+
+
+class SpanSet:
+    """Character ranges [start, end) (in any order, overlapping or not) that answer "does
+    [start, end) overlap one of them?" in O(log n): the ranges sorted by start, and the
+    largest end among the first i of them."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [a for a, _ in ordered]
+        self._max_end = list(accumulate((b for _, b in ordered), max))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Some range [a, b) has a < end and start < b."""
+        i = bisect_left(self._starts, end)  # the ranges that start before `end`
+        return i > 0 and self._max_end[i - 1] > start
+
+    def covers(self, pos: int) -> bool:
+        """Some range [a, b) has a <= pos < b."""
+        return self.overlaps(pos, pos + 1)
+
+    def __bool__(self) -> bool:
+        return bool(self._starts)
 
 
 _WORD_RUN = re.compile(r"\w+")
