@@ -28,13 +28,14 @@ from bench.common import header
 from transforms.pipeline import transform_document
 from transforms.records import DocumentResult, RawDocument
 
-WORDS = (
+SENTENCE = (
     "قال مصدر محلي إن قوات الأمن اعتقلت عددا من الشبان في ريف دير الزور الشرقي خلال حملة مداهمات "
     "شملت قرى الرقة ومنبج والحسكة والقامشلي وقتل خمسة أشخاص وأصيب عشرة آخرون بجروح بينهم أطفال "
     "وأعلنت قسد والجيش الوطني السوري وقوات سوريا الديمقراطية أن القيادي أحمد محمد العلي والناطق "
     "باسم المجلس العسكري فرهاد شامي أكدا أن الاشتباكات توقفت بعد ظهر اليوم في مدينة الطبقة وبلدة "
     "الشدادي وقرية الصور حيث نزح أكثر من مئة عائلة نحو مخيم الهول"
-).split()
+)
+WORDS = tuple(SENTENCE.split(" "))
 SHAPES = ("text", "html", "one-line", "no-stops", "links", "nested")
 
 

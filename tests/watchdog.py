@@ -1,7 +1,7 @@
 """Memory and time watchdogs for the hostile-input tests.
 
 `in_child(fn, *args, memory_mb=, seconds=)` runs `fn` in a forked child process whose address
-space is capped (RLIMIT_AS): a regression that allocates without bound fails the test with a
+space may grow by at most `memory_mb` (RLIMIT_AS): a regression that allocates without bound fails the test with a
 MemoryError in the child instead of taking the machine's memory; the child is killed after
 `seconds`. `run_watched(cmd, ...)` runs a command (the real CLI) and samples the resident memory
 of its whole process tree (the workers included) until it ends; it is killed when it passes
@@ -26,7 +26,7 @@ import psutil
 
 
 def _child(conn: Connection, memory_mb: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    limit = memory_mb * 1024 * 1024
+    limit = psutil.Process().memory_info().vms + memory_mb * 1024 * 1024  # what the fork already maps, plus
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         conn.send(("ok", fn(*args)))
@@ -35,7 +35,8 @@ def _child(conn: Connection, memory_mb: int, fn: Callable[..., Any], args: tuple
 
 
 def in_child(fn: Callable[..., Any], *args: Any, memory_mb: int = 1024, seconds: float = 60) -> Any:
-    """fn(*args) in a forked child with at most `memory_mb` of address space and `seconds`."""
+    """fn(*args) in a forked child that may map at most `memory_mb` more than the fork already did,
+    and run at most `seconds`."""
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(child, memory_mb, fn, args), daemon=True)
