@@ -81,7 +81,10 @@ def size_text(n: float) -> str:
     return f"{int(n)} bytes"
 
 
-_SIZE_UNITS = {"": 1, "b": 1, "k": KiB, "kb": KiB, "kib": KiB, "m": MiB, "mb": MiB, "mib": MiB, "g": GiB, "gb": GiB, "gib": GiB}
+_SIZE_UNITS = {
+    "": 1, "b": 1, "k": KiB, "kb": KiB, "kib": KiB, "m": MiB, "mb": MiB, "mib": MiB,
+    "g": GiB, "gb": GiB, "gib": GiB, "t": 1024 * GiB, "tb": 1024 * GiB, "tib": 1024 * GiB,
+}
 
 
 def parse_size(text: str) -> int:
@@ -172,23 +175,29 @@ class QueryLimits:
     @classmethod
     def resolve(cls, timeout: float | None = None, memory_limit: int | None = None) -> QueryLimits:
         """From the command line's values, else $NEWS_ETL_SQL_TIMEOUT / $NEWS_ETL_SQL_MEMORY, else the
-        defaults; a value out of range (or an unreadable variable) is datafile.Invalid."""
-        if timeout is None and os.environ.get(ENV_SQL_TIMEOUT, "").strip():
-            raw = os.environ[ENV_SQL_TIMEOUT]
-            try:
-                timeout = float(raw)
-            except ValueError:
-                raise datafile.Invalid(ENV_SQL_TIMEOUT, f"must be a number of seconds, not {raw!r}") from None
-        if memory_limit is None and os.environ.get(ENV_SQL_MEMORY, "").strip():
-            try:
-                memory_limit = parse_size(os.environ[ENV_SQL_MEMORY])
-            except ValueError as err:
-                raise datafile.Invalid(ENV_SQL_MEMORY, str(err)) from None
+        defaults; a value out of range (or an unreadable variable) is datafile.Invalid, keyed by the
+        setting (sql_timeout, sql_memory_limit) or by the variable it came from."""
         defaults = cls()
-        return cls(
-            defaults.timeout if timeout is None else timeout,
-            defaults.memory_limit if memory_limit is None else memory_limit,
-        )
+        values: dict[str, tuple[float, str | None]] = {
+            "sql_timeout": (defaults.timeout, None), "sql_memory_limit": (defaults.memory_limit, None),
+        }
+        for name, given, env, parse in (
+            ("sql_timeout", timeout, ENV_SQL_TIMEOUT, float), ("sql_memory_limit", memory_limit, ENV_SQL_MEMORY, parse_size),
+        ):
+            if given is not None:
+                values[name] = (given, None)
+            elif os.environ.get(env, "").strip():
+                raw = os.environ[env]
+                try:
+                    values[name] = (parse(raw), env)
+                except ValueError:
+                    what = "a number of seconds" if parse is float else "a size (bytes, or with KiB, MiB or GiB)"
+                    raise datafile.Invalid(env, f"must be {what}, not {raw!r}") from None
+        for name, (value, source) in values.items():
+            problem = out_of_range(name, value)
+            if problem:
+                raise datafile.Invalid(source or name, problem)
+        return cls(values["sql_timeout"][0], int(values["sql_memory_limit"][0]))
 
 
 @dataclass(frozen=True, slots=True)

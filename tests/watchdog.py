@@ -74,11 +74,14 @@ def _tree_rss(proc: psutil.Process) -> int:
 
 
 def run_watched(
-    cmd: list[str], *, env: dict[str, str], cwd: str | os.PathLike[str], seconds: float, max_rss_mb: float
+    cmd: list[str], *, env: dict[str, str], cwd: str | os.PathLike[str], seconds: float, max_rss_mb: float,
+    discard_output: bool = False,
 ) -> Watched:
-    """Run `cmd`, sampling its process tree's RSS every 50 ms; kill it (and fail) past either limit."""
+    """Run `cmd`, sampling its process tree's RSS every 50 ms; kill it (and fail) past either limit.
+    `discard_output`: its stdout goes to /dev/null (a large result is not held by the test)."""
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout = subprocess.DEVNULL if discard_output else subprocess.PIPE
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, text=True)
     watched = psutil.Process(proc.pid)
     peak = 0
     why = ""
@@ -101,4 +104,4 @@ def run_watched(
     out, err = proc.communicate(timeout=30)
     if why:
         raise AssertionError(f"{' '.join(cmd[2:5])}...: killed, {why}\nstderr: {err[-2000:]}")
-    return Watched(proc.returncode, out, err, time.monotonic() - started, peak / 2**20)
+    return Watched(proc.returncode, out or "", err, time.monotonic() - started, peak / 2**20)
