@@ -120,6 +120,14 @@ def nothing_read(unit: InputUnit) -> DocumentResult:
     return DocumentResult.rejected(unit.path, "empty", "the file holds no document")
 
 
+def crashed_unit(unit: InputUnit, why: str) -> list[DocumentResult]:
+    """Rejects for an input whose worker died every time it was tried (Dask): one per document
+    the plan knows of (the lines of a jsonl part), else one."""
+    detail = f"the worker process died every time this input was tried: {why}"[:500]
+    n = unit.lines if unit.kind == "jsonl" and unit.lines > 0 else 1
+    return [with_text_ref(DocumentResult.rejected(unit.line_ref(i), "worker_crashed", detail)) for i in range(n)]
+
+
 def process_slice_counted(
     units: tuple[InputUnit, ...], options: TransformOptions | None = None, budget: InputBudget = DEFAULT_BUDGET,
     *, soft_deadline: bool = False,

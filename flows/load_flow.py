@@ -23,7 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from collect.extract import UnitOutcome, process_slice_counted, slice_outcomes, transform_options
+from collect.extract import UnitOutcome, crashed_unit, process_slice_counted, slice_outcomes, transform_options
 from collect.inputs import Slice, discover, plan_batches
 from core.settings import InputBudget, LoadSettings
 from flows import resources
@@ -131,11 +131,31 @@ class TaskExtraction:
 
     def wait(self, batch_no: int) -> None:
         slices, futures = self.pending.pop(batch_no)
-        results, outcomes = slice_outcomes(slices, [fut.result() for fut in futures])
+        done = [self._answer(sl, fut) for sl, fut in zip(slices, futures, strict=True)]
+        results, outcomes = slice_outcomes(slices, done)
         res = resources.get(self.run_id)
         with res.lock:
             res.extracted[batch_no] = results
             res.unit_outcomes[batch_no] = outcomes
+
+    def _answer(self, sl: Slice, future: PrefectFuture[SliceResult]) -> SliceResult:
+        """The slice's results; a slice whose task failed for good (Dask gave up on it after its
+        workers died, and the task's own retry failed too) is tried again one input at a time,
+        and an input that fails alone is rejected as worker_crashed (each of its documents)."""
+        future.wait()
+        if not future.state.is_failed():
+            return future.result()
+        get_run_logger().warning("a slice of %d input(s) failed on Dask; trying its inputs one at a time", len(sl))
+        one_by_one = [(unit, extract_slice.submit((unit,), self.options, self.budget)) for unit in sl]
+        results: list[DocumentResult] = []
+        counts: list[int] = []
+        for unit, fut in one_by_one:
+            fut.wait()
+            failed = fut.state.is_failed()
+            got = crashed_unit(unit, str(fut.state.message or "the task failed")) if failed else fut.result()[0]
+            results.extend(got)
+            counts.append(len(got))
+        return results, counts
 
 
 # -- committing --------------------------------------------------------------------------------------

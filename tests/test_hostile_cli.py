@@ -242,3 +242,30 @@ def test_the_sql_limits_come_from_the_environment_too(cli_offline: Cli) -> None:
                          ({"NEWS_ETL_SQL_TIMEOUT": "0"}, "NEWS_ETL_SQL_TIMEOUT must be a number >= 0.1")):
         res = cli_offline("sql", "select 1", extra_env=env, timeout=60)
         assert res.code == 2 and message in res.stderr, (env, res.stderr)
+
+
+def test_on_dask_a_slow_document_is_stopped_by_the_soft_deadline(cli: Cli, tmp_path: Path) -> None:
+    pytest.importorskip("prefect_dask", reason="the dask extra is not installed (pip install -e '.[dask]')")
+    from bench.scaling import document
+
+    folder = tmp_path / "dask"
+    folder.mkdir()
+    (folder / "a.txt").write_text(GOOD + " أ", encoding="utf-8")
+    (folder / "b-slow.txt").write_bytes(document("text", 20.0)[0])  # facts: Python code the soft deadline interrupts
+    (folder / "c.txt").write_text(GOOD + " ج", encoding="utf-8")
+    res = load_watched(cli, str(folder), "--runner", "dask", "--max-document-seconds", "8", seconds=240)
+    assert res.code == 0, res.stderr
+    counts_add_up(cli)
+    assert reasons_by_name(cli) == {"b-slow.txt": {"too_slow"}}
+    assert stored_names(cli) == {"a.txt", "c.txt"}
+
+
+def test_an_input_that_kills_every_worker_it_meets_is_rejected_per_document() -> None:
+    from collect.extract import crashed_unit
+    from collect.inputs import InputUnit
+
+    lines = crashed_unit(InputUnit("/in/x.jsonl", "jsonl", 100, 3, 51), "KilledWorker")
+    assert [(r.input_ref, r.reject.reason if r.reject else None) for r in lines] == [
+        ("/in/x.jsonl#L51", "worker_crashed"), ("/in/x.jsonl#L52", "worker_crashed"), ("/in/x.jsonl#L53", "worker_crashed"),
+    ]
+    assert len(crashed_unit(InputUnit("/in/a.html", "html"), "KilledWorker")) == 1
