@@ -6,8 +6,11 @@ deep nesting). A step that is quadratic in the number of mentions or sentences f
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.scaling import document, timed, transform
+from transforms.sentences import SpanSet, sentence_at, split_sentences
 
 pytestmark = pytest.mark.slow
 
@@ -24,3 +27,21 @@ def test_ten_times_the_bytes_is_at_most_fifteen_times_the_time(shape: str) -> No
     if large > 15 * small:  # a busy moment on a shared machine: measure once more before failing
         large = min(large, timed(shape, 2.0))
     assert large <= 15 * small, f"{shape}: 0.2 MB in {small:.2f} s, 2 MB in {large:.2f} s ({large / small:.1f}x)"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    spans=st.lists(st.tuples(st.integers(0, 60), st.integers(0, 12)).map(lambda t: (t[0], t[0] + t[1])), max_size=12),
+    start=st.integers(0, 70), width=st.integers(0, 10),
+)
+def test_span_set_answers_like_a_scan(spans: list[tuple[int, int]], start: int, width: int) -> None:
+    taken = SpanSet(spans)
+    assert taken.overlaps(start, start + width) == any(a < start + width and start < b for a, b in spans)
+    assert taken.covers(start) == any(a <= start < b for a, b in spans)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ab .!؟\n3")), max_size=80), pos=st.integers(-2, 90))
+def test_sentence_at_finds_what_a_scan_finds(text: str, pos: int) -> None:
+    sentences = split_sentences(text)
+    assert sentence_at(sentences, pos) == next((s for s in sentences if s.start <= pos < s.end), None)
