@@ -25,6 +25,7 @@ from collect.reading import (
     InputRefused,
     check_entry,
     damaged,
+    inside,
     open_input,
     parse_json_line,
     read_file,
@@ -132,7 +133,7 @@ def discover(paths: Iterable[str | os.PathLike[str]], *, follow_symlinks: bool =
                         if follow_symlinks and real not in seen:
                             seen.add(real)
                             keep.append(d)
-                        elif not follow_symlinks and not _inside(real, real_root):
+                        elif not follow_symlinks and not inside(real, real_root):
                             found.append(InputFile(Path(full), root))  # refused when planned: outside_input
                     dirs[:] = keep
                     found.extend(InputFile(Path(folder) / f, root) for f in sorted(files) if not f.startswith("."))
@@ -141,10 +142,6 @@ def discover(paths: Iterable[str | os.PathLike[str]], *, follow_symlinks: bool =
         else:
             found.append(InputFile(path))  # a file named itself (or a FIFO, a device: refused when planned)
     return found
-
-
-def _inside(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _jsonl_units(path: Path, root: str, lines_per_unit: int, budget: InputBudget) -> Iterator[InputUnit]:
