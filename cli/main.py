@@ -22,8 +22,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from core.datafile import DataFileError
-from core.settings import LoadSettings
+from core.datafile import DataFileError, Invalid
+from core.settings import (
+    ENV_SQL_MEMORY,
+    ENV_SQL_TIMEOUT,
+    SQL_TABLE_ROWS,
+    SQL_TIMEOUT,
+    LoadSettings,
+    QueryLimits,
+    out_of_range,
+    parse_size,
+)
 from render.summary import fetch_summary, load_summary, maintenance_summary
 from warehouse.catalog import CatalogError, catalog_from_env
 from warehouse.paths import ENV_DATA_DIR, LakePaths, resolve_data_dir
@@ -46,6 +55,58 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         default=argparse.SUPPRESS if not top else None,
         help=f"data directory (env {ENV_DATA_DIR}; default ./data)",
     )
+
+
+def _size(text: str) -> int:
+    """argparse type: a size in bytes ('64MiB', '2GB', '1048576')."""
+    try:
+        return parse_size(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _check(option: str, setting: str, value: float | None) -> None:
+    """A usage error (exit 2) when an option's value is outside its range (core.settings.RANGES)."""
+    if value is None:
+        return
+    problem = out_of_range(setting, value)
+    if problem:
+        raise CliError(f"{option} {problem}", EXIT_USAGE)
+
+
+def _budget_options(p: argparse.ArgumentParser) -> None:
+    d = LoadSettings()
+    p.add_argument("--max-document-bytes", type=_size, metavar="SIZE",
+                   help=f"largest document after decompression, e.g. 64MiB (default {d.max_document_bytes} bytes; "
+                        "config load.max_document_bytes): larger ones are rejected as too_large")
+    p.add_argument("--max-document-seconds", type=float, metavar="S",
+                   help=f"seconds to read and transform one document (default {d.max_document_seconds:g}): "
+                        "a worker that overruns is replaced and the document rejected as too_slow")
+    p.add_argument("--max-lines-per-file", type=int, metavar="N",
+                   help=f"lines of a jsonl file, records of a WARC file (default {d.max_lines_per_file}): "
+                        "the rest is one too_many_lines reject")
+    p.add_argument("--max-json-depth", type=int, metavar="N",
+                   help=f"nesting of one jsonl line (default {d.max_json_depth}): deeper lines are rejected as too_deep")
+    p.add_argument("--follow-symlinks", action="store_true", default=None,
+                   help="read symbolic links that lead outside the input folder (default: rejected as outside_input)")
+
+
+BUDGET_OPTIONS = ("max_document_bytes", "max_document_seconds", "max_lines_per_file", "max_json_depth", "follow_symlinks")
+
+
+def _query_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--timeout", type=float, metavar="S",
+                   help=f"stop the query after S seconds (env {ENV_SQL_TIMEOUT}; default {SQL_TIMEOUT:g})")
+    p.add_argument("--memory-limit", type=_size, metavar="SIZE",
+                   help=f"memory the query may use, e.g. 2GiB (env {ENV_SQL_MEMORY}; default 2 GiB or a quarter of the RAM)")
+
+
+def _query_limits(args: argparse.Namespace) -> QueryLimits:
+    try:
+        return QueryLimits.resolve(args.timeout, args.memory_limit)
+    except Invalid as err:
+        option = {"sql_timeout": "--timeout", "sql_memory_limit": "--memory-limit"}.get(err.key, err.key)
+        raise CliError(f"{option} {err}", EXIT_USAGE) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="HTML: also run trafilatura's readability/jusText comparison (about 1.5x slower; config load.html_fallback)")
     p.add_argument("--runner", choices=("process", "dask"),
                    help="where extraction runs: a local process pool (default) or Dask (NEWS_ETL_DASK_ADDRESS or 2 local workers)")
+    _budget_options(p)
     p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
 
     p = add("fetch", "collect new articles from the feeds and sitemaps of a sources file")
@@ -94,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sql", "run a read-only SQL query over the warehouse")
     p.add_argument("query")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help=f"print at most N rows (0: all; default {SQL_TABLE_ROWS} for a table, all for csv and json)")
+    _query_options(p)
 
     p = add("search", "full-text search over article titles and bodies (Arabic stemming; read-only)")
     p.add_argument("query")
@@ -103,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", metavar="DATE", help="published on or before this day (YYYY-MM-DD, UTC)")
     p.add_argument("--all", action="store_true", dest="all_words", help="every word of the query must match")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _query_options(p)
 
     p = add("maintain", "apply migrations, compact small files, expire old snapshots, delete unreferenced files")
     p.add_argument("--expire-days", type=float, default=30, help="keep snapshots (time travel) this many days (default 30)")
@@ -171,14 +237,22 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from render.output import render
-    from warehouse.reader import run_query
+    from render.output import write
+    from warehouse.reader import open_query
 
+    _check("--limit", "sql_limit", args.limit)
+    limits = _query_limits(args)
+    limit = args.limit if args.limit is not None else (SQL_TABLE_ROWS if args.format == "table" else 0)
     try:
-        result = run_query(_paths(args), args.query)
+        with open_query(_paths(args), args.query, limits) as stream:
+            write(args.format, stream.columns, stream.batches(), limit)
+    except duckdb.OutOfMemoryException as err:
+        raise CliError(
+            f"query failed: it needs more memory than {limits.memory_limit} bytes (--memory-limit, {ENV_SQL_MEMORY}): "
+            f"{str(err).splitlines()[0]}"
+        ) from err
     except duckdb.Error as err:
         raise CliError(f"query failed: {str(err).splitlines()[0]}") from err
-    print(render(args.format, result.columns, result.rows))
     return EXIT_OK
 
 
@@ -211,7 +285,8 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: LoadSettings, *, wa
 
 def cmd_load(args: argparse.Namespace) -> int:
     paths = _paths(args)
-    options = {k: getattr(args, k) for k in ("batch_size", "workers", "source_id", "runner", "full", "html_fallback")}
+    names = ("batch_size", "workers", "source_id", "runner", "full", "html_fallback", *BUDGET_OPTIONS)
+    options = {k: getattr(args, k) for k in names}
     try:
         settings = LoadSettings.parse(options, "command line")
     except DataFileError as err:
@@ -289,14 +364,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     from render.output import render  # lazy: read-only commands stay fast, Prefect loads only for writes
     from warehouse.search import SearchFilter, SearchUnavailable, search  # lazy: read-only commands stay fast
 
-    if args.limit < 1:
-        raise CliError("--limit must be at least 1", EXIT_USAGE)
+    _check("--limit", "search_limit", args.limit)
+    limits = _query_limits(args)
     where = SearchFilter(
         sources=tuple(args.source), since=_day(args.since, "--since"),
         until=_day(args.until, "--until", next_day=True), all_words=args.all_words,
     )
     try:
-        hits = search(_paths(args), args.query, args.limit, where)
+        hits = search(_paths(args), args.query, args.limit, where, limits)
     except SearchUnavailable as err:
         raise CliError(str(err)) from err
     except duckdb.Error as err:
@@ -310,6 +385,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_maintain(args: argparse.Namespace) -> int:
     from flows import prefect_env  # lazy: read-only commands stay fast, Prefect loads only for writes
 
+    _check("--expire-days", "expire_days", args.expire_days)
+    _check("--grace-hours", "grace_hours", args.grace_hours)
     paths = _paths(args)
     if paths.catalog_setting.is_local and not paths.catalog.exists():
         raise CliError(f"no warehouse at {paths.data_dir}: nothing to maintain")
@@ -338,6 +415,8 @@ def cmd_maintain(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     import duckdb  # lazy: read-only commands stay fast
 
+    _check("--days", "report_days", args.days)
+    _check("--top", "report_top", args.top)
     from render.report import write_report  # lazy: read-only commands stay fast
 
     try:

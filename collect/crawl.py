@@ -37,8 +37,12 @@ class PageState(Validators, Protocol):
     def changed_at(self) -> datetime | None: ...
 
 
-# failures worth another run: no answer, a refused connection, 429 and 5xx (the statuses retried within a run)
-PASSING_FAILURES = ("timeout", "connect_error", *sorted(f"http_{status}" for status in RETRY_STATUSES))
+# failures worth another run: no answer, a refused connection, 429 and 5xx (the statuses retried within a
+# run), a response, host or run that ran out of time
+PASSING_FAILURES = (
+    "timeout", "connect_error", "too_slow", "host_deadline", "run_deadline",
+    *sorted(f"http_{status}" for status in RETRY_STATUSES),
+)
 
 COUNT_KEYS = (
     "listings_ok", "listings_not_modified", "listings_failed", "entries",
@@ -169,11 +173,13 @@ async def crawl_source(
     run_id: str,
     *,
     pending: Mapping[str, PageState] | None = None,
+    deadline: float | None = None,
 ) -> SourceCrawl:
     """Fetch one source's feeds and sitemaps, then the pages they list that are new or changed,
-    plus `pending` pages (fetched by an earlier run that never reached its load step)."""
+    plus `pending` pages (fetched by an earlier run that never reached its load step); nothing
+    starts after `deadline` (time.monotonic(): the run's)."""
     crawl = SourceCrawl(source.id, run_id)
-    async with Fetcher(source, on_response) as f:
+    async with Fetcher(source, on_response, deadline=deadline) as f:
         entries = await _listings(f, source, validators, crawl)
         for url, st in (pending or {}).items():
             entries.setdefault(url, FeedEntry(url, None, None, st.changed_at))

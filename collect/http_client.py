@@ -12,8 +12,16 @@
   backend that resolves the name once, checks every address and connects to a checked address
   (DNS pinning: a name that resolves differently at connect time - DNS rebinding - is refused
   before a byte is sent); the address connected to is checked once more on the response;
-* bodies larger than `max_bytes` refused (by Content-Length, or while streaming); pages whose
-  content type is not HTML refused before the body is read.
+* bodies larger than `max_bytes` refused (by Content-Length, or while streaming); the body's
+  Content-Encoding layers (gzip, deflate, stacked in any number) are undone here, one chunk at a
+  time with a bounded output per step, and `max_bytes` applies to the decoded total: 16 KB on
+  the wire never becomes more than `max_bytes` in memory; pages whose content type is not HTML
+  refused before the body is read;
+* deadlines: one response (headers to last byte: a server that drips a byte a second is cut,
+  `too_slow`), one host per run (`host_timeout`, then `host_deadline`), the whole run (`deadline`
+  given by the caller, then `run_deadline`);
+* robots.txt is read up to its first 500 KiB (RFC 9309, 2.5) and parsed from that; a longer
+  file is not a reason to refuse the host.
 
 Every HTTP response received (retried ones and redirects included) is handed to `on_response`,
 which appends it to the run's WARC. Nothing raises for a bad URL or a bad server: the result
@@ -27,6 +35,7 @@ import ipaddress
 import random
 import socket
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +56,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 52
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # headers that describe the transfer, not the body we keep (we store the decoded body)
 _TRANSFER_HEADERS = frozenset({"content-encoding", "transfer-encoding", "content-length"})
+ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309: a crawler must parse at least the first 500 KiB
+_DECODE_STEP = 64 * 1024  # most bytes one decoding step may produce
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +104,84 @@ class FetchResult:
             if key.lower() == "charset" and value:
                 return value.strip("\"' ")
         return None
+
+
+class _BodyDecoder:
+    """Undo a Content-Encoding (`gzip`, `x-gzip`, `deflate`, `identity`, comma-separated and
+    stacked in any order) chunk by chunk. No step produces more than _DECODE_STEP bytes, and
+    decoding stops once more than `cap` decoded bytes came out (`too_large`), so the memory
+    used is bounded by the cap whatever the compression ratio of each layer."""
+
+    def __init__(self, header: str | None, cap: int) -> None:
+        names = [n.strip().lower() for n in (header or "").split(",") if n.strip()]
+        names = [n for n in names if n != "identity"]
+        unknown = [n for n in names if n not in ("gzip", "x-gzip", "deflate")]
+        if unknown:
+            raise _Refused("failed", "unsupported_encoding", f"the body is encoded as {unknown[0]!r}, which is not decoded")
+        self.kinds = list(reversed(names))  # the last encoding applied is undone first
+        self.layers = [self._decompressor(k) for k in self.kinds]
+        self.started = [False] * len(self.layers)
+        self.pending = [b""] * len(self.layers)
+        self.cap = cap
+        self.total = 0
+        self.truncated = False
+
+    @staticmethod
+    def _decompressor(kind: str, *, raw: bool = False) -> Any:
+        if kind == "deflate":
+            return zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def feed(self, chunk: bytes) -> bytes:
+        """Decoded bytes of the next chunk from the wire (b"" at the end: what is left)."""
+        if not self.layers:
+            return self._count(chunk)
+        self.pending[0] += chunk
+        out = bytearray()
+        moved = True
+        while moved:
+            moved = False
+            for i in reversed(range(len(self.layers))):  # drain the inner layers first
+                data = self.pending[i]
+                if not data:
+                    continue
+                piece = self._step(i, data)
+                if piece or len(self.pending[i]) != len(data):
+                    moved = True
+                if i + 1 < len(self.layers):
+                    self.pending[i + 1] += piece
+                else:
+                    out += self._count(piece)
+        return bytes(out)
+
+    def _step(self, i: int, data: bytes) -> bytes:
+        layer = self.layers[i]
+        try:
+            piece: bytes = layer.decompress(data, _DECODE_STEP)
+        except zlib.error as err:
+            if self.kinds[i] == "deflate" and not self.started[i]:  # "deflate" sent as a raw stream
+                self.layers[i] = layer = self._decompressor("deflate", raw=True)
+                piece = layer.decompress(data, _DECODE_STEP)
+            else:
+                raise _Refused("failed", "bad_encoding", f"the {self.kinds[i]} body is damaged: {err}") from None
+        self.started[i] = True
+        self.pending[i] = layer.unconsumed_tail
+        if layer.eof and layer.unused_data:  # a new gzip member follows
+            self.layers[i] = self._decompressor(self.kinds[i])
+            self.pending[i] = layer.unused_data + self.pending[i]
+        return piece
+
+    def _count(self, piece: bytes) -> bytes:
+        self.total += len(piece)
+        if self.total > self.cap:
+            raise _TooLarge(piece[: len(piece) - (self.total - self.cap)])
+        return piece
+
+
+class _TooLarge(Exception):  # control flow: the decoded body passed the cap
+    def __init__(self, last: bytes) -> None:
+        super().__init__("too large")
+        self.last = last  # the bytes of the last piece that still fit
 
 
 class _Refused(Exception):  # control flow inside fetch(), never escapes
@@ -217,9 +306,14 @@ class Fetcher:
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
+        deadline: float | None = None,
     ) -> None:
+        """`deadline`: time.monotonic() after which no request starts and running ones stop
+        (the fetch run's deadline)."""
         self.source = source
         self.limits = source.limits
+        self.deadline = deadline
+        self._host_started: dict[str, float] = {}
         self.on_response = on_response
         self._sleep = sleep
         self._jitter = jitter
@@ -302,9 +396,12 @@ class Fetcher:
         async with lock:
             if origin not in self._robots:
                 res = await self.fetch(origin + "/robots.txt", "robots")
-                if res.status is not None and res.outcome in ("ok", "failed"):
+                answered = res.ok or (res.outcome == "failed" and (res.reason or "").startswith(("http_", "bad_redirect")))
+                if res.status is not None and answered:  # a status with its whole body, or an error status
                     rules = rules_from_response(origin, res.status, res.body if res.ok else None)
-                elif res.status is None and res.reason in ("too_large", "private_address", "offsite"):
+                    if res.ok and res.body is not None and len(res.body) >= ROBOTS_MAX_BYTES - 4096:
+                        rules.note = f"robots.txt is longer than {ROBOTS_MAX_BYTES // 1024} KiB: the rules of its first lines apply"
+                elif res.status is None and res.reason in ("private_address", "offsite"):
                     rules = rules_from_response(origin, 404, None)  # unusable file: no rules
                 else:
                     rules = rules_from_response(origin, None, None, res.error)
@@ -381,8 +478,12 @@ class Fetcher:
             wait: float | None = None
             async with self._total, sem:
                 await self._pace(host)
+                seconds, why = self._time_left(host)
                 try:
-                    status = await self._once(result, url, headers)
+                    async with asyncio.timeout(seconds):
+                        status = await self._once(result, url, headers)
+                except TimeoutError:
+                    raise _Refused("failed", *why) from None
                 except httpx.TimeoutException as err:
                     status, failure = None, ("timeout", f"{type(err).__name__}: no answer within the timeout")
                 except httpx.TransportError as err:
@@ -402,6 +503,24 @@ class Fetcher:
                 wait = base + self._jitter() * base
             await self._sleep(wait)
 
+    def _time_left(self, host: str) -> tuple[float, tuple[str, str]]:
+        """Seconds the next response may take, and the failure when they run out: the response's
+        own deadline, or what is left of the host's or the run's (none left: failed at once)."""
+        lim = self.limits
+        now = time.monotonic()
+        started = self._host_started.setdefault(host, now)
+        limits = [
+            (lim.response_timeout, ("too_slow", f"the response took longer than {lim.response_timeout:g} s (response_timeout)")),
+            (started + lim.host_timeout - now,
+             ("host_deadline", f"{host} has had its {lim.host_timeout:g} s for this run (host_timeout)")),
+        ]
+        if self.deadline is not None:
+            limits.append((self.deadline - now, ("run_deadline", "the fetch run's deadline passed (run_timeout)")))
+        seconds, why = min(limits, key=lambda item: item[0])
+        if seconds <= 0:
+            raise _Refused("failed", why[0], why[1].replace("took longer", "would take longer"))
+        return seconds, why
+
     async def _once(self, result: FetchResult, url: str, headers: dict[str, str]) -> int:
         assert self._client is not None, "use Fetcher as an async context manager"
         self.requests += 1
@@ -419,14 +538,24 @@ class Fetcher:
             if 200 <= resp.status_code < 300 and not _type_ok(result.kind, media):
                 detail = f"content type {media or 'none'!r} is not accepted for a {result.kind}"
                 raise _Refused("refused", "unsupported_content_type", detail)
+            robots = result.kind == "robots"
+            cap = ROBOTS_MAX_BYTES if robots else self.limits.max_bytes
             declared = resp.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.limits.max_bytes:
-                raise _Refused("refused", "too_large", f"Content-Length {declared} is above max_bytes {self.limits.max_bytes}")
+            encoded = bool((resp.headers.get("content-encoding") or "").strip(" ,").replace("identity", ""))
+            if not robots and not encoded and declared.isdigit() and int(declared) > cap:
+                raise _Refused("refused", "too_large", f"Content-Length {declared} is above max_bytes {cap}")
+            decoder = _BodyDecoder(resp.headers.get("content-encoding"), cap)
             body = bytearray()
-            async for chunk in resp.aiter_bytes():
-                body.extend(chunk)
-                if len(body) > self.limits.max_bytes:
-                    raise _Refused("refused", "too_large", f"the body is larger than max_bytes {self.limits.max_bytes}")
+            try:
+                async for chunk in resp.aiter_raw():
+                    body += decoder.feed(chunk)
+                body += decoder.feed(b"")
+            except _TooLarge as over:
+                if not robots:
+                    detail = f"the body is larger than max_bytes {cap}" + (" once decoded" if encoded else "")
+                    raise _Refused("refused", "too_large", detail) from None
+                body += over.last  # robots.txt: the complete lines of its first 500 KiB are parsed
+                del body[body.rfind(b"\n") + 1:]
             result.body = bytes(body)
             if self.on_response is not None:
                 kept = [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in _TRANSFER_HEADERS]

@@ -1,12 +1,15 @@
 """Typed settings, parsed and checked once, with their defaults in one place.
 
     LoadSettings    how a load runs: `news-etl load` options, `load:` of the config file, deployments
+    InputBudget     what one input may cost: bytes, nesting, lines, seconds (part of LoadSettings)
     FetchSettings   `fetch:` of the config file: how the pages a fetch collected are loaded
     Limits          how politely a source is fetched: sources/<id>/source.yaml, the sources file
     RunConfig       the nightly job's config file (config/news-etl.yaml); its paths are relative to it
 
 The command line, the config file and the deployments all build these through `LoadSettings.parse`
-(or `load_config`), so a setting has one name, one type, one default and one check.
+(or `load_config`), so a setting has one name, one type, one default and one check. Every count,
+size and duration a user can set has its accepted range here too (`RANGES`): a value outside it
+is a usage error naming the range, whether it comes from the command line or a file.
 """
 
 from __future__ import annotations
@@ -30,11 +33,171 @@ def default_workers() -> int:
     return min(2, os.cpu_count() or 1)
 
 
-def _at_least_one(settings: object, names: tuple[str, ...]) -> None:
+KiB = 1024
+MiB = 1024 * KiB
+GiB = 1024 * MiB
+
+# The accepted range of every count, size and duration a user can set (command line, config file,
+# deployment parameters): (lowest, highest). One place, so the checks and the messages agree.
+RANGES: dict[str, tuple[float, float]] = {
+    "batch_size": (1, 100_000),  # documents per commit
+    "docs_per_slice": (1, 10_000),  # documents per worker call
+    "workers": (1, 64),  # extraction processes
+    "max_document_bytes": (1 * KiB, 1 * GiB),  # one document after decompression
+    "max_json_depth": (1, 500),  # deeper than about 900 cannot be parsed at all
+    "max_lines_per_file": (1, 100_000_000),  # lines of a jsonl file, records of a WARC file
+    "max_document_seconds": (0.1, 24 * 3600.0),  # reading and transforming one document
+    "sql_timeout": (0.1, 24 * 3600.0),  # seconds one `sql`/`search` statement may run
+    "sql_memory_limit": (64 * MiB, 1024 * GiB),  # memory one `sql`/`search` statement may use
+    "sql_limit": (0, 1_000_000_000),  # rows `sql` prints (0: every row)
+    "search_limit": (1, 100_000),  # matches `search` prints
+    "report_days": (1, 100_000),
+    "report_top": (1, 1_000),
+    "expire_days": (0, 100_000.0),
+    "grace_hours": (0, 1_000_000.0),
+}
+
+
+def out_of_range(name: str, value: float) -> str | None:
+    """Why `value` is not acceptable for the setting `name` (RANGES), or None when it is."""
+    low, high = RANGES[name]
+    if name.endswith(("_bytes", "memory_limit")):
+        if not low <= value <= high:
+            return f"must be a size between {size_text(low)} and {size_text(high)}, not {size_text(value)}"
+        return None
+    kind = "a whole number" if isinstance(low, int) and isinstance(high, int) else "a number"
+    if value < low:
+        return f"must be {kind} >= {_num(low)}, not {value!r}"
+    if value > high:
+        return f"must be {kind} <= {_num(high)}, not {value!r}"
+    return None
+
+
+def size_text(n: float) -> str:
+    """A size for messages: 64 MiB, 1.5 GiB, 12 bytes."""
+    for unit, size in (("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
+        if abs(n) >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{int(n)} bytes"
+
+
+_SIZE_UNITS = {
+    "": 1, "b": 1, "k": KiB, "kb": KiB, "kib": KiB, "m": MiB, "mb": MiB, "mib": MiB,
+    "g": GiB, "gb": GiB, "gib": GiB, "t": 1024 * GiB, "tb": 1024 * GiB, "tib": 1024 * GiB,
+}
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from '67108864', '64MiB', '64M', '2 GB' (units of 1024); ValueError if not."""
+    raw = text.strip().lower().replace(" ", "")
+    digits = raw.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = raw[len(digits):]
+    if unit not in _SIZE_UNITS or not digits:
+        raise ValueError(f"not a size: {text!r} (a number of bytes, or with KiB, MiB or GiB)")
+    try:
+        number = float(digits)
+    except ValueError:
+        raise ValueError(f"not a size: {text!r} (a number of bytes, or with KiB, MiB or GiB)") from None
+    return int(number * _SIZE_UNITS[unit])
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def check_range(name: str, value: float) -> float:
+    """`value` if it is inside the range of `name`, else datafile.Invalid naming the range."""
+    problem = out_of_range(name, value)
+    if problem:
+        raise datafile.Invalid(name, problem)
+    return value
+
+
+def _check_ranges(settings: object, names: tuple[str, ...]) -> None:
     for name in names:
         value = getattr(settings, name)
-        if value is not None and value < 1:
-            raise datafile.Invalid(name, f"must be a whole number >= 1, not {value!r}")
+        if value is not None:
+            check_range(name, value)
+
+
+# the input budget's defaults
+MAX_DOCUMENT_BYTES = 64 * MiB  # one document after decompression: a .txt/.html file, a jsonl line, a WARC record
+MAX_JSON_DEPTH = 64  # nesting of arrays and objects in one jsonl line
+MAX_LINES_PER_FILE = 1_000_000  # lines of one jsonl file, records of one WARC file
+MAX_DOCUMENT_SECONDS = 120.0  # reading and transforming one document; a worker that overruns is replaced
+
+
+@dataclass(frozen=True, slots=True)
+class InputBudget:
+    """What one input may cost. Enforced where its bytes are read, decompressed or decoded
+    (collect/reading.py) and, for time, by the worker pool; an overrun is a reject with its reason
+    (too_large, too_deep, too_many_lines, too_slow), never a failed run."""
+
+    max_document_bytes: int = MAX_DOCUMENT_BYTES
+    max_json_depth: int = MAX_JSON_DEPTH
+    max_lines_per_file: int = MAX_LINES_PER_FILE
+    max_document_seconds: float = MAX_DOCUMENT_SECONDS
+    follow_symlinks: bool = False  # read symbolic links that lead outside the input folder
+
+    def __post_init__(self) -> None:
+        _check_ranges(self, BUDGET_KEYS)
+
+
+BUDGET_KEYS = ("max_document_bytes", "max_json_depth", "max_lines_per_file", "max_document_seconds")
+
+
+ENV_SQL_TIMEOUT = "NEWS_ETL_SQL_TIMEOUT"
+ENV_SQL_MEMORY = "NEWS_ETL_SQL_MEMORY"
+SQL_TIMEOUT = 60.0  # seconds
+SQL_TABLE_ROWS = 1000  # rows `sql` prints as a table unless --limit says otherwise (csv and json: every row)
+
+
+def default_query_memory() -> int:
+    """Memory one `sql`/`search` statement may use: 2 GiB, or a quarter of the RAM if less."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2 * GiB
+    return int(max(RANGES["sql_memory_limit"][0], min(2 * GiB, ram // 4)))
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLimits:
+    """What one read-only statement (`news-etl sql`, `search`) may use: seconds and memory."""
+
+    timeout: float = SQL_TIMEOUT
+    memory_limit: int = field(default_factory=default_query_memory)
+
+    def __post_init__(self) -> None:
+        check_range("sql_timeout", self.timeout)
+        check_range("sql_memory_limit", self.memory_limit)
+
+    @classmethod
+    def resolve(cls, timeout: float | None = None, memory_limit: int | None = None) -> QueryLimits:
+        """From the command line's values, else $NEWS_ETL_SQL_TIMEOUT / $NEWS_ETL_SQL_MEMORY, else the
+        defaults; a value out of range (or an unreadable variable) is datafile.Invalid, keyed by the
+        setting (sql_timeout, sql_memory_limit) or by the variable it came from."""
+        defaults = cls()
+        values: dict[str, tuple[float, str | None]] = {
+            "sql_timeout": (defaults.timeout, None), "sql_memory_limit": (defaults.memory_limit, None),
+        }
+        for name, given, env, parse in (
+            ("sql_timeout", timeout, ENV_SQL_TIMEOUT, float), ("sql_memory_limit", memory_limit, ENV_SQL_MEMORY, parse_size),
+        ):
+            if given is not None:
+                values[name] = (given, None)
+            elif os.environ.get(env, "").strip():
+                raw = os.environ[env]
+                try:
+                    values[name] = (parse(raw), env)
+                except ValueError:
+                    what = "a number of seconds" if parse is float else "a size (bytes, or with KiB, MiB or GiB)"
+                    raise datafile.Invalid(env, f"must be {what}, not {raw!r}") from None
+        for name, (value, source) in values.items():
+            problem = out_of_range(name, value)
+            if problem:
+                raise datafile.Invalid(source or name, problem)
+        return cls(values["sql_timeout"][0], int(values["sql_memory_limit"][0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +211,22 @@ class LoadSettings:
     html_fallback: bool = False  # trafilatura's readability/jusText comparison for HTML (slower)
     runner: Runner = "process"  # where extraction runs: a local process pool, or Dask
     full: bool = False  # re-read every input, even files the input ledger says are unchanged
+    # the input budget (InputBudget; its defaults are the ones above)
+    max_document_bytes: int = MAX_DOCUMENT_BYTES
+    max_json_depth: int = MAX_JSON_DEPTH
+    max_lines_per_file: int = MAX_LINES_PER_FILE
+    max_document_seconds: float = MAX_DOCUMENT_SECONDS
+    follow_symlinks: bool = False  # --follow-symlinks: read symbolic links that lead outside the input folder
 
     def __post_init__(self) -> None:
-        _at_least_one(self, ("batch_size", "docs_per_slice", "workers"))
+        _check_ranges(self, ("batch_size", "docs_per_slice", "workers", *BUDGET_KEYS))
+
+    @property
+    def budget(self) -> InputBudget:
+        return InputBudget(
+            self.max_document_bytes, self.max_json_depth, self.max_lines_per_file, self.max_document_seconds,
+            self.follow_symlinks,
+        )
 
     @classmethod
     def parse(cls, data: dict[str, Any] | None, where: str = "load settings") -> LoadSettings:
@@ -75,7 +251,7 @@ class FetchSettings:
     html_fallback: bool | None = None
 
     def __post_init__(self) -> None:
-        _at_least_one(self, ("batch_size", "workers"))
+        _check_ranges(self, ("batch_size", "workers"))
 
     def load_settings(self, base: LoadSettings) -> LoadSettings:
         """`base` with this section's settings; the fetch archive names its sources itself, and
@@ -95,8 +271,11 @@ class Limits:
     per_host: int = 2  # concurrent requests to one host
     concurrency: int = 8  # concurrent requests in total
     connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    max_bytes: int = 5 * 1024 * 1024  # largest body read; larger responses are refused
+    read_timeout: float = 30.0  # seconds between two reads of one response
+    response_timeout: float = 60.0  # seconds for one response, headers to last byte (a server that drips is cut)
+    host_timeout: float = 3600.0  # seconds one host may take in a run (from its first request); later requests fail
+    run_timeout: float = 4 * 3600.0  # seconds a fetch run may take (the smallest value of its sources applies)
+    max_bytes: int = 5 * 1024 * 1024  # largest body read, after every Content-Encoding is undone; larger ones are refused
     retries: int = 3  # extra attempts after the first one (connection errors, 429, 5xx)
     backoff: float = 1.0  # first backoff in seconds; doubles each attempt, plus jitter
     max_retry_after: float = 120.0  # a Retry-After longer than this gives up instead of waiting
@@ -116,6 +295,9 @@ class Limits:
         for name in ("per_host", "concurrency"):
             if getattr(self, name) < 1:
                 raise datafile.Invalid(name, "must be at least 1")
+        for name in ("connect_timeout", "read_timeout", "response_timeout", "host_timeout", "run_timeout"):
+            if getattr(self, name) <= 0:
+                raise datafile.Invalid(name, f"must be a number of seconds > 0, not {getattr(self, name)!r}")
 
     @classmethod
     def names(cls) -> set[str]:

@@ -46,6 +46,7 @@ class _FetchRun:
     sources: dict[str, Source]
     store: FetchStateStore
     archive: WarcArchive
+    deadline: float  # time.monotonic() when the run's time (the sources' smallest run_timeout) is up
 
 
 _RUNS: dict[str, _FetchRun] = {}
@@ -62,7 +63,7 @@ def fetch_source(run_id: str, source_id: str) -> dict[str, int]:
         crawl = asyncio.run(
             crawl_source(
                 source, store.validators(source_id), store.seen_pages(source_id), run.archive.write, run_id,
-                pending=pages_to_fetch_again(store, source),
+                pending=pages_to_fetch_again(store, source), deadline=run.deadline,
             )
         )
     except Exception as err:  # noqa: BLE001  # one broken source must not end the run for the others
@@ -95,7 +96,8 @@ def fetch_flow(sources_file: str, data_dir: str, run_id: str, only: str | None =
     totals = dict.fromkeys(COUNT_KEYS, 0)
     with LakeWriter(paths) as writer, WarcArchive(warc_path) as archive:
         writer.start_run(run_id, "fetch", {"sources_file": sources_file, "source": only, "warc": str(warc_path)})
-        _RUNS[run_id] = _FetchRun({s.id: s for s in sources}, FetchStateStore(writer), archive)
+        deadline = started + min((s.limits.run_timeout for s in sources), default=0.0)
+        _RUNS[run_id] = _FetchRun({s.id: s for s in sources}, FetchStateStore(writer), archive, deadline)
         try:
             futures = [fetch_source.submit(run_id, s.id) for s in sources]
             for fut in futures:

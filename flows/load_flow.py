@@ -23,9 +23,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from collect.extract import UnitOutcome, process_slice_counted, slice_outcomes, transform_options
+from collect.extract import UnitOutcome, crashed_unit, process_slice_counted, slice_outcomes, transform_options
 from collect.inputs import Slice, discover, plan_batches
-from core.settings import LoadSettings
+from core.settings import InputBudget, LoadSettings
 from flows import resources
 from flows.artifacts import publish_run_artifacts
 from render import progress
@@ -53,17 +53,20 @@ class LoadSummary:
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE, retries=0)
-def extract_batch(run_id: str, batch_no: int, slices: list[Slice], options: TransformOptions | None = None) -> int:
-    """Transform one batch in the run's process pool (slices queued by `PoolExtraction.queue`,
+def extract_batch(
+    run_id: str, batch_no: int, slices: list[Slice], options: TransformOptions | None = None, budget: InputBudget | None = None
+) -> int:
+    """Transform one batch in the run's supervised pool (slices queued by `PoolExtraction.queue`,
     or queued here); results wait in the run's resources."""
     res = resources.get(run_id)
+    budget = budget or InputBudget()
     if res.pool is None:
-        done = [process_slice_counted(sl, options) for sl in slices]
+        done = [process_slice_counted(sl, options, budget) for sl in slices]
     else:
         with res.lock:
             futures = res.queued.pop(batch_no, None)
         if futures is None:
-            futures = [res.pool.submit(process_slice_counted, sl, options) for sl in slices]
+            futures = [res.pool.submit(sl, options, budget) for sl in slices]
         done = [fut.result() for fut in futures]
     results, outcomes = slice_outcomes(slices, done)
     with res.lock:
@@ -73,9 +76,10 @@ def extract_batch(run_id: str, batch_no: int, slices: list[Slice], options: Tran
 
 
 @task(name="extract-slice", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)  # a lost worker: the slice runs again
-def extract_slice(sl: Slice, options: TransformOptions | None = None) -> SliceResult:
-    """Transform one slice of inputs on a Dask worker (it reads the files there)."""
-    return process_slice_counted(sl, options)
+def extract_slice(sl: Slice, options: TransformOptions | None = None, budget: InputBudget | None = None) -> SliceResult:
+    """Transform one slice of inputs on a Dask worker (it reads the files there). Dask cannot
+    kill one task, so each document has a soft deadline (collect/deadline.py)."""
+    return process_slice_counted(sl, options, budget or InputBudget(), soft_deadline=True)
 
 
 class Extraction(Protocol):
@@ -90,10 +94,10 @@ class Extraction(Protocol):
 
 
 class PoolExtraction:
-    """The local process pool (default)."""
+    """The local supervised pool (default)."""
 
-    def __init__(self, run_id: str, options: TransformOptions) -> None:
-        self.run_id, self.options = run_id, options
+    def __init__(self, run_id: str, options: TransformOptions, budget: InputBudget) -> None:
+        self.run_id, self.options, self.budget = run_id, options, budget
         self.pending: dict[int, PrefectFuture[int]] = {}
 
     def queue(self, batch_no: int, slices: list[Slice]) -> None:
@@ -102,12 +106,12 @@ class PoolExtraction:
         res = resources.get(self.run_id)
         if res.pool is None:
             return
-        futures: list[Future[SliceResult]] = [res.pool.submit(process_slice_counted, sl, self.options) for sl in slices]
+        futures: list[Future[SliceResult]] = [res.pool.submit(sl, self.options, self.budget) for sl in slices]
         with res.lock:
             res.queued[batch_no] = futures
 
     def start(self, batch_no: int, slices: list[Slice]) -> None:
-        self.pending[batch_no] = extract_batch.submit(self.run_id, batch_no, slices, self.options)
+        self.pending[batch_no] = extract_batch.submit(self.run_id, batch_no, slices, self.options, self.budget)
 
     def wait(self, batch_no: int) -> None:
         self.pending.pop(batch_no).result()
@@ -116,23 +120,43 @@ class PoolExtraction:
 class TaskExtraction:
     """One task per slice on the flow's task runner (Dask)."""
 
-    def __init__(self, run_id: str, options: TransformOptions) -> None:
-        self.run_id, self.options = run_id, options
+    def __init__(self, run_id: str, options: TransformOptions, budget: InputBudget) -> None:
+        self.run_id, self.options, self.budget = run_id, options, budget
         self.pending: dict[int, tuple[list[Slice], list[PrefectFuture[SliceResult]]]] = {}
 
     def queue(self, batch_no: int, slices: list[Slice]) -> None:
         return  # the cluster's scheduler keeps its workers busy
 
     def start(self, batch_no: int, slices: list[Slice]) -> None:
-        self.pending[batch_no] = (slices, [extract_slice.submit(sl, self.options) for sl in slices])
+        self.pending[batch_no] = (slices, [extract_slice.submit(sl, self.options, self.budget) for sl in slices])
 
     def wait(self, batch_no: int) -> None:
         slices, futures = self.pending.pop(batch_no)
-        results, outcomes = slice_outcomes(slices, [fut.result() for fut in futures])
+        done = [self._answer(sl, fut) for sl, fut in zip(slices, futures, strict=True)]
+        results, outcomes = slice_outcomes(slices, done)
         res = resources.get(self.run_id)
         with res.lock:
             res.extracted[batch_no] = results
             res.unit_outcomes[batch_no] = outcomes
+
+    def _answer(self, sl: Slice, future: PrefectFuture[SliceResult]) -> SliceResult:
+        """The slice's results; a slice whose task failed for good (Dask gave up on it after its
+        workers died, and the task's own retry failed too) is tried again one input at a time,
+        and an input that fails alone is rejected as worker_crashed (each of its documents)."""
+        future.wait()
+        if not future.state.is_failed():
+            return future.result()
+        get_run_logger().warning("a slice of %d input(s) failed on Dask; trying its inputs one at a time", len(sl))
+        one_by_one = [(unit, extract_slice.submit((unit,), self.options, self.budget)) for unit in sl]
+        results: list[DocumentResult] = []
+        counts: list[int] = []
+        for unit, fut in one_by_one:
+            fut.wait()
+            failed = fut.state.is_failed()
+            got = crashed_unit(unit, str(fut.state.message or "the task failed")) if failed else fut.result()[0]
+            results.extend(got)
+            counts.append(len(got))
+        return results, counts
 
 
 # -- committing --------------------------------------------------------------------------------------
@@ -164,12 +188,15 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
     started = time.monotonic()
     parts: list[BatchCounts] = []
     on_dask = cfg.runner == "dask"
-    with resources.open_run(run_id, lake, 1 if on_dask else cfg.workers) as res:
+    budget = cfg.budget
+    with resources.open_run(run_id, lake, cfg.workers, pool=not on_dask) as res:
         if res.writer.moved_from:
             logger.warning("the data directory moved: the lake's files were in %s, now in %s (recorded)",
                            res.writer.moved_from, lake.files)
-        unchanged = skip_unchanged(discover(paths), None if cfg.full else res.writer.ledger())
-        batches = plan_batches(unchanged.to_read, cfg.batch_size, cfg.docs_per_slice)
+        unchanged = skip_unchanged(
+            discover(paths, follow_symlinks=budget.follow_symlinks), None if cfg.full else res.writer.ledger()
+        )
+        batches = plan_batches(unchanged.to_read, cfg.batch_size, cfg.docs_per_slice, budget)
         logger.info(
             "run %s: %d batches planned from %d path(s), extracting %s; %d unchanged file(s) skipped (%d documents)",
             run_id, len(batches), len(paths), "on Dask" if on_dask else f"in {res.workers} process(es)",
@@ -180,7 +207,9 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
         progress.start("committing", sum(sizes), "documents")
         last_batch = {u.path: no for no, b in enumerate(batches) for sl in b for u in sl}
         file_docs: dict[str, int] = {}
-        extraction: Extraction = TaskExtraction(run_id, options) if on_dask else PoolExtraction(run_id, options)
+        extraction: Extraction = (
+            TaskExtraction(run_id, options, budget) if on_dask else PoolExtraction(run_id, options, budget)
+        )
         res.writer.start_run(run_id, "load", {"paths": paths, **cfg.as_dict()})
         try:
             if batches:
@@ -195,7 +224,7 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
                     extraction.start(no + 1, batches[no + 1])
                 with res.lock:
                     outcomes: list[UnitOutcome] = res.unit_outcomes.pop(no, [])
-                    res.ledger_rows[no] = ledger_rows(outcomes, no, last_batch, file_docs, unchanged.stats)
+                    res.ledger_rows[no] = ledger_rows(outcomes, no, last_batch, file_docs, unchanged.stats, read_again=res.read_again)
                 parts.append(BatchCounts(**commit_batch(run_id, no)))
                 progress.advance("committing", sizes[no])
         except BaseException as err:

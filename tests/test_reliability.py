@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from collect import inputs
 from collect.extract import process_slice
 from collect.inputs import Rejected as InputRejected
 from collect.inputs import discover, group_slices, jsonl_record, plan_units
+from core.settings import InputBudget
 from transforms.identity import safe_source_id
 from transforms.pipeline import TransformOptions, transform_document
 from transforms.records import DocumentResult, RawDocument
@@ -38,7 +38,7 @@ from warehouse.writer import LakeWriter
 
 REASONS = {
     "empty", "binary", "undecodable", "no_text", "unsupported_type", "unreadable", "bad_json", "bad_field",
-    "no_text_field", "bad_warc", "transform_error",
+    "no_text_field", "bad_warc", "transform_error", "too_large", "too_deep", "too_many_lines",
 }
 SUFFIXES = [".txt", ".html", ".htm", ".jsonl", ".jsonl.gz", ".warc", ".warc.gz", ".png", ""]
 ARABIC_TEXT = st.text(
@@ -241,12 +241,12 @@ def test_50_mb_single_line_text(tmp_path: Path) -> None:
     assert seconds < 120, f"a 50 MB line took {seconds:.0f} s"
 
 
-def test_file_over_the_size_limit_is_unreadable_not_loaded(tmp_path: Path) -> None:
+def test_file_over_the_size_limit_is_too_large_not_loaded(tmp_path: Path) -> None:
     big = tmp_path / "huge.html"
     with open(big, "wb") as fh:
-        fh.truncate(inputs.MAX_FILE_BYTES + 1)  # sparse: no disk used
+        fh.truncate(InputBudget().max_document_bytes + 1)  # sparse: no disk used
     results = process_paths([big])
-    assert [(r.reject.reason if r.reject else None) for r in results] == ["unreadable"]
+    assert [(r.reject.reason if r.reject else None) for r in results] == ["too_large"]
 
 
 def test_mixed_encodings_in_one_file_and_across_files(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from transforms.records import Mention
 from transforms.sentences import (
     PhraseIndex,
     Span,
+    SpanSet,
     bases,
     first_words,
     phrase_index,
@@ -143,24 +144,24 @@ def extract_actors(text: str, sentences: list[Span], table: ActorTable | None = 
         sentence = s.text if s else None
         out.append(Mention("org", surface, canonical, m.start("name"), m.end("name"), sentence, canonical_ar=t.arabic.get(canonical)))
     if t.short is not None and named:
-        taken = [(x.start, x.end) for x in out]
+        taken = SpanSet((x.start, x.end) for x in out)
         for m in prefiltered_matches(text, t.short, t.short_firsts):
             start, end = m.start("name"), m.end("name")
             canonical = _lookup(t.anaphora, m.group("name"))
-            if canonical is None or canonical not in named or any(a < end and start < b for a, b in taken):
+            if canonical is None or canonical not in named or taken.overlaps(start, end):
                 continue
             s = sentence_at(sentences, start)
             out.append(Mention("org", m.group("name"), canonical, start, end, s.text if s else None, canonical_ar=t.arabic.get(canonical)))
     if t.quoted:
-        taken = [(x.start, x.end) for x in out]
+        taken = SpanSet((x.start, x.end) for x in out)
         for form, canonical in t.quoted.items():
             for pos in _quoted_at(text, form):
-                if not any(a < pos + len(form) and pos < b for a, b in taken):
+                if not taken.overlaps(pos, pos + len(form)):
                     s = sentence_at(sentences, pos)
                     sentence = s.text if s else None
                     out.append(Mention("org", form, canonical, pos, pos + len(form), sentence, canonical_ar=t.arabic.get(canonical)))
     if t.heads:
-        out.extend(_by_head(sentences, t, [(x.start, x.end) for x in out]))
+        out.extend(_by_head(sentences, t, SpanSet((x.start, x.end) for x in out)))
     return sorted(out, key=lambda x: x.start)
 
 
@@ -180,7 +181,7 @@ def _is_word(text: str) -> bool:
     return bool(_ARABIC.search(text)) and text.isalpha()
 
 
-def _by_head(sentences: list[Span], t: ActorTable, taken: list[tuple[int, int]]) -> list[Mention]:
+def _by_head(sentences: list[Span], t: ActorTable, taken: SpanSet) -> list[Mention]:
     """Organisations named by a head noun and a name ending on a definite word."""
     out: list[Mention] = []
     for s, hit in zip(sentences, trigger_flags(sentences, t.heads | t.heads_definite), strict=True):
@@ -201,10 +202,10 @@ def _by_head(sentences: list[Span], t: ActorTable, taken: list[tuple[int, int]])
                 if close is not None and close > k + 1 and all(_is_word(tokens[m].text) for m in range(k + 1, close)):
                     start = tokens[i].start + _clitics(tokens[i].text, bs, t)
                     end = tokens[close].end
-                    if not any(a < end and start < b for a, b in taken):  # "لواء «حيدر الكرار»": a quoted name
+                    if not taken.overlaps(start, end):  # "لواء «حيدر الكرار»": a quoted name
                         surface = s.text[start - s.start : end - s.start]
                         out.append(Mention("org", surface, " ".join(surface.replace('"', " ").split()), start, end, s.text))
-                        taken.append((start, end))
+                        taken.add(start, end)
                     i = close + 1
                     continue
             while k < len(tokens) and k - i <= 4:
@@ -223,11 +224,11 @@ def _by_head(sentences: list[Span], t: ActorTable, taken: list[tuple[int, int]])
                 continue
             start = tokens[i].start + _clitics(tokens[i].text, bs, t)
             end = tokens[last].end
-            if not any(a < end and start < b for a, b in taken):
+            if not taken.overlaps(start, end):
                 surface = s.text[start - s.start : end - s.start]
                 canonical = " ".join(surface.split())
                 out.append(Mention("org", surface, canonical, start, end, s.text))  # canonical_ar: as written
-                taken.append((start, end))
+                taken.add(start, end)
             i = last + 1
     return out
 

@@ -22,7 +22,7 @@ from transforms.offsets import OffsetMap
 from transforms.people import extract_people
 from transforms.places import extract_places
 from transforms.records import Figure, Mention
-from transforms.sentences import Span, clear_token_cache, sentence_at, split_sentences
+from transforms.sentences import Span, SpanSet, clear_token_cache, sentence_at, split_sentences
 
 
 @dataclass(slots=True)
@@ -63,11 +63,11 @@ def _extract(body: str, body_search: str, cut: int) -> Facts:
     # unless the article's spelling refutes the person ("على الحسكة" is not a name), or refutes
     # the full name that a later short form stands for ("على أريحا" in the title, "أريحا" in the body)
     refuted = {p.canonical for p in people if p.kind == "person" and " " in p.surface and judged[(p.start, p.end)] != omap.end(p.end)}
-    person_spans = [
+    person_spans = SpanSet(
         (p.start, p.end) for p in people
         if p.kind == "person" and judged[(p.start, p.end)] == omap.end(p.end) and not (p.canonical in refuted and " " not in p.surface)
-    ]
-    places = [pl for pl in places if not any(a < pl.end and pl.start < b for a, b in person_spans)]
+    )
+    places = [pl for pl in places if not person_spans.overlaps(pl.start, pl.end)]
     mentions = sorted(orgs + places + people, key=lambda m: (m.start, m.kind))
     figures = extract_figures(sentences)
     clear_token_cache()  # the cache serves the extractors of one article, not the next one

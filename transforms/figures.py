@@ -21,7 +21,7 @@ it from a start ("منذ اندلاع النزاع") or over a year is cumulativ
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -548,10 +548,10 @@ def _has(texts: list[str], phrases: tuple[Phrase, ...]) -> bool:
     return False
 
 
-def _scope(kind: str, tokens: list[Token], rules: FigureRules) -> str:
+def _scope(kind: str, has: Callable[[str], bool], rules: FigureRules) -> str:
     if kind in rules.stock_kinds:
         return "stock"
-    return "cumulative" if _has_cached(tuple(t.text for t in tokens), "cumulative") else "event"
+    return "cumulative" if has("cumulative") else "event"
 
 
 @lru_cache(maxsize=256)
@@ -565,6 +565,14 @@ def _has_cached(texts: tuple[str, ...], which: str) -> bool:
 def figures_in_sentence(sentence: Span) -> list[Figure]:
     rules = figure_rules()
     tokens = tokenize(sentence.text, sentence.start)
+    texts = tuple(t.text for t in tokens)
+    marked: dict[str, bool] = {}  # once per sentence: the scope tests read every word
+
+    def has(which: str) -> bool:
+        if which not in marked:
+            marked[which] = _has_cached(texts, which)
+        return marked[which]
+
     found: list[tuple[Figure, int, int, Figure | None]] = []  # figure, first and last token, its total
     taken: list[tuple[int, int]] = []  # token spans of the counts already read
 
@@ -575,9 +583,9 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
             return None  # this count is read already (by another trigger or kind)
         if implicit and any(f.kind == kind for f, *_ in found):
             return None  # a bare singular after a count of the same kind is a part of it
-        if kind == "detained" and _has_cached(tuple(t.text for t in tokens), "stock"):
+        if kind == "detained" and has("stock"):
             kind = "held"  # "الاحتجاز المستمر لأكثر من ..." / "... محتجزين في سجونها"
-        fig = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end, scope=_scope(kind, tokens, rules))
+        fig = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end, scope=_scope(kind, has, rules))
         found.append((fig, first, last, None))
         taken.append((first, last))
         return fig

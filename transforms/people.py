@@ -19,6 +19,7 @@ from transforms.records import Mention
 from transforms.sentences import (
     PhraseIndex,
     Span,
+    SpanSet,
     Token,
     bases,
     clitic_forms,
@@ -375,18 +376,18 @@ def extract_people(
     rules: PeopleRules | None = None,
 ) -> list[Mention]:
     r = rules or people_rules()
-    taken = [(m.start, m.end) for m in (orgs or [])]
+    taken = SpanSet((m.start, m.end) for m in (orgs or []))
     # words of actor names never start or extend a person's name
     blocked: set[str] = set()
     for org in orgs or []:
         blocked.update(org.surface.replace('"', " ").split())
     found: list[tuple[_Found, str | None]] = []  # (span, org canonical when a signature is an org)
-    place_spans = [(m.start, m.end) for m in places or []]
+    place_spans = SpanSet((m.start, m.end) for m in places or [])
     for s, hit in zip(sentences, trigger_flags(sentences, r.triggers), strict=True):
         if hit:  # a sentence without a title or a role has no candidate
             for f in _candidates(s, r, blocked):
                 first = f.surface.split()[0] if f.surface.split() else ""
-                if first in r.kunya and any(a < f.end and f.start < b for a, b in place_spans):
+                if first in r.kunya and place_spans.overlaps(f.start, f.end):
                     continue  # "أبو الظهور العسكري": a place named like a kunya
                 found.append((f, None))
     known_found: set[int] = set()
@@ -409,7 +410,7 @@ def extract_people(
     # drop overlaps with organisations, then duplicates (same span: keep the longest)
     spans: dict[int, _Found] = {}
     for f, _ in found:
-        if f.start not in known_found and any(a < f.end and f.start < b for a, b in taken):
+        if f.start not in known_found and taken.overlaps(f.start, f.end):
             continue  # inside an organisation's name (a listed person stays: "نظام بشار الأسد")
         cur = spans.get(f.start)
         if cur is None or f.end > cur.end:
@@ -423,18 +424,22 @@ def extract_people(
             continue
         merged.append(f)
     # canonical names: curated list, else the first full form of that skeleton in the article
-    seen: list[tuple[str, str, str]] = []  # (skeleton, clean form, canonical)
+    seen: dict[str, list[tuple[str, str]]] = {}  # skeleton -> (clean form, canonical), in order
+    tails: dict[str, str] = {}  # the last words of a form seen (after one of its spaces) -> its canonical, first seen
     mentions: list[Mention] = []
     for f in merged:
         clean = _clean(f.surface, r)
         key = skeleton(clean)
-        earlier = next((c for k, form, c in seen if k == key and _close(form, clean)), None)
+        earlier = next((c for form, c in seen.get(key, ()) if _close(form, clean)), None)
         if earlier is None and len(clean.split()) >= 2:  # "عبد الرحمن" after "رامي عبد الرحمن"
-            earlier = next((c for _k, form, c in seen if form.endswith(" " + clean)), None)
+            earlier = tails.get(clean)
         if clean.startswith("ل") and key not in r.known and skeleton("ا" + clean) in r.known:
             key = skeleton("ا" + clean)  # "للأسد": the name is "الأسد" after the preposition ل
         canonical = r.known.get(key) or earlier or _loose_known(key, r) or clean
-        seen.append((key, clean, canonical))
+        seen.setdefault(key, []).append((clean, canonical))
+        for at, char in enumerate(clean):
+            if char == " ":
+                tails.setdefault(clean[at + 1 :], canonical)
         mentions.append(Mention("person", f.surface, canonical, f.start, f.end, _sentence(sentences, f.start)))
     mentions.extend(_surnames(text, sentences, mentions, r))
     return sorted(mentions + orgs_out, key=lambda m: m.start)
@@ -486,7 +491,7 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
     if not by_surname:
         return out
     surnames = {sf(w) for p in people for w in p.surface.split()[-1:]} | {sf(w) for p in people for w in p.canonical.split()[-1:]}
-    taken = [(p.start, p.end) for p in people]
+    taken = SpanSet((p.start, p.end) for p in people)
     # only the distinct words of the article that carry a surname are looked for in the text
     firsts = {k[0] for k in by_surname}
     longest = max(len(k) for k in by_surname) + 6  # a key drops long vowels and clitics: words are longer
@@ -513,7 +518,7 @@ def _surnames(text: str, sentences: list[Span], people: list[Mention], rules: Pe
             if b not in surnames and len(b) < 6:
                 continue  # a short word may share the skeleton of a surname (السد / الأسد): only as written
             start = end - len(b)
-            if any(a <= start < e for a, e in taken):
+            if taken.covers(start):
                 break
             out.append(Mention("person", b, next(iter(owners)), start, end, _sentence(sentences, start)))
             break

@@ -19,6 +19,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -28,6 +30,7 @@ from transforms.records import Mention
 from transforms.sentences import (
     PhraseIndex,
     Span,
+    SpanSet,
     Token,
     bases,
     first_words,
@@ -157,11 +160,12 @@ def _mention(surface: str, place: Place, start: int, end: int, sentence: str | N
 
 def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None = None, gaz: Gazetteer | None = None) -> list[Mention]:
     g = gaz or gazetteer()
-    taken = [(m.start, m.end) for m in orgs or []]
+    org_spans = [(m.start, m.end) for m in orgs or []]
+    taken = SpanSet(org_spans)
     found: list[_Found] = []
     for m in prefiltered_matches(text, g.pattern, g.first_words):
         start, end = m.start("name"), m.end("name")
-        if any(a < end and start < b for a, b in taken):
+        if taken.overlaps(start, end):
             continue  # inside an organisation's name
         key = _key(m.group("name"))
         places = g.by_name.get(key) or (g.by_name.get("ال" + key[1:]) if key.startswith("ل") else None)
@@ -202,7 +206,7 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
             country = _country_in(text, surface, end, g, s)  # "شمال سوريا" names the country too
             if country is not None:
                 out.append(country)
-    out.extend(_unlisted(text, sentences, g, [*taken, *((m.start, m.end) for m in out)], out))
+    out.extend(_unlisted(text, sentences, g, SpanSet([*org_spans, *((m.start, m.end) for m in out)]), out))
     return sorted(out, key=lambda m: m.start)
 
 
@@ -245,17 +249,26 @@ def _country_in(text: str, surface: str, end: int, g: Gazetteer, s: Span | None)
     return None
 
 
-def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: list[tuple[int, int]], listed: list[Mention]) -> list[Mention]:
+def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, listed: list[Mention]) -> list[Mention]:
     """Places named by a settlement word: villages and towns that the gazetteer lacks, with their
     governorate stated next to them, or the one governorate of their sentence (else of the
     sentence before, in the same paragraph); and every name of a list after a plural or dual
     settlement word ("بلدات كنصفرة والبارة وبليون", "بلدتا خراب الشحم وغرز")."""
     out: list[Mention] = []
+    by_start = sorted((m.start, i) for i, m in enumerate(listed))  # a sentence's mentions by bisection, not a scan
+    starts = [start for start, _ in by_start]
+
+    def within(sentence: Span) -> list[Mention]:
+        inside = by_start[bisect_left(starts, sentence.start) : bisect_left(starts, sentence.end)]
+        return [listed[i] for _, i in inside if listed[i].admin1]  # in the order of the text
+
     for n_s, (s, hit) in enumerate(zip(sentences, trigger_flags(sentences, frozenset(g.settlement)), strict=True)):
         if not hit:
             continue
         tokens = tokenize(s.text, s.start)
-        here = [m for m in listed if s.start <= m.start < s.end and m.admin1]
+        here = within(s)
+        here_starts = [m.start for m in here]
+        only_here = _only_governorate(here)
         for i, tok in enumerate(tokens):
             tok_bases = bases(tok.text)
             b_set = next((b for b in tok_bases if b in g.settlement), None)
@@ -275,8 +288,8 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: list[tuple[
             if is_list:
                 items.extend(_list_items(tokens, items[0][1], g))
             after = items[-1][1]
-            stated = _governorate_after(tokens, after, listed)
-            admin1 = stated or _only_governorate(here) or _previous_governorate(text, sentences, n_s, listed)
+            stated = _governorate_after(tokens, after, here, here_starts)
+            admin1 = stated or only_here or _previous_governorate(text, sentences, n_s, within)
             for n_item, (first, k_end) in enumerate(items):
                 skip = 1 if n_item > 0 else 0  # the conjunction و before every further name of a list
                 a, b = tokens[first].start + skip, tokens[k_end - 1].end
@@ -284,7 +297,7 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: list[tuple[
                     word = tok.text
                     clitics = next((len(word) - len(c) for c in tok_bases if c in g.settlement and word.endswith(c)), 0)
                     a = tok.start + clitics
-                if any(x < b and a < y for x, y in taken):
+                if taken.overlaps(a, b):
                     continue
                 surface = text[a:b]
                 key = _key(surface)
@@ -293,7 +306,7 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: list[tuple[
                 if known and (admin1 is None or admin1 in {p.admin1 for p in known} or wide):
                     place = _choose(known, kind, {admin1} if admin1 else set(), None)
                     out.append(_mention(surface, place, a, b, s.text))
-                    taken.append((a, b))
+                    taken.add(a, b)
                     continue
                 if admin1 is None:
                     continue
@@ -301,7 +314,7 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: list[tuple[
                     continue  # "بلدة شيعية", "حي شعبي", "قاعدة عسكرية": a description, not a name
                 name = " ".join(surface.replace('"', " ").split())
                 out.append(Mention("place", surface, name, a, b, s.text, admin1))  # canonical_ar: as written
-                taken.append((a, b))
+                taken.add(a, b)
     return out
 
 
@@ -355,21 +368,23 @@ def _list_items(tokens: list[Token], k: int, g: Gazetteer) -> list[tuple[int, in
     return out
 
 
-def _previous_governorate(text: str, sentences: list[Span], n: int, listed: list[Mention]) -> str | None:
-    """The one governorate of the sentence before sentence n, in the same paragraph."""
+def _previous_governorate(text: str, sentences: list[Span], n: int, within: Callable[[Span], list[Mention]]) -> str | None:
+    """The one governorate of the sentence before sentence n, in the same paragraph (`within`: a
+    sentence's listed places that have a governorate)."""
     if n == 0 or "\n" in text[sentences[n - 1].end : sentences[n].start]:
         return None
-    prev = sentences[n - 1]
-    return _only_governorate([m for m in listed if prev.start <= m.start < prev.end and m.admin1])
+    return _only_governorate(within(sentences[n - 1]))
 
 
-def _governorate_after(tokens: list[Token], k: int, listed: list[Mention]) -> str | None:
-    """The governorate of a listed place within four words after token k ("بريف حماة")."""
+def _governorate_after(tokens: list[Token], k: int, listed: list[Mention], starts: list[int]) -> str | None:
+    """The governorate of a listed place within four words after token k ("بريف حماة"); `listed`:
+    the sentence's listed places (only they can be in its tokens) in the order of the text, with
+    their `starts`."""
     if k >= len(tokens):
         return None
     end = tokens[min(len(tokens) - 1, k + 4)].end
-    for m in listed:
-        if tokens[k].start <= m.start < end and m.admin1:
+    for m in listed[bisect_left(starts, tokens[k].start) : bisect_left(starts, end)]:
+        if m.admin1:
             return m.admin1
     return None
 

@@ -7,10 +7,11 @@ was passed in (for the pipeline: `Article.body_search`).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from transforms.normalize import search_form
@@ -88,9 +89,10 @@ def clear_token_cache() -> None:
     _sentence_words.cache_clear()
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=16384)
 def _tokenize(text: str, offset: int) -> tuple[Token, ...]:
-    """Cached: the figure and person rules tokenize the same sentences."""
+    """Cached: the figure and person rules tokenize the same sentences (room for every sentence
+    of a 3 MB article: each extractor reads them in order, and a smaller cache would miss on all)."""
     new = tuple.__new__  # Token(...) without the NamedTuple __new__ overhead: one per word
     return tuple([new(Token, (m.start() + offset, m.end() + offset, m.group(0))) for m in _TOKEN.finditer(text)])  # a list first: faster
 
@@ -160,6 +162,50 @@ def sentence_at(sentences: list[Span], pos: int) -> Span | None:
     if k >= 0 and sentences[k].start <= pos < sentences[k].end:
         return sentences[k]
     return None
+
+
+class SpanSet:
+    """Character ranges [start, end) (in any order, overlapping or not) that answer "does
+    [start, end) overlap one of them?" in O(log n): the ranges sorted by start, and the largest
+    end among the first i of them. A range added in order of its start costs O(1) (`add`); one
+    added out of order goes to a second set of the late ones (a scan that adds in order after a
+    first pass over the whole text adds them all in order there)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = (), *, rebuild: bool = False) -> None:
+        self._spans = sorted(spans)
+        self._starts = [a for a, _ in self._spans]
+        self._max_end = list(accumulate((b for _, b in self._spans), max))
+        self._rebuild = rebuild  # out-of-order ranges re-sort this set (the late set's rule)
+        self._late: SpanSet | None = None
+
+    def add(self, start: int, end: int) -> None:
+        if not self._starts or start >= self._starts[-1]:
+            self._spans.append((start, end))
+            self._starts.append(start)
+            self._max_end.append(max(end, self._max_end[-1]) if self._max_end else end)
+            return
+        if not self._rebuild:
+            if self._late is None:
+                self._late = SpanSet(rebuild=True)
+            self._late.add(start, end)
+            return
+        insort(self._spans, (start, end))  # out of order within the late ones: rebuilt
+        self._starts = [a for a, _ in self._spans]
+        self._max_end = list(accumulate((b for _, b in self._spans), max))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Some range [a, b) has a < end and start < b."""
+        i = bisect_left(self._starts, end)  # the ranges that start before `end`
+        if i > 0 and self._max_end[i - 1] > start:
+            return True
+        return self._late is not None and self._late.overlaps(start, end)
+
+    def covers(self, pos: int) -> bool:
+        """Some range [a, b) has a <= pos < b."""
+        return self.overlaps(pos, pos + 1)
+
+    def __bool__(self) -> bool:
+        return bool(self._starts) or bool(self._late)
 
 
 _WORD_RUN = re.compile(r"\w+")

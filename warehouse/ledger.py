@@ -9,10 +9,11 @@ rejects` still holds; `--full` reads everything again.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import duckdb
 
@@ -35,6 +36,8 @@ class ReadFile(Protocol):
     def article_id(self) -> str | None: ...  # of a one-document file
     @property
     def reject_reason(self) -> str | None: ...  # of a one-document file
+    @property
+    def again(self) -> bool: ...  # a document of it was rejected for a reason that may pass (read it again next time)
 
 
 def ledger_key(path: str) -> str:
@@ -51,25 +54,40 @@ def read_ledger(con: duckdb.DuckDBPyConnection) -> Ledger:
     return {str(r[0]): (int(r[1]), int(r[2]), int(r[3])) for r in rows}
 
 
+class Found(Protocol):
+    """A file a load found (collect.inputs.InputFile)."""
+
+    @property
+    def path(self) -> Path: ...
+
+
+F = TypeVar("F", bound=Found)
+
+
 @dataclass
-class Unchanged:
+class Unchanged(Generic[F]):
     """Files to read, and those the ledger says are unchanged (not read)."""
 
-    to_read: list[Path] = field(default_factory=list)
+    to_read: list[F] = field(default_factory=list)
     stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # ledger key -> (size, mtime_ns)
     skipped_files: int = 0
     skipped_documents: int = 0  # their documents, counted as duplicates
 
 
-def skip_unchanged(files: Iterable[Path], ledger: Ledger | None) -> Unchanged:
+def skip_unchanged(files: Iterable[F], ledger: Ledger | None) -> Unchanged[F]:
     """Leave out files whose (path, size, mtime_ns) match their latest ledger row; without a
-    ledger (`--full`) every file is read."""
-    plan = Unchanged()
-    for path in files:
+    ledger (`--full`) every file is read. Only regular files are ever skipped (what else a
+    folder holds is refused each time it is planned)."""
+    plan: Unchanged[F] = Unchanged()
+    for found in files:
+        path = found.path
         try:
             st = path.stat()
         except OSError:
-            plan.to_read.append(path)  # the reader reports it as unreadable
+            plan.to_read.append(found)  # the reader reports it as unreadable
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            plan.to_read.append(found)
             continue
         key = ledger_key(str(path))
         plan.stats[key] = (st.st_size, st.st_mtime_ns)
@@ -78,7 +96,7 @@ def skip_unchanged(files: Iterable[Path], ledger: Ledger | None) -> Unchanged:
             plan.skipped_files += 1
             plan.skipped_documents += seen[2]
             continue
-        plan.to_read.append(path)
+        plan.to_read.append(found)
     return plan
 
 
@@ -88,14 +106,21 @@ def ledger_rows(
     last_batch: dict[str, int],
     file_docs: dict[str, int],
     stats: dict[str, tuple[int, int]],
+    *,
+    read_again: set[str] | None = None,
 ) -> list[dict[str, Any]]:
     """input_ledger rows for the files this batch finishes reading (a jsonl file split over
-    several batches is recorded with its last one, so a run killed halfway re-reads it)."""
+    several batches is recorded with its last one, so a run killed halfway re-reads it). A file
+    with a document rejected for a reason that may pass (`again`; collected in `read_again` across
+    batches) is not recorded: the next load reads it again."""
     rows: list[dict[str, Any]] = []
+    again = read_again if read_again is not None else set()
     for out in outcomes:
         file_docs[out.path] = file_docs.get(out.path, 0) + out.documents
+        if out.again or out.reject_reason == "unreadable":
+            again.add(out.path)
         key = ledger_key(out.path)
-        if last_batch.get(out.path) != batch_no or key not in stats or out.reject_reason == "unreadable":
+        if last_batch.get(out.path) != batch_no or key not in stats or out.path in again:
             continue
         rows = [r for r in rows if r["path"] != key]
         size, mtime_ns = stats[key]
@@ -106,7 +131,7 @@ def ledger_rows(
     return rows
 
 
-def run_totals(parts: list[BatchCounts], unchanged: Unchanged) -> tuple[dict[str, int], str | None]:
+def run_totals(parts: list[BatchCounts], unchanged: Unchanged[Any]) -> tuple[dict[str, int], str | None]:
     """A run's counts; unchanged inputs that were not read count as duplicates of themselves."""
     totals = {**dict.fromkeys(BatchCounts.__slots__, 0), **commit_counts_total(parts)}
     message = None

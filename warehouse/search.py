@@ -34,9 +34,11 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from core.settings import QueryLimits
 from transforms.normalize import search_form
 from warehouse.extensions import connect_memory, load_extension
 from warehouse.paths import LakePaths
+from warehouse.reader import limit_memory, statement_deadline
 from warehouse.schema import quote_ident, quote_literal
 
 SEARCH_FILE = "search.duckdb"
@@ -288,8 +290,11 @@ class SearchFilter:
     all_words: bool = False
 
 
-def search(paths: LakePaths, query: str, limit: int = 20, where: SearchFilter | None = None) -> list[Hit]:
-    """Best BM25 matches for a free-text query (words are stemmed; all fields searched)."""
+def search(
+    paths: LakePaths, query: str, limit: int = 20, where: SearchFilter | None = None, limits: QueryLimits | None = None
+) -> list[Hit]:
+    """Best BM25 matches for a free-text query (words are stemmed; all fields searched), within
+    the memory and time of `limits`."""
     where = where or SearchFilter()
     path = paths.lake_dir / SEARCH_FILE
     if not path.exists():
@@ -309,17 +314,22 @@ def search(paths: LakePaths, query: str, limit: int = 20, where: SearchFilter | 
         conditions.append("published_at < ?")
         params.append(where.until)
     filters = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    limits = limits or QueryLimits()
     con = connect_memory()
     try:
         load_extension(con, "fts")
+        limit_memory(con, limits, None)
         con.execute(f"ATTACH {quote_literal(str(path))} AS search (READ_ONLY)")
         con.execute("USE search")
-        rows = con.execute(
-            "SELECT article_id, score, title, source_id, url, published_at FROM ("
-            "  SELECT *, fts_main_docs.match_bm25(article_id, ?, conjunctive := ?) AS score FROM docs"
-            f"{filters}) WHERE score IS NOT NULL ORDER BY score DESC, article_id LIMIT ?",
-            [search_form(query), int(where.all_words), *params, limit],
-        ).fetchall()
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        with statement_deadline(con, limits.timeout):
+            rows = con.execute(
+                "SELECT article_id, score, title, source_id, url, published_at FROM ("
+                "  SELECT *, fts_main_docs.match_bm25(article_id, ?, conjunctive := ?) AS score FROM docs"
+                f"{filters}) WHERE score IS NOT NULL ORDER BY score DESC, article_id LIMIT ?",
+                [search_form(query), int(where.all_words), *params, limit],
+            ).fetchall()
     finally:
         con.close()
     return [Hit(str(r[0]), float(r[1]), r[2], str(r[3]), r[4], r[5]) for r in rows]
