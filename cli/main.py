@@ -217,6 +217,9 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """The nightly flow (flows/nightly.py) without maintenance: fetch the config's sources, load
+    its inputs, each step in a child process stopped at its deadline. Exit 1 when a step failed,
+    timed out or a source failed (one line each on stderr), 3 when another run is writing."""
     from core.settings import load_config
 
     try:
@@ -224,20 +227,74 @@ def cmd_run(args: argparse.Namespace) -> int:
     except DataFileError as err:
         raise CliError(str(err)) from err
     paths = _paths(args)
-    if config.sources and not args.no_fetch:
-        _run_fetch(paths, config.sources, args.source, config.fetch_load, wait=args.wait)
-    if not config.inputs:
+    fetching = bool(config.sources) and not args.no_fetch
+    if not fetching and not config.inputs:
         print("nothing to load: the config lists no inputs")
         return EXIT_OK
-    load = config.load.but(full=True) if args.full else config.load
-    summary = _run_load(paths, list(config.inputs), load, wait=args.wait)
-    print(load_summary(summary, paths.data_dir, first_query_hint=True))
-    return EXIT_OK
+    from flows import prefect_env  # lazy: only writes need Prefect
+
+    prefect_env.configure(paths.prefect_home)
+    _check_inputs(config, args.source, fetching)
+    _check_writable(paths)
+    from flows.nightly import nightly  # lazy: imports Prefect
+    from flows.outcomes import value_of  # lazy: imports Prefect
+
+    try:
+        state = nightly(
+            config=args.config, data_dir=str(paths.data_dir), fetch=fetching, maintenance=False,
+            source=args.source, full=args.full, wait=args.wait, return_state=True,
+        )
+        steps: list[dict[str, Any]] = list(value_of(state))
+    finally:
+        prefect_env.silence_shutdown_noise()
+    return _report_steps(steps, paths)
 
 
-def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: LoadSettings, *, wait: bool) -> None:
+def _check_inputs(config: Any, source: str | None, fetching: bool) -> None:
+    """A bad sources file or a missing input fails at once, before Prefect starts."""
+    from collect.inputs import InputError, discover  # lazy: only writes need these
+    from collect.sources import SourcesError, load_sources  # lazy: only writes need these
+
+    try:
+        if fetching:
+            load_sources(config.sources, source)
+        if config.inputs:
+            discover(list(config.inputs))
+    except (SourcesError, InputError) as err:
+        raise CliError(str(err)) from err
+
+
+def _report_steps(steps: list[dict[str, Any]], paths: LakePaths) -> int:
+    """Print each step's summary; exit code 0, 1 (a step or source failed: why on stderr) or 3."""
+    for step in steps:
+        summary = step.get("summary") or {}
+        if step["step"] == "fetch" and summary:
+            print(fetch_summary(summary, summary.get("failed") or {}))
+            if summary.get("load"):
+                print(load_summary(summary["load"], paths.data_dir))
+        elif step["step"] == "load" and summary:
+            print(load_summary(summary, paths.data_dir, first_query_hint=True))
+        elif step["step"] == "load" and step["status"] == "skipped":
+            print(f"nothing to load: {step['detail'].replace('no inputs in the config', 'the config lists no inputs')}")
+    busy = next((s for s in steps if s["status"] == "busy"), None)
+    if busy is not None:
+        raise CliError(busy["detail"], EXIT_BUSY)
+    code = EXIT_OK
+    for step in steps:
+        if step["status"] in ("completed", "skipped"):
+            continue
+        code = EXIT_ERROR
+        failed = (step.get("summary") or {}).get("failed") or {}
+        if failed:
+            _report_failed_sources(failed)
+        else:
+            print(f"news-etl: error: {step['step']} {step['status'].replace('_', ' ')}: {step['detail']}", file=sys.stderr)
+    return code
+
+
+def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: LoadSettings, *, wait: bool) -> dict[str, str]:
     """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC with `settings`
-    (one writer lock for both); prints both summaries."""
+    (one writer lock for both); prints both summaries and returns the sources that failed."""
     from flows import prefect_env  # lazy: only fetch needs Prefect
 
     prefect_env.configure(paths.prefect_home)
@@ -257,14 +314,22 @@ def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: Loa
         raise CliError(str(err), EXIT_BUSY) from err
     finally:
         prefect_env.silence_shutdown_noise()
-    print(fetch_summary(outcome.fetched))
+    print(fetch_summary(outcome.fetched, outcome.failed))
     if outcome.loaded is not None:
         print(load_summary(outcome.loaded, paths.data_dir))
+    return outcome.failed
+
+
+def _report_failed_sources(failed: dict[str, str]) -> int:
+    """Exit code 1 and one line per failed source on stderr, or 0."""
+    for source_id, why in failed.items():
+        print(f"news-etl: error: source {source_id} failed: {why}", file=sys.stderr)
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    _run_fetch(_paths(args), args.sources, args.source, LoadSettings(), wait=args.wait)
-    return EXIT_OK
+    failed = _run_fetch(_paths(args), args.sources, args.source, LoadSettings(), wait=args.wait)
+    return _report_failed_sources(failed)
 
 
 def _day(value: str | None, option: str, *, next_day: bool = False) -> datetime | None:
@@ -345,7 +410,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "extract": cmd_extract, "sql": cmd_sql}
 COMMANDS.update({"search": cmd_search, "maintain": cmd_maintain})
 COMMANDS["report"] = cmd_report
-LONG_COMMANDS = {"run", "load", "fetch"}  # drawn with progress bars on a terminal (render/progress.py)
+# drawn with progress bars on a terminal (render/progress.py); `run`'s steps draw their own
+LONG_COMMANDS = {"load", "fetch"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

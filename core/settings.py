@@ -3,6 +3,7 @@
     LoadSettings    how a load runs: `news-etl load` options, `load:` of the config file, deployments
     FetchSettings   `fetch:` of the config file: how the pages a fetch collected are loaded
     Limits          how politely a source is fetched: sources/<id>/source.yaml, the sources file
+    Timeouts        `timeouts:` of the config file: each step of the nightly job stops at its deadline
     RunConfig       the nightly job's config file (config/news-etl.yaml); its paths are relative to it
 
 The command line, the config file and the deployments all build these through `LoadSettings.parse`
@@ -123,6 +124,28 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class Timeouts:
+    """`timeouts:` of the config file, in seconds: each step of the nightly job (and of the
+    backfill and maintenance deployments) runs in a child process that is stopped at its deadline
+    (SIGTERM, then SIGKILL after `grace`); the step ends 'timed out after N s'."""
+
+    fetch: float = 3 * 3600  # feeds, sitemaps and pages of every source, and the load of what was fetched
+    load: float = 3 * 3600  # the config's local inputs
+    maintenance: float = 3600
+    backfill: float = 6 * 3600
+    grace: float = 30  # seconds between SIGTERM (the step records its failure) and SIGKILL
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value <= 0:
+                raise datafile.Invalid(f.name, f"must be a number of seconds > 0, not {value!r}")
+
+    def of(self, step: str) -> float:
+        return float(getattr(self, step))
+
+
+@dataclass(frozen=True, slots=True)
 class ConfigFile:
     """config/news-etl.yaml as written."""
 
@@ -130,6 +153,7 @@ class ConfigFile:
     sources: str | None = None  # the sources file: fetched before loading
     load: LoadSettings = field(default_factory=LoadSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    timeouts: Timeouts = field(default_factory=Timeouts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +165,7 @@ class RunConfig:
     sources: str | None = None
     load: LoadSettings = field(default_factory=LoadSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    timeouts: Timeouts = field(default_factory=Timeouts)
 
     @property
     def fetch_load(self) -> LoadSettings:
@@ -184,4 +209,5 @@ def load_config(explicit: str | None = None) -> RunConfig:
         sources=rel(spec.sources) if spec.sources else None,
         load=spec.load,
         fetch=spec.fetch,
+        timeouts=spec.timeouts,
     )

@@ -123,6 +123,14 @@ class LakeWriter:
         runs.record_finish(self.con, run_id, status, counts, message)
         self.publish()
 
+    def fail_run(self, run_id: str | None, message: str) -> int:
+        """Mark a run failed with why (`run_id` None: every run left 'running' by a process that
+        was stopped, e.g. at its deadline); one snapshot. Returns how many runs changed."""
+        changed = runs.record_failure(self.con, run_id, message)
+        if changed:
+            self.publish()
+        return changed
+
     # -- batches ----------------------------------------------------------------------------
 
     def _lookup(self, results: list[DocumentResult]) -> tuple[dict[str, StoredArticle], dict[str, str], set[tuple[str, str]]]:
