@@ -109,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grace-hours", type=float, default=24, help="delete released files only after this many hours (default 24)")
     p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
 
+    p = add("status", "last runs, every source's freshness (silent or low sources first), rejects by reason; "
+                      "read-only, never starts Prefect")
+    p.add_argument("--runs", type=int, default=10, help="how many of the last runs to show (default 10)")
+    p.add_argument("--days", type=int, default=7, help="rejects by reason over the last N days (default 7)")
+    p.add_argument("--section", choices=("all", "runs", "sources", "rejects"), default="all",
+                   help="only one part (csv prints each part as its own block)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
     p = add("report", "write a self-contained HTML report (charts) from the warehouse; never starts Prefect")
     p.add_argument("--out", help="output file (default DATA_DIR/reports/report.html)")
     p.add_argument("--days", type=int, help="limit the per-day chart to the last N days with articles")
@@ -276,6 +284,10 @@ def _report_steps(steps: list[dict[str, Any]], paths: LakePaths) -> int:
             print(load_summary(summary, paths.data_dir, first_query_hint=True))
         elif step["step"] == "load" and step["status"] == "skipped":
             print(f"nothing to load: {step['detail'].replace('no inputs in the config', 'the config lists no inputs')}")
+        elif step["step"] == "freshness" and summary.get("flagged"):
+            print("\nsources that need attention (news-etl status):")
+            for src in summary["flagged"]:
+                print(f"  {src['source_id']}: {src['status']}: {src['reason']}")
     busy = next((s for s in steps if s["status"] == "busy"), None)
     if busy is not None:
         raise CliError(busy["detail"], EXIT_BUSY)
@@ -392,6 +404,26 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    """The lake's last runs, its sources' freshness and its recent rejects (warehouse/freshness.py)."""
+    import duckdb  # lazy: read-only commands stay fast
+
+    from render.status import render_status  # lazy: read-only commands stay fast
+    from warehouse.freshness import read_status  # lazy: read-only commands stay fast
+
+    if args.runs < 1 or args.days < 1:
+        raise CliError("--runs and --days must be at least 1", EXIT_USAGE)
+    try:
+        status = read_status(_paths(args), runs=args.runs, days=args.days)
+    except duckdb.CatalogException as err:
+        raise CliError(f"this warehouse has no freshness views yet: run `news-etl run` or `news-etl load` once to upgrade it "
+                       f"({str(err).splitlines()[0]})") from err
+    except duckdb.Error as err:
+        raise CliError(f"status failed: {str(err).splitlines()[0]}") from err
+    print(render_status(status, args.format, args.section))
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     import duckdb  # lazy: read-only commands stay fast
 
@@ -410,6 +442,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "extract": cmd_extract, "sql": cmd_sql}
 COMMANDS.update({"search": cmd_search, "maintain": cmd_maintain})
 COMMANDS["report"] = cmd_report
+COMMANDS["status"] = cmd_status
 # drawn with progress bars on a terminal (render/progress.py); `run`'s steps draw their own
 LONG_COMMANDS = {"load", "fetch"}
 

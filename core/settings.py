@@ -4,6 +4,7 @@
     FetchSettings   `fetch:` of the config file: how the pages a fetch collected are loaded
     Limits          how politely a source is fetched: sources/<id>/source.yaml, the sources file
     Timeouts        `timeouts:` of the config file: each step of the nightly job stops at its deadline
+    FreshnessRules  `freshness:` of the config file: when a source counts as silent or low
     RunConfig       the nightly job's config file (config/news-etl.yaml); its paths are relative to it
 
 The command line, the config file and the deployments all build these through `LoadSettings.parse`
@@ -146,6 +147,33 @@ class Timeouts:
 
 
 @dataclass(frozen=True, slots=True)
+class FreshnessRules:
+    """`freshness:` of the config file: when a source needs attention. A source's nights are the
+    nights on which a fetch tried it or a load stored or repeated one of its articles; its
+    articles of a night are the new ones stored that night. The nightly job writes these rules
+    into the lake (table `freshness_rules`), so `news-etl status`, the report and BI tools (view
+    `source_freshness`) all apply the same ones."""
+
+    silent_nights: int = 2  # 'silent': no new article in each of its last N nights
+    low_ratio: float = 0.25  # 'low': fewer new articles than this share of its median...
+    low_nights: int = 3  # ...in each of its last N nights
+    window_nights: int = 14  # the median is taken over up to this many nights before those (at least low_nights of them)
+    night_starts_at: int = 12  # hour (UTC) at which a night begins: 12 puts a run at 23:30 UTC and one at 01:00 UTC in one night
+
+    def __post_init__(self) -> None:
+        for name in ("silent_nights", "low_nights", "window_nights"):
+            if getattr(self, name) < 1:
+                raise datafile.Invalid(name, f"must be a whole number >= 1, not {getattr(self, name)!r}")
+        if not 0 < self.low_ratio < 1:
+            raise datafile.Invalid("low_ratio", f"must be a number between 0 and 1, not {self.low_ratio!r}")
+        if not 0 <= self.night_starts_at <= 23:  # hours of a day
+            raise datafile.Invalid("night_starts_at", f"must be an hour from 0 to 23, not {self.night_starts_at!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class ConfigFile:
     """config/news-etl.yaml as written."""
 
@@ -154,6 +182,7 @@ class ConfigFile:
     load: LoadSettings = field(default_factory=LoadSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     timeouts: Timeouts = field(default_factory=Timeouts)
+    freshness: FreshnessRules = field(default_factory=FreshnessRules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +195,7 @@ class RunConfig:
     load: LoadSettings = field(default_factory=LoadSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     timeouts: Timeouts = field(default_factory=Timeouts)
+    freshness: FreshnessRules = field(default_factory=FreshnessRules)
 
     @property
     def fetch_load(self) -> LoadSettings:
@@ -210,4 +240,5 @@ def load_config(explicit: str | None = None) -> RunConfig:
         load=spec.load,
         fetch=spec.fetch,
         timeouts=spec.timeouts,
+        freshness=spec.freshness,
     )

@@ -13,6 +13,7 @@ steps and sources still run and land.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,16 @@ from prefect.client.schemas.objects import State, TaskRun
 from prefect.context import TaskRunContext
 from prefect.tasks import Task
 
-from core.settings import RunConfig, Timeouts, load_config
+from core.settings import FreshnessRules, RunConfig, Timeouts, load_config
 from flows.outcomes import failed
 from flows.steps import StepResult, StepSpec, run_step
 from flows.summaries import publish_steps
+from warehouse.freshness import as_plain, flagged_sources, rules_differ
+from warehouse.lock import WriterBusy, writer_lock
 from warehouse.paths import LakePaths, resolve_data_dir
+from warehouse.writer import LakeWriter
+
+SOURCE_EVENT = "news-etl.source.{status}"  # news-etl.source.silent, news-etl.source.low (automations match them)
 
 NO_RETRY = ("StepFailed", "TimedOut", "Busy")  # a step's known failures: running it again would not help
 
@@ -75,6 +81,40 @@ def load_step(spec: StepSpec, timeouts: Timeouts) -> dict[str, Any] | State[Any]
 def maintenance_step(spec: StepSpec, timeouts: Timeouts) -> dict[str, Any] | State[Any]:
     """Compaction, snapshot expiry, old files, search index (flows/maintenance_flow.py)."""
     return step_in_process(spec, timeouts)
+
+
+@task(name="check-freshness", cache_policy=NO_CACHE, retries=0)
+def freshness_step(data_dir: str, rules: FreshnessRules) -> dict[str, Any]:
+    """The config's freshness rules into the lake (when they changed and no other writer is
+    busy), then the sources that need attention: a warning and a Prefect event
+    (`news-etl.source.silent` / `.low`) for each, which the alert automations turn into
+    notifications."""
+    from prefect.events import emit_event  # noqa: PLC0415  # only this task emits events
+
+    logger = get_run_logger()
+    started = time.monotonic()
+    paths = LakePaths(Path(data_dir))
+    if paths.catalog_setting.is_local and not paths.published_catalog.exists():
+        return StepResult("freshness", "skipped", detail="no warehouse yet").as_dict()
+    if rules_differ(paths, rules):
+        try:
+            with writer_lock(paths, wait=False), LakeWriter(paths) as writer:
+                writer.set_freshness_rules(rules)
+            logger.info("freshness rules of the lake set to %s", rules.as_dict())
+        except WriterBusy as err:
+            logger.warning("freshness rules not updated this time (%s); the lake's rules apply", err)
+    flagged = as_plain(flagged_sources(paths))
+    for src in flagged:
+        logger.warning("source %s is %s: %s", src["source_id"], src["status"], src["reason"])
+        emit_event(
+            event=SOURCE_EVENT.format(status=src["status"]),
+            resource={"prefect.resource.id": f"news-etl.source.{src['source_id']}", "prefect.resource.name": str(src["source_id"])},
+            payload={k: src[k] for k in ("source_id", "status", "reason", "last_night", "last_night_articles", "median_articles",
+                                         "last_published_at", "last_ingested_at", "last_fetch_ok_at", "recent_articles")},
+        )
+    names = ", ".join(f"{s['source_id']} ({s['status']})" for s in flagged)
+    detail = f"{len(flagged)} source(s) need attention: {names}" if flagged else ""
+    return StepResult("freshness", "completed", time.monotonic() - started, detail, {"flagged": flagged}).as_dict()
 
 
 def step_result(name: str, state: State[Any]) -> dict[str, Any]:
@@ -138,6 +178,8 @@ def nightly(  # noqa: PLR0917  # deployment parameters, always passed by name
             steps.append(StepResult("maintenance", "skipped", detail="no warehouse yet").as_dict())
         else:
             run(maintenance_step, StepSpec(**{**base.__dict__, "step": "maintenance"}))
+    if not any(s["status"] == "busy" for s in steps):
+        steps.append(step_result("freshness", freshness_step(target, cfg.freshness, return_state=True)))
     problems = night_failures(steps)
     logger.info("nightly %s: %s", "failed" if problems else "completed",
                 ", ".join(f"{s['step']} {s['status']} ({s['seconds']:.1f}s)" for s in steps))

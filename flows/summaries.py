@@ -23,6 +23,13 @@ def steps_markdown(kind: str, steps: list[dict[str, Any]], data_dir: str) -> str
     if fetch and fetch.get("failed"):
         lines += ["", "| failed source | why |", "| --- | --- |"]
         lines += [f"| {sid} | {why} |" for sid, why in fetch["failed"].items()]
+    fresh = next((s["summary"] for s in steps if s["step"] == "freshness" and s["summary"]), None)
+    if fresh and fresh.get("flagged"):
+        lines += ["", "Sources that need attention (`news-etl status`, view `source_freshness`):", "",
+                  "| source | status | why | last article ingested | last fetch a listing answered | recent nights |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {f['source_id']} | {f['status']} | {f['reason']} | {f['last_ingested_at'] or '-'} | "
+                  f"{f['last_fetch_ok_at'] or '-'} | {f['recent_articles'] or '-'} |" for f in fresh["flagged"]]
     return "\n".join(lines)
 
 

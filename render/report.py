@@ -1,7 +1,8 @@
 """`news-etl report`: a self-contained HTML report (inline SVG charts, no script, no CDN).
 
 Charts: articles per source per day, top actors, top places, killed/arrested per governorate;
-plus the last runs. The numbers come from warehouse/report_queries.py (read-only, no Prefect).
+plus the sources' freshness (those that need attention first) and the last runs. The numbers come from
+warehouse/report_queries.py (read-only, no Prefect).
 """
 
 from __future__ import annotations
@@ -132,7 +133,32 @@ svg .label{font-size:13px;fill:#222}svg .value{font-size:11px;fill:#555}
 .legend{font-size:12px}.key{margin-right:1em}.key i{display:inline-block;width:10px;height:10px;margin-right:4px}
 table{border-collapse:collapse;font-size:13px;margin:.5em 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}
 .empty{color:#888;font-style:italic}
+tr.attention td{background:#fdecea}
 """
+
+
+def sources_table(sources: list[dict[str, object]]) -> str:
+    """Every source seen in the lake, those that need attention (silent, low) first and marked."""
+    if not sources:
+        return '<p class="empty">no sources yet</p>'
+    columns = ["source", "status", "why", "articles", "last published", "last ingested", "last fetch answered",
+               "last night", "median", "recent nights (newest first)"]
+
+    def when(value: object) -> str:
+        return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else ("" if value is None else str(value))
+
+    rows = []
+    for s in sources:
+        cells = (s["source_id"], s["status"], s["reason"] or "", s["articles"], when(s["last_published_at"]),
+                 when(s["last_ingested_at"]), when(s["last_fetch_ok_at"]), when(s["last_night"]),
+                 "" if s["median_articles"] is None else s["median_articles"],
+                 " ".join(str(n) for n in s["recent_articles"] or []))  # type: ignore[attr-defined]  # a list from the view
+        marked = ' class="attention"' if s["status"] in ("silent", "low") else ""
+        rows.append(f"<tr{marked}>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    flagged = sum(1 for s in sources if s["status"] in ("silent", "low"))
+    note = f'<p id="sources-attention">{flagged} source(s) need attention.</p>'
+    return f"{note}<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def render_html(data: ReportData, *, title: str = "news-etl report", generated: datetime | None = None) -> str:
@@ -151,6 +177,10 @@ def render_html(data: ReportData, *, title: str = "news-etl report", generated: 
 <h1>{esc(title)}</h1>
 <p>Generated {when} from the published warehouse. Articles dated {esc(data.first_day or '-')} to {esc(data.last_day or '-')}.</p>
 <div class="totals">{totals}</div>
+<h2>Sources</h2>
+{sources_table(data.sources)}
+<p class="note">silent: no new article in a source's last nights; low: fewer than a share of its own median
+(rules: table <code>freshness_rules</code>, view <code>source_freshness</code>).</p>
 <h2>Articles</h2>
 {per_day_chart(data.per_source_day)}
 <h2>Actors and places</h2>

@@ -9,6 +9,8 @@ run killed during a migration leaves the lake at the previous version and the ne
        the BI marts (warehouse/marts.py)
     3  figure_governorates view: one governorate rule for the marts, the report and the docs
     4  articles.source_from (and article_versions): how the article's source_id was resolved
+    5  freshness: the rules (freshness_rules, defaults), source_registry, the views source_nights
+       and source_freshness (warehouse/freshness.py)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from transforms import neardup
+from warehouse import freshness
 from warehouse.marts import MART_VIEWS
 from warehouse.schema import SCHEMA_VERSION, TABLES, quote_ident
 
@@ -84,10 +87,23 @@ def _v4(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN IF NOT EXISTS source_from VARCHAR")
 
 
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
+    row = con.execute("SELECT count(*) FROM freshness_rules").fetchone()
+    if not row or not row[0]:
+        rules = pa.Table.from_pylist([freshness.default_rules_row()], schema=TABLES["freshness_rules"])
+        con.register("default_rules", rules)
+        try:
+            con.execute("INSERT INTO freshness_rules SELECT * FROM default_rules")
+        finally:
+            con.unregister("default_rules")
+    freshness.create_views(con)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "near-duplicate signatures back-filled; BI marts", _v2),
     Migration(3, "figure_governorates view; mart_figures_monthly uses it", create_marts),
     Migration(4, "articles.source_from: how the source id was resolved", _v4),
+    Migration(5, "freshness: rules, source registry, source_nights and source_freshness views", _v5),
 ]
 
 LATEST_VERSION = max([SCHEMA_VERSION, *(m.version for m in MIGRATIONS)])

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.freshness import source_freshness
 from warehouse.paths import LakePaths
 from warehouse.reader import connect_readonly
 
@@ -43,6 +44,7 @@ class ReportData:
     runs: list[dict[str, Any]]
     first_day: str | None
     last_day: str | None
+    sources: list[dict[str, Any]] = field(default_factory=list)  # the view source_freshness, flagged first
 
 
 RUN_COUNT_COLUMNS = (
@@ -157,6 +159,10 @@ def report_data(paths: LakePaths, *, days: int | None = None, top: int = 15) -> 
                 "SELECT run_id, flow, status, started_at, inputs, articles_new, rejects FROM runs ORDER BY started_at DESC LIMIT 10",
             )
         ]
-        return ReportData(totals, per_day, actors, places, figures, runs, first_day, last.isoformat() if last else None)
+        try:
+            sources = [s for s in source_freshness(con) if s["status"] != "unseen"]
+        except duckdb.CatalogException:  # a lake last written before the freshness views
+            sources = []
+        return ReportData(totals, per_day, actors, places, figures, runs, first_day, last.isoformat() if last else None, sources)
     finally:
         con.close()
