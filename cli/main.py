@@ -109,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grace-hours", type=float, default=24, help="delete released files only after this many hours (default 24)")
     p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
 
+    p = add("alerts", "set up notifications on the Prefect server (PREFECT_API_URL): a failed night, a source gone "
+                      "silent or low; the config's alerts: names the kind and the environment variable with the URL")
+    p.add_argument("--config", help="config file (env NEWS_ETL_CONFIG; default config/news-etl.yaml)")
+    p.add_argument("--test", action="store_true", help="also send a test notification")
+
     p = add("status", "last runs, every source's freshness (silent or low sources first), rejects by reason; "
                       "read-only, never starts Prefect")
     p.add_argument("--runs", type=int, default=10, help="how many of the last runs to show (default 10)")
@@ -404,6 +409,38 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """The notification block and the automations of flows/alerts.py, on the server of PREFECT_API_URL."""
+    from core.settings import load_config
+
+    try:
+        config = load_config(args.config)
+    except DataFileError as err:
+        raise CliError(str(err)) from err
+    if config.alerts is None:
+        raise CliError(f"{config.path or 'the config'} has no alerts: section (docs/operations.md, \"Alerts\")", EXIT_USAGE)
+    if not os.environ.get("PREFECT_API_URL"):
+        raise CliError("alerts live on a Prefect server: set PREFECT_API_URL (the server the worker uses)", EXIT_USAGE)
+    from flows import prefect_env  # lazy: only this command and writes need Prefect
+
+    prefect_env.configure(_paths(args).prefect_home)
+    from flows.alerts import AlertsError, set_up_alerts  # lazy: imports Prefect
+
+    try:
+        made, block = set_up_alerts(config.alerts)
+        if args.test:
+            block.notify(subject="news-etl: test notification", body="news-etl alerts are set up.")  # type: ignore[attr-defined]  # a notification block
+    except AlertsError as err:
+        raise CliError(str(err)) from err
+    secret = config.alerts.api_key_env if config.alerts.notify == "sendgrid" else config.alerts.url_env
+    print(f"notification block news-etl-alerts ({made.block_type}; its secret from ${secret}) saved")
+    for name in made.automations:
+        print(f"automation {name!r} created")
+    if args.test:
+        print("test notification sent")
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     """The lake's last runs, its sources' freshness and its recent rejects (warehouse/freshness.py)."""
     import duckdb  # lazy: read-only commands stay fast
@@ -443,6 +480,7 @@ COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "extract": cmd
 COMMANDS.update({"search": cmd_search, "maintain": cmd_maintain})
 COMMANDS["report"] = cmd_report
 COMMANDS["status"] = cmd_status
+COMMANDS["alerts"] = cmd_alerts
 # drawn with progress bars on a terminal (render/progress.py); `run`'s steps draw their own
 LONG_COMMANDS = {"load", "fetch"}
 

@@ -5,6 +5,7 @@
     Limits          how politely a source is fetched: sources/<id>/source.yaml, the sources file
     Timeouts        `timeouts:` of the config file: each step of the nightly job stops at its deadline
     FreshnessRules  `freshness:` of the config file: when a source counts as silent or low
+    AlertSettings   `alerts:` of the config file: where `news-etl alerts` sends notifications
     RunConfig       the nightly job's config file (config/news-etl.yaml); its paths are relative to it
 
 The command line, the config file and the deployments all build these through `LoadSettings.parse`
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -173,6 +175,30 @@ class FreshnessRules:
         return dataclasses.asdict(self)
 
 
+AlertEvent = Literal["night_failed", "source_silent", "source_low"]
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """`alerts:` of the config file (read by `news-etl alerts`, which sets them up on the Prefect
+    server): the kind of notification and the NAMES of the environment variables that hold its
+    secrets. A URL or a key is never written here."""
+
+    notify: Literal["webhook", "slack", "teams", "sendgrid"] = "webhook"
+    url_env: str = "NEWS_ETL_ALERT_URL"  # webhook, slack, teams: the variable holding the URL
+    api_key_env: str = "NEWS_ETL_ALERT_API_KEY"  # sendgrid: the variable holding the API key
+    to: tuple[str, ...] = ()  # sendgrid: recipients
+    sender: str | None = None  # sendgrid: the sender address
+    on: tuple[AlertEvent, ...] = ("night_failed", "source_silent", "source_low")
+
+    def __post_init__(self) -> None:
+        for name in ("url_env", "api_key_env"):
+            if not _ENV_NAME.match(getattr(self, name)):
+                raise datafile.Invalid(name, "must be the NAME of an environment variable (like NEWS_ETL_ALERT_URL): "
+                                             "the URL or key itself belongs in the environment, never in this file")
+
+
 @dataclass(frozen=True, slots=True)
 class ConfigFile:
     """config/news-etl.yaml as written."""
@@ -183,6 +209,7 @@ class ConfigFile:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     timeouts: Timeouts = field(default_factory=Timeouts)
     freshness: FreshnessRules = field(default_factory=FreshnessRules)
+    alerts: AlertSettings | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +223,7 @@ class RunConfig:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     timeouts: Timeouts = field(default_factory=Timeouts)
     freshness: FreshnessRules = field(default_factory=FreshnessRules)
+    alerts: AlertSettings | None = None
 
     @property
     def fetch_load(self) -> LoadSettings:
@@ -241,4 +269,5 @@ def load_config(explicit: str | None = None) -> RunConfig:
         fetch=spec.fetch,
         timeouts=spec.timeouts,
         freshness=spec.freshness,
+        alerts=spec.alerts,
     )
