@@ -4,6 +4,7 @@ with the environment they need (checked by systemd-analyze when it is installed)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -80,10 +81,8 @@ def test_the_server_started_as_the_runbook_says_prints_no_traceback(tmp_path: Pa
                     break
                 time.sleep(0.5)
             time.sleep(3)
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(shell.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             shell.wait()
     text = out.read_text("utf-8", errors="replace")
     assert "Check out the dashboard" in text, text
