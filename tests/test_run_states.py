@@ -215,3 +215,31 @@ def test_run_stops_at_once_when_another_run_is_writing(cli: Cli, tmp_path: Path)
         res = cli("run", "--config", str(config))
     assert res.code == 3, res.stderr + res.stdout
     assert "another news-etl run is writing" in res.stderr
+
+
+def test_a_source_whose_pages_are_all_rejected_fails_its_part(cli: Cli, site: SiteServer, tmp_path: Path) -> None:
+    """A redesigned site: the feed answers, the pages answer, and no page has an article left."""
+    base = site.site.base
+    pages = ["/blank/1.html", "/blank/2.html"]
+    feed = "".join(f"<item><title>t</title><link>{base}{p}</link></item>" for p in pages)
+    html = b"<html><head><title>x</title></head><body><nav><a href='/'>home</a></nav></body></html>"
+    site.site.extra["/blank-feed.xml"] = lambda: (200, {"Content-Type": "application/rss+xml"},
+                                                  f"<rss version='2.0'><channel><title>b</title>{feed}</channel></rss>".encode())
+    for page in pages:
+        site.site.extra[page] = lambda: (200, {"Content-Type": "text/html; charset=utf-8"}, html)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"""\
+sources:
+  - id: blank
+    name: Blank
+    feeds: [{base}/blank-feed.xml]
+    allowed_domains: [127.0.0.1]
+    allow_private_addresses: true
+    limits: {{delay: 0, retries: 0}}
+""", encoding="utf-8")
+    res = cli("fetch", "--sources", str(sources))
+    assert res.code == 1, res.stderr + res.stdout
+    assert "news-etl: error: source blank failed: every fetched page was rejected by the load (2:" in res.stderr
+    fetch_run = cli.sql_json("select status, message from runs where flow = 'fetch'")[0]
+    assert fetch_run["status"] == "failed" and "blank (every fetched page was rejected" in str(fetch_run["message"])
+    assert cli.sql_json("select count(*) n from articles") == [{"n": 0}]
