@@ -107,7 +107,10 @@ def test_a_failed_night_and_a_silent_source_reach_the_webhook(
     with httpx.Client(base_url=prefect_server.url, timeout=30) as api:
         block = api.post("/block_documents/filter", json={"block_documents": {"name": {"any_": ["news-etl-alerts"]}}}).json()
         assert block and TOKEN not in json.dumps(block)
-        runs = api.post("/flow_runs/filter", json={"flows": {"name": {"any_": ["news-etl-nightly"]}}, "sort": "START_TIME_DESC"}).json()
+        runs = api.post("/flow_runs/filter", json={
+            "flows": {"name": {"any_": ["news-etl-nightly"]}}, "sort": "START_TIME_DESC",
+            "flow_runs": {"deployment_id": {"is_null_": True}, "state": {"type": {"not_any_": ["SCHEDULED", "PENDING"]}}},
+        }).json()
         logs = api.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [runs[0]["id"]]}}}).json()
         assert logs and TOKEN not in json.dumps(logs)
 

@@ -70,8 +70,15 @@ def api(server: PrefectServer) -> httpx.Client:
 
 
 def flow_runs(server: PrefectServer, flow_name: str) -> list[dict[str, Any]]:
+    """The command line's runs of a flow, newest first (not the deployments' scheduled runs that
+    other tests' deployments leave on the session's server)."""
+    query = {
+        "flows": {"name": {"any_": [flow_name]}},
+        "flow_runs": {"deployment_id": {"is_null_": True}, "state": {"type": {"not_any_": ["SCHEDULED", "PENDING"]}}},
+        "sort": "START_TIME_DESC",
+    }
     with api(server) as client:
-        res = client.post("/flow_runs/filter", json={"flows": {"name": {"any_": [flow_name]}}, "sort": "START_TIME_DESC"})
+        res = client.post("/flow_runs/filter", json=query)
         res.raise_for_status()
         return list(res.json())
 
