@@ -208,11 +208,16 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: LoadSettings, *, wa
     _check_writable(paths)
     from flows.jobs import run_load  # lazy: imports Prefect
     from warehouse.lock import WriterBusy  # lazy: only writes need it
+    from warehouse.writer import DataTestsFailed  # lazy: only writes need it
 
     try:
         return run_load(paths, inputs, settings, wait=wait)
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
+    except DataTestsFailed as err:  # the data is committed: show what the run did, then why it failed
+        if err.summary:
+            print(load_summary(err.summary, paths.data_dir))
+        raise CliError(str(err)) from err
     finally:
         prefect_env.silence_shutdown_noise()
 
@@ -281,10 +286,12 @@ def _report_steps(steps: list[dict[str, Any]], paths: LakePaths) -> int:
     """Print each step's summary; exit code 0, 1 (a step or source failed: why on stderr) or 3."""
     for step in steps:
         summary = step.get("summary") or {}
-        if step["step"] == "fetch" and summary:
+        if step["step"] == "fetch" and "sources" in summary:
             print(fetch_summary(summary, summary.get("failed") or {}))
             if summary.get("load"):
                 print(load_summary(summary["load"], paths.data_dir))
+        elif step["step"] == "fetch" and summary:  # the load of the fetched pages failed its data tests
+            print(load_summary(summary, paths.data_dir))
         elif step["step"] == "load" and summary:
             print(load_summary(summary, paths.data_dir, first_query_hint=True))
         elif step["step"] == "load" and step["status"] == "skipped":
@@ -394,6 +401,7 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     from flows.maintenance_flow import maintenance_flow  # lazy: read-only commands stay fast, Prefect loads only for writes
     from warehouse.lock import WriterBusy, writer_lock  # lazy: read-only commands stay fast
     from warehouse.runs import new_run_id  # lazy: read-only commands stay fast
+    from warehouse.writer import DataTestsFailed  # lazy: read-only commands stay fast
 
     run_id = new_run_id()
     try:
@@ -403,6 +411,8 @@ def cmd_maintain(args: argparse.Namespace) -> int:
             )
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
+    except DataTestsFailed as err:
+        raise CliError(str(err)) from err
     finally:
         prefect_env.silence_shutdown_noise()
     print(maintenance_summary(run_id, result))

@@ -117,6 +117,7 @@ def main(argv: list[str]) -> int:
     _watch_parent()
     from render import progress  # noqa: PLC0415  # bars on the terminal the step inherited, if any
     from warehouse.lock import WriterBusy  # noqa: PLC0415  # after the signal handler is in place
+    from warehouse.writer import DataTestsFailed  # noqa: PLC0415  # after the signal handler is in place
 
     started = time.monotonic()
     try:
@@ -125,6 +126,8 @@ def main(argv: list[str]) -> int:
         code = 0 if result.ok else EXIT_FAILED
     except WriterBusy as err:
         result, code = StepResult(spec.step, "busy", detail=str(err)), EXIT_BUSY
+    except DataTestsFailed as err:  # the run's data is committed; a data test found offending rows
+        result, code = StepResult(spec.step, "failed", detail=str(err), summary=err.summary), EXIT_FAILED
     except StepTimedOut as err:
         result, code = StepResult(spec.step, "timed_out", detail=str(err)), EXIT_FAILED
     except Exception as err:  # noqa: BLE001  # reported to the parent, which retries or fails the step
