@@ -67,7 +67,8 @@ def build(data_dir: Path, n: int, start: int = 0) -> None:
                make_timestamptz(y, m, 1 + (i % 28), 8, 0, 0.0, 'UTC') AS published_at, 'day' AS published_precision,
                NULL AS date_note, 'ar' AS language, body, body AS body_search, {WORDS} AS word_count,
                md5(body)[:32] AS content_hash, md5(i::VARCHAR)[:20] AS cluster_id, 'url:https://example.org/' || i AS identity,
-               'synthetic' AS extractor, 'bench' AS run_id, now() AS ingested_at, y AS pub_year, m AS pub_month
+               'synthetic' AS extractor, 'bench' AS run_id, now() AS ingested_at, y AS pub_year, m AS pub_month,
+               NULL AS source_from
         FROM (SELECT i, 2023 + ((i // 12) % 36) // 12 AS y, 1 + ((i // 12) % 36) % 12 AS m, {words} AS body
               FROM range({start}, {start + n}) t(i))
     """

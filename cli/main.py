@@ -175,6 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grace-hours", type=float, default=24, help="delete released files only after this many hours (default 24)")
     p.add_argument("--wait", action="store_true", help="wait for another running writer instead of exiting")
 
+    p = add("alerts", "set up notifications on the Prefect server (PREFECT_API_URL): a failed night, a source gone "
+                      "silent or low; the config's alerts: names the kind and the environment variable with the URL")
+    p.add_argument("--config", help="config file (env NEWS_ETL_CONFIG; default config/news-etl.yaml)")
+    p.add_argument("--test", action="store_true", help="also send a test notification")
+
+    p = add("status", "last runs, every source's freshness (silent or low sources first), rejects by reason; "
+                      "read-only, never starts Prefect")
+    p.add_argument("--runs", type=int, default=10, help="how many of the last runs to show (default 10)")
+    p.add_argument("--days", type=int, default=7, help="rejects by reason over the last N days (default 7)")
+    p.add_argument("--section", choices=("all", "runs", "sources", "rejects"), default="all",
+                   help="only one part (csv prints each part as its own block)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
     p = add("report", "write a self-contained HTML report (charts) from the warehouse; never starts Prefect")
     p.add_argument("--out", help="output file (default DATA_DIR/reports/report.html)")
     p.add_argument("--days", type=int, help="limit the per-day chart to the last N days with articles")
@@ -297,6 +310,9 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """The nightly flow (flows/nightly.py) without maintenance: fetch the config's sources, load
+    its inputs, each step in a child process stopped at its deadline. Exit 1 when a step failed,
+    timed out or a source failed (one line each on stderr), 3 when another run is writing."""
     from core.settings import load_config
 
     try:
@@ -304,20 +320,80 @@ def cmd_run(args: argparse.Namespace) -> int:
     except DataFileError as err:
         raise CliError(str(err)) from err
     paths = _paths(args)
-    if config.sources and not args.no_fetch:
-        _run_fetch(paths, config.sources, args.source, config.fetch_load, wait=args.wait)
-    if not config.inputs:
+    fetching = bool(config.sources) and not args.no_fetch
+    if not fetching and not config.inputs:
         print("nothing to load: the config lists no inputs")
         return EXIT_OK
-    load = config.load.but(full=True) if args.full else config.load
-    summary = _run_load(paths, list(config.inputs), load, wait=args.wait)
-    print(load_summary(summary, paths.data_dir, first_query_hint=True))
-    return EXIT_OK
+    from flows import prefect_env  # lazy: only writes need Prefect
+
+    prefect_env.configure(paths.prefect_home)
+    _check_inputs(config, args.source, fetching)
+    _check_writable(paths)
+    from flows.nightly import nightly  # lazy: imports Prefect
+    from flows.outcomes import value_of  # lazy: imports Prefect
+
+    try:
+        state = nightly(
+            config=args.config, data_dir=str(paths.data_dir), fetch=fetching, maintenance=False,
+            source=args.source, full=args.full, wait=args.wait, return_state=True,
+        )
+        steps: list[dict[str, Any]] = list(value_of(state))
+    finally:
+        prefect_env.silence_shutdown_noise()
+    return _report_steps(steps, paths)
 
 
-def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: LoadSettings, *, wait: bool) -> None:
+def _check_inputs(config: Any, source: str | None, fetching: bool) -> None:
+    """A bad sources file or a missing input fails at once, before Prefect starts."""
+    from collect.inputs import InputError, discover  # lazy: only writes need these
+    from collect.sources import SourcesError, load_sources  # lazy: only writes need these
+
+    try:
+        if fetching:
+            load_sources(config.sources, source)
+        if config.inputs:
+            discover(list(config.inputs))
+    except (SourcesError, InputError) as err:
+        raise CliError(str(err)) from err
+
+
+def _report_steps(steps: list[dict[str, Any]], paths: LakePaths) -> int:
+    """Print each step's summary; exit code 0, 1 (a step or source failed: why on stderr) or 3."""
+    for step in steps:
+        summary = step.get("summary") or {}
+        if step["step"] == "fetch" and "sources" in summary:
+            print(fetch_summary(summary, summary.get("failed") or {}))
+            if summary.get("load"):
+                print(load_summary(summary["load"], paths.data_dir))
+        elif step["step"] == "fetch" and summary:  # the load of the fetched pages failed its data tests
+            print(load_summary(summary, paths.data_dir))
+        elif step["step"] == "load" and summary:
+            print(load_summary(summary, paths.data_dir, first_query_hint=True))
+        elif step["step"] == "load" and step["status"] == "skipped":
+            print(f"nothing to load: {step['detail'].replace('no inputs in the config', 'the config lists no inputs')}")
+        elif step["step"] == "freshness" and summary.get("flagged"):
+            print("\nsources that need attention (news-etl status):")
+            for src in summary["flagged"]:
+                print(f"  {src['source_id']}: {src['status']}: {src['reason']}")
+    busy = next((s for s in steps if s["status"] == "busy"), None)
+    if busy is not None:
+        raise CliError(busy["detail"], EXIT_BUSY)
+    code = EXIT_OK
+    for step in steps:
+        if step["status"] in ("completed", "skipped"):
+            continue
+        code = EXIT_ERROR
+        failed = (step.get("summary") or {}).get("failed") or {}
+        if failed:
+            _report_failed_sources(failed)
+        else:
+            print(f"news-etl: error: {step['step']} {step['status'].replace('_', ' ')}: {step['detail']}", file=sys.stderr)
+    return code
+
+
+def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: LoadSettings, *, wait: bool) -> dict[str, str]:
     """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC with `settings`
-    (one writer lock for both); prints both summaries."""
+    (one writer lock for both); prints both summaries and returns the sources that failed."""
     from flows import prefect_env  # lazy: only fetch needs Prefect
 
     prefect_env.configure(paths.prefect_home)
@@ -337,14 +413,22 @@ def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: Loa
         raise CliError(str(err), EXIT_BUSY) from err
     finally:
         prefect_env.silence_shutdown_noise()
-    print(fetch_summary(outcome.fetched))
+    print(fetch_summary(outcome.fetched, outcome.failed))
     if outcome.loaded is not None:
         print(load_summary(outcome.loaded, paths.data_dir))
+    return outcome.failed
+
+
+def _report_failed_sources(failed: dict[str, str]) -> int:
+    """Exit code 1 and one line per failed source on stderr, or 0."""
+    for source_id, why in failed.items():
+        print(f"news-etl: error: source {source_id} failed: {why}", file=sys.stderr)
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    _run_fetch(_paths(args), args.sources, args.source, LoadSettings(), wait=args.wait)
-    return EXIT_OK
+    failed = _run_fetch(_paths(args), args.sources, args.source, LoadSettings(), wait=args.wait)
+    return _report_failed_sources(failed)
 
 
 def _day(value: str | None, option: str, *, next_day: bool = False) -> datetime | None:
@@ -412,6 +496,58 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """The notification block and the automations of flows/alerts.py, on the server of PREFECT_API_URL."""
+    from core.settings import load_config
+
+    try:
+        config = load_config(args.config)
+    except DataFileError as err:
+        raise CliError(str(err)) from err
+    if config.alerts is None:
+        raise CliError(f"{config.path or 'the config'} has no alerts: section (docs/operations.md, \"Alerts\")", EXIT_USAGE)
+    if not os.environ.get("PREFECT_API_URL"):
+        raise CliError("alerts live on a Prefect server: set PREFECT_API_URL (the server the worker uses)", EXIT_USAGE)
+    from flows import prefect_env  # lazy: only this command and writes need Prefect
+
+    prefect_env.configure(_paths(args).prefect_home)
+    from flows.alerts import AlertsError, set_up_alerts  # lazy: imports Prefect
+
+    try:
+        made, block = set_up_alerts(config.alerts)
+        if args.test:
+            block.notify(subject="news-etl: test notification", body="news-etl alerts are set up.")  # type: ignore[attr-defined]  # a notification block
+    except AlertsError as err:
+        raise CliError(str(err)) from err
+    secret = config.alerts.api_key_env if config.alerts.notify == "sendgrid" else config.alerts.url_env
+    print(f"notification block news-etl-alerts ({made.block_type}; its secret from ${secret}) saved")
+    for name in made.automations:
+        print(f"automation {name!r} created")
+    if args.test:
+        print("test notification sent")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """The lake's last runs, its sources' freshness and its recent rejects (warehouse/freshness.py)."""
+    import duckdb  # lazy: read-only commands stay fast
+
+    from render.status import render_status  # lazy: read-only commands stay fast
+    from warehouse.freshness import read_status  # lazy: read-only commands stay fast
+
+    if args.runs < 1 or args.days < 1:
+        raise CliError("--runs and --days must be at least 1", EXIT_USAGE)
+    try:
+        status = read_status(_paths(args), runs=args.runs, days=args.days)
+    except duckdb.CatalogException as err:
+        raise CliError(f"this warehouse has no freshness views yet: run `news-etl run` or `news-etl load` once to upgrade it "
+                       f"({str(err).splitlines()[0]})") from err
+    except duckdb.Error as err:
+        raise CliError(f"status failed: {str(err).splitlines()[0]}") from err
+    print(render_status(status, args.format, args.section))
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     import duckdb  # lazy: read-only commands stay fast
 
@@ -432,7 +568,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "extract": cmd_extract, "sql": cmd_sql}
 COMMANDS.update({"search": cmd_search, "maintain": cmd_maintain})
 COMMANDS["report"] = cmd_report
-LONG_COMMANDS = {"run", "load", "fetch"}  # drawn with progress bars on a terminal (render/progress.py)
+COMMANDS["status"] = cmd_status
+COMMANDS["alerts"] = cmd_alerts
+# drawn with progress bars on a terminal (render/progress.py); `run`'s steps draw their own
+LONG_COMMANDS = {"load", "fetch"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ state and rejects. Every HTTP response is handed to `on_response` (the run's WAR
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,6 +63,25 @@ class SourceCrawl:
     reject_rows: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     notes: list[str] = field(default_factory=list)
+    fresh_pages: set[str] = field(default_factory=set)  # pages a feed or sitemap listed this run (not retries)
+
+    def unique_notes(self) -> list[str]:
+        """The notes, each once (two listings on one host meet the same DNS failure)."""
+        return list(dict.fromkeys(self.notes))
+
+    def failure(self) -> str | None:
+        """Why this source's part of the run failed, or None: no feed or sitemap answered (DNS
+        failure, refused connection, timeout, 5xx, robots.txt unreachable, not a feed), or every
+        page its listings offered was refused or failed. Nothing new (a 304, no new entries) and
+        pages retried from earlier runs failing again are not failures."""
+        c = self.counts
+        if c["listings_failed"] and not (c["listings_ok"] or c["listings_not_modified"]):
+            listings = [r for r in self.log_rows if r["kind"] in ("feed", "sitemap")]
+            return f"no feed or sitemap answered ({_why(listings)})"
+        pages = [r for r in self.log_rows if r["kind"] == "page" and r["url"] in self.fresh_pages]
+        if pages and not any(r["outcome"] in ("ok", "not_modified") for r in pages):
+            return f"every page was refused or failed ({_why(pages)})"
+        return None
 
     def log(self, res: FetchResult, *, outcome: str | None = None, reason: str | None = None, error: str | None = None) -> None:
         self.log_rows.append(
@@ -110,6 +130,22 @@ class SourceCrawl:
                 "rejected_at": res.fetched_at,
             }
         )
+
+
+def _why(rows: list[dict[str, Any]]) -> str:
+    """'2 of 2: robots_unavailable x2; http://x/feed.xml: <error>' for the failed rows of a log."""
+    failed = [r for r in rows if r["outcome"] not in ("ok", "not_modified")]
+    reasons = Counter(str(r["reason"] or r["outcome"]) for r in failed)
+    text = f"{len(failed)} of {len(rows)}: " + ", ".join(f"{reason} x{n}" for reason, n in reasons.most_common())
+    first = next((r for r in failed if r["error"]), None)
+    if first is not None:
+        text += f"; first: {first['url']}: {_shorter(str(first['error']))}"
+    return text
+
+
+def _shorter(error: str, limit: int = 240) -> str:
+    """An error message cut to `limit` characters, keeping its end (where the cause is)."""
+    return error if len(error) <= limit else "..." + error[-limit:]
 
 
 def _changed(entry: FeedEntry, state: PageState) -> bool:
@@ -181,6 +217,7 @@ async def crawl_source(
     crawl = SourceCrawl(source.id, run_id)
     async with Fetcher(source, on_response, deadline=deadline) as f:
         entries = await _listings(f, source, validators, crawl)
+        crawl.fresh_pages = set(entries)
         for url, st in (pending or {}).items():
             entries.setdefault(url, FeedEntry(url, None, None, st.changed_at))
         crawl.counts["entries"] = len(entries)

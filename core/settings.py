@@ -4,6 +4,9 @@
     InputBudget     what one input may cost: bytes, nesting, lines, seconds (part of LoadSettings)
     FetchSettings   `fetch:` of the config file: how the pages a fetch collected are loaded
     Limits          how politely a source is fetched: sources/<id>/source.yaml, the sources file
+    Timeouts        `timeouts:` of the config file: each step of the nightly job stops at its deadline
+    FreshnessRules  `freshness:` of the config file: when a source counts as silent or low
+    AlertSettings   `alerts:` of the config file: where `news-etl alerts` sends notifications
     RunConfig       the nightly job's config file (config/news-etl.yaml); its paths are relative to it
 
 The command line, the config file and the deployments all build these through `LoadSettings.parse`
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -305,6 +309,79 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class Timeouts:
+    """`timeouts:` of the config file, in seconds: each step of the nightly job (and of the
+    backfill and maintenance deployments) runs in a child process that is stopped at its deadline
+    (SIGTERM, then SIGKILL after `grace`); the step ends 'timed out after N s'."""
+
+    fetch: float = 3 * 3600  # feeds, sitemaps and pages of every source, and the load of what was fetched
+    load: float = 3 * 3600  # the config's local inputs
+    maintenance: float = 3600
+    backfill: float = 6 * 3600
+    grace: float = 30  # seconds between SIGTERM (the step records its failure) and SIGKILL
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value <= 0:
+                raise datafile.Invalid(f.name, f"must be a number of seconds > 0, not {value!r}")
+
+    def of(self, step: str) -> float:
+        return float(getattr(self, step))
+
+
+@dataclass(frozen=True, slots=True)
+class FreshnessRules:
+    """`freshness:` of the config file: when a source needs attention. A source's nights are the
+    nights on which a fetch tried it or a load stored or repeated one of its articles; its
+    articles of a night are the new ones stored that night. The nightly job writes these rules
+    into the lake (table `freshness_rules`), so `news-etl status`, the report and BI tools (view
+    `source_freshness`) all apply the same ones."""
+
+    silent_nights: int = 2  # 'silent': no new article in each of its last N nights
+    low_ratio: float = 0.25  # 'low': fewer new articles than this share of its median...
+    low_nights: int = 3  # ...in each of its last N nights
+    window_nights: int = 14  # the median is taken over up to this many nights before those (at least low_nights of them)
+    night_starts_at: int = 12  # hour (UTC) at which a night begins: 12 puts a run at 23:30 UTC and one at 01:00 UTC in one night
+
+    def __post_init__(self) -> None:
+        for name in ("silent_nights", "low_nights", "window_nights"):
+            if getattr(self, name) < 1:
+                raise datafile.Invalid(name, f"must be a whole number >= 1, not {getattr(self, name)!r}")
+        if not 0 < self.low_ratio < 1:
+            raise datafile.Invalid("low_ratio", f"must be a number between 0 and 1, not {self.low_ratio!r}")
+        if not 0 <= self.night_starts_at <= 23:  # hours of a day
+            raise datafile.Invalid("night_starts_at", f"must be an hour from 0 to 23, not {self.night_starts_at!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+AlertEvent = Literal["night_failed", "source_silent", "source_low"]
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """`alerts:` of the config file (read by `news-etl alerts`, which sets them up on the Prefect
+    server): the kind of notification and the NAMES of the environment variables that hold its
+    secrets. A URL or a key is never written here."""
+
+    notify: Literal["webhook", "slack", "teams", "sendgrid"] = "webhook"
+    url_env: str = "NEWS_ETL_ALERT_URL"  # webhook, slack, teams: the variable holding the URL
+    api_key_env: str = "NEWS_ETL_ALERT_API_KEY"  # sendgrid: the variable holding the API key
+    to: tuple[str, ...] = ()  # sendgrid: recipients
+    sender: str | None = None  # sendgrid: the sender address
+    on: tuple[AlertEvent, ...] = ("night_failed", "source_silent", "source_low")
+
+    def __post_init__(self) -> None:
+        for name in ("url_env", "api_key_env"):
+            if not _ENV_NAME.match(getattr(self, name)):
+                raise datafile.Invalid(name, "must be the NAME of an environment variable (like NEWS_ETL_ALERT_URL): "
+                                             "the URL or key itself belongs in the environment, never in this file")
+
+
+@dataclass(frozen=True, slots=True)
 class ConfigFile:
     """config/news-etl.yaml as written."""
 
@@ -312,6 +389,9 @@ class ConfigFile:
     sources: str | None = None  # the sources file: fetched before loading
     load: LoadSettings = field(default_factory=LoadSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    freshness: FreshnessRules = field(default_factory=FreshnessRules)
+    alerts: AlertSettings | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +403,9 @@ class RunConfig:
     sources: str | None = None
     load: LoadSettings = field(default_factory=LoadSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    freshness: FreshnessRules = field(default_factory=FreshnessRules)
+    alerts: AlertSettings | None = None
 
     @property
     def fetch_load(self) -> LoadSettings:
@@ -366,4 +449,7 @@ def load_config(explicit: str | None = None) -> RunConfig:
         sources=rel(spec.sources) if spec.sources else None,
         load=spec.load,
         fetch=spec.fetch,
+        timeouts=spec.timeouts,
+        freshness=spec.freshness,
+        alerts=spec.alerts,
     )

@@ -5,7 +5,8 @@ raw HTTP archives of a date range, through the same load path as the nightly job
     start=2026-03-01 end=2026-03-07  replay DATA_DIR/raw/<run_id>.warc.gz of the runs started on
                                      those days (run ids begin with the UTC date: 20260301T...)
 
-Loading is idempotent: what is already stored counts as duplicates and changes nothing.
+Loading is idempotent: what is already stored counts as duplicates and changes nothing. The load
+runs in a child process stopped at its deadline (`timeouts.backfill`, 6 h; flows/steps.py).
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 
-from core.settings import LoadSettings
-from flows.jobs import run_load
-from flows.nightly import StepResult, asdict_step, publish_steps
+from core.settings import LoadSettings, Timeouts, load_config
+from flows.nightly import night_failures, retry_crashes_only, step_in_process, step_result
+from flows.outcomes import failed
+from flows.steps import StepResult, StepSpec
+from flows.summaries import publish_steps
 from warehouse.paths import LakePaths, resolve_data_dir
 
 _RAW_NAME = re.compile(r"^(\d{4})(\d{2})(\d{2})T.*\.warc(\.gz)?$")
@@ -46,9 +50,9 @@ def archives_between(raw_dir: Path, start: date, end: date) -> list[Path]:
     return found
 
 
-@task(name="backfill-load", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=60, timeout_seconds=6 * 3600)
-def backfill_load(data_dir: str, inputs: list[str], settings: LoadSettings) -> dict[str, Any]:
-    return run_load(LakePaths(Path(data_dir)), inputs, settings, wait=True)
+@task(name="backfill-load", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=60, retry_condition_fn=retry_crashes_only)
+def backfill_load(spec: StepSpec, timeouts: Timeouts) -> dict[str, Any] | State[Any]:
+    return step_in_process(spec, timeouts)
 
 
 @flow(name="news-etl-backfill", log_prints=False)
@@ -61,7 +65,7 @@ def backfill(  # noqa: PLR0917  # deployment parameters, always passed by name
     batch_size: int | None = None,
     workers: int | None = None,
     runner: str | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | State[Any]:
     """Load `paths`, or replay the archived raw responses of the days `start`..`end` (settings not
     given take the defaults of `news-etl load`)."""
     logger = get_run_logger()
@@ -84,10 +88,15 @@ def backfill(  # noqa: PLR0917  # deployment parameters, always passed by name
         raise BackfillError("give paths to load or a start date (and optionally an end date) to replay")
     if not inputs:
         logger.info("backfill: nothing to load (%s)", what)
-        step = asdict_step(StepResult("load", "skipped", detail=f"nothing to load: {what}"))
+        step = StepResult("load", "skipped", detail=f"nothing to load: {what}").as_dict()
     else:
         logger.info("backfill: loading %s", what)
-        summary = backfill_load.submit(target, inputs, settings).result()
-        step = asdict_step(StepResult("load", str(summary.get("status")), float(summary.get("seconds", 0.0)), what, summary))
+        spec = StepSpec(step="backfill", data_dir=target, inputs=inputs, settings=settings.as_dict())
+        step = step_result("load", backfill_load(spec, load_config(None).timeouts, return_state=True))
+        if step["status"] == "completed" and not step["detail"]:
+            step["detail"] = what
     publish_steps("backfill", [step], target)
+    problems = night_failures([step])
+    if problems:
+        return failed("; ".join(problems), step)
     return step

@@ -7,23 +7,27 @@ its inputs. A second writer raises warehouse.lock.WriterBusy (or waits, with `wa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.settings import LoadSettings
 from flows.dask_runner import task_runner
-from flows.fetch_flow import fetch_flow
+from flows.fetch_flow import failure_message, fetch_flow
 from flows.load_flow import load_flow
+from flows.outcomes import run_flow_state, value_of
+from warehouse.health import sources_all_rejected
 from warehouse.lock import writer_lock
 from warehouse.paths import LakePaths
 from warehouse.runs import new_run_id
+from warehouse.writer import LakeWriter
 
 
 def load_locked(paths: LakePaths, inputs: list[str], settings: LoadSettings) -> dict[str, Any]:
     """Run the load flow with the settings' runner; the caller holds the writer lock."""
     run = load_flow if settings.runner != "dask" else load_flow.with_options(task_runner=task_runner(settings.workers))
-    return dict(run(paths=inputs, data_dir=str(paths.data_dir), run_id=new_run_id(), settings=settings.as_dict()))
+    params = {"paths": inputs, "data_dir": str(paths.data_dir), "run_id": new_run_id(), "settings": settings.as_dict()}
+    return dict(value_of(run_flow_state(run, params)))
 
 
 def run_load(paths: LakePaths, inputs: list[str], settings: LoadSettings, *, wait: bool) -> dict[str, Any]:
@@ -35,16 +39,31 @@ def run_load(paths: LakePaths, inputs: list[str], settings: LoadSettings, *, wai
 
 @dataclass
 class FetchOutcome:
-    fetched: dict[str, Any]  # the fetch flow's summary: run_id, warc, pages, counts, sources, seconds
+    fetched: dict[str, Any]  # the fetch flow's summary: run_id, warc, pages, counts, sources, failed, seconds
     loaded: dict[str, Any] | None  # the load of its WARC (None when no page was fetched)
+    failed: dict[str, str] = field(default_factory=dict)  # per source that failed its part: why
+
+    @property
+    def message(self) -> str:
+        return failure_message(self.failed)
 
 
 def run_fetch(paths: LakePaths, sources_file: str, only: str | None, settings: LoadSettings, *, wait: bool) -> FetchOutcome:
-    """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC with `settings`."""
+    """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC with `settings`.
+
+    A source fails its part when no feed or sitemap answered, every page it listed failed, or
+    every page fetched was rejected by the load; the others still land. Failed sources are in
+    the outcome (and the fetch run is 'failed' in `runs`, with why)."""
     paths.lake_dir.mkdir(parents=True, exist_ok=True)
     with writer_lock(paths, wait=wait):
-        fetched = dict(fetch_flow(
-            sources_file=str(Path(sources_file).resolve()), data_dir=str(paths.data_dir), run_id=new_run_id(), only=only
-        ))
+        params = {"sources_file": str(Path(sources_file).resolve()), "data_dir": str(paths.data_dir), "run_id": new_run_id(), "only": only}
+        fetched = dict(value_of(run_flow_state(fetch_flow, params)))
         loaded = load_locked(paths, [fetched["warc"]], settings) if fetched["pages"] and fetched["warc"] else None
-    return FetchOutcome(fetched, loaded)
+        failed = dict(fetched.get("failed") or {})
+        if loaded is not None:
+            rejected = {k: v for k, v in sources_all_rejected(paths, fetched["run_id"], loaded["run_id"]).items() if k not in failed}
+            if rejected:
+                failed.update(rejected)
+                with LakeWriter(paths) as writer:
+                    writer.fail_run(fetched["run_id"], failure_message(failed))
+    return FetchOutcome(fetched, loaded, failed)

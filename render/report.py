@@ -3,9 +3,10 @@
 Events first: a map of Syria's governorates (events per governorate, the deadliest events as
 dots), killed / injured / kidnapped / arrested / detained per governorate side by side (one scale
 per column), events over time on a dated axis, the largest events with links to their reports.
-Then articles per source over time, the most named actors and places, the data tests and runs of
-the last runs. The numbers come from warehouse/report_queries.py (read-only, no Prefect). Arabic
-text is marked `lang="ar" dir="rtl"` so the browser lays it out right to left.
+Then articles per source over time, the most named actors and places, the sources (those that need
+attention first, marked), the data tests and runs of the last runs. The numbers come from
+warehouse/report_queries.py (read-only, no Prefect). Arabic text is marked `lang="ar" dir="rtl"`
+so the browser lays it out right to left.
 """
 
 from __future__ import annotations
@@ -373,7 +374,33 @@ table.multiples thead th{font-weight:600}
 table.events td.n{text-align:right;white-space:nowrap}.range{color:#777;font-size:11px}.links a{margin-right:.4em}
 .ar{font-family:"Noto Sans Arabic","Noto Naskh Arabic","DejaVu Sans",sans-serif;unicode-bidi:isolate}
 .note{color:#555;font-size:13px;max-width:900px}.empty{color:#888;font-style:italic}.failed{color:#b2182b;font-weight:600}
+tr.attention td{background:#fdecea}
 """
+
+
+def sources_table(sources: list[dict[str, object]]) -> str:
+    """Every source seen in the lake, those that need attention (silent, low) first and marked."""
+    if not sources:
+        return '<p class="empty">no sources yet</p>'
+    columns = ["source", "status", "why", "articles", "last published", "last ingested", "last fetch answered",
+               "last night", "median", "recent nights (newest first)"]
+
+    def when(value: object) -> str:
+        return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else ("" if value is None else str(value))
+
+    rows = []
+    for s in sources:
+        cells = (s["source_id"], s["status"], s["reason"] or "", s["articles"], when(s["last_published_at"]),
+                 when(s["last_ingested_at"]), when(s["last_fetch_ok_at"]), when(s["last_night"]),
+                 "" if s["median_articles"] is None else s["median_articles"],
+                 " ".join(str(n) for n in s["recent_articles"] or []))  # type: ignore[attr-defined]  # a list from the view
+        marked = ' class="attention"' if s["status"] in ("silent", "low") else ""
+        rows.append(f"<tr{marked}>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    flagged = sum(1 for s in sources if s["status"] in ("silent", "low"))
+    note = f'<p id="sources-attention">{flagged} source(s) need attention.</p>'
+    return f"{note}<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
 
 
 def _events_section(ev: EventData | None) -> str:
@@ -435,6 +462,10 @@ def render_html(data: ReportData, *, title: str = "news-etl report", generated: 
 {bar_list("Top actors (people and organisations, by articles)", actors, colour="#6a3d9a")}
 {bar_list("Top places (by articles)", places, colour="#33a02c")}
 </div>
+<h2>Sources</h2>
+{sources_table(data.sources)}
+<p class="note">silent: no new article in a source's last nights; low: fewer than a share of its own median
+(rules: table <code>freshness_rules</code>, view <code>source_freshness</code>; <code>news-etl status</code>).</p>
 <h2>Data tests</h2>
 {tests}
 <h2>Last runs</h2>

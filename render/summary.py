@@ -38,11 +38,16 @@ def load_summary(summary: Mapping[str, Any], data_dir: object, *, first_query_hi
     return "\n".join(lines)
 
 
-def fetch_summary(fetched: Mapping[str, Any]) -> str:
-    counts = fetched["counts"]
-    lines = [f"\nfetch {fetched['run_id']}: {fetched['sources']} source(s) in {fetched['seconds']:.1f}s"]
+def fetch_summary(fetched: Mapping[str, Any], failed: Mapping[str, str] | None = None) -> str:
+    """The fetch's counts; `source errors` is the number of sources that failed their part
+    (`failed`, by default the fetch's own), each named below with why."""
+    failed = dict(fetched.get("failed") or {}) if failed is None else dict(failed)
+    counts = {**fetched["counts"], "source_errors": len(failed)}
+    status = f"{len(failed)} of {fetched['sources']} source(s) failed" if failed else f"{fetched['sources']} source(s)"
+    lines = [f"\nfetch {fetched['run_id']}: {status} in {fetched['seconds']:.1f}s"]
     lines += [f"  {key.replace('_', ' ').ljust(21)}  {counts.get(key, 0)}" for key in FETCH_KEYS]
     lines.append(f"  warc                   {fetched['warc'] or '-'}")
+    lines += [f"  failed: {source_id}: {why}" for source_id, why in failed.items()]
     return "\n".join(lines)
 
 

@@ -101,6 +101,7 @@ READ_ONLY = [
     ("sql", "select count(*) from articles"),
     ("search", "قسد"),
     ("report",),
+    ("status",),
     ("extract", str(SAMPLES / "html" / "enab_campaign_raqqa.html")),
 ]
 

@@ -132,6 +132,20 @@ def test_nightly_deployment_runs_to_completed_with_artifacts(deployed: dict[str,
     run = wait_for(api, m[1], deployed["worker_log"])
     assert run["state"]["type"] == "COMPLETED", run["state"]
 
+    # the load subflow hangs under its step's task run, with its own task runs and log lines
+    steps = api.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [run["id"]]}}}).json()
+    assert {t["name"].rsplit("-", 1)[0] for t in steps} == {"load-inputs", "maintain-lake", "check-freshness"}
+    subflows = api.post("/flow_runs/filter", json={"flow_runs": {"parent_task_run_id": {"any_": [t["id"] for t in steps]}}}).json()
+    assert len(subflows) == 2  # news-etl-load, news-etl-maintain
+    for sub in subflows:
+        assert api.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [sub["id"]]}}}).json() or sub["name"], sub
+        lines = api.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [sub["id"]]}}}).json()
+        assert any(line["task_run_id"] is None for line in lines), f"subflow {sub['name']} has no log lines of its own"
+    load_sub = next(s for s in subflows if s["parameters"].get("paths"))
+    assert api.post("/task_runs/filter", json={"flow_runs": {"id": {"any_": [load_sub["id"]]}}}).json(), "the load subflow has no task runs"
+    every_log = api.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [run["id"], *(s["id"] for s in subflows)]}}}).json()
+    assert not any("Timeouts in worker threads cannot interrupt" in line["message"] for line in every_log)
+
     # the lake really has the samples
     n_samples = sum(1 for p in SAMPLES.rglob("*") if p.is_file())
     result = run_query(LakePaths(data_dir), "select count(*) from articles")
@@ -139,7 +153,7 @@ def test_nightly_deployment_runs_to_completed_with_artifacts(deployed: dict[str,
 
     # the night's step table and the load's per-source table carry the real numbers
     steps = json.loads(artifacts(api, "news-etl-nightly-steps")[0]["data"])
-    assert [s["step"] for s in steps] == ["fetch", "load", "maintenance"]
+    assert [s["step"] for s in steps] == ["fetch", "load", "maintenance", "freshness"]
     assert next(s for s in steps if s["step"] == "load")["status"] == "completed"
     sources = json.loads(artifacts(api, "news-etl-sources")[0]["data"])
     assert sum(r["articles_new"] for r in sources) == n_samples

@@ -62,7 +62,11 @@ def _articles(cli: Cli) -> list[dict[str, object]]:
 def test_fetch_stores_refuses_retries_then_nothing_new_and_warc_replays(cli: Cli, site: SiteServer, tmp_path: Path) -> None:
     sources = _write_sources(tmp_path, site)
     res = cli("fetch", "--sources", str(sources))
-    assert res.code == 0, res.stderr + res.stdout
+    # the two sources built to fail (a private address, an XML bomb) fail their part; the site lands
+    assert res.code == 1, res.stderr + res.stdout
+    assert "source intranet failed: no feed or sitemap answered (1 of 1: private_address x1" in res.stderr
+    assert "source bomb failed: no feed or sitemap answered (1 of 1: xml_entities x1" in res.stderr
+    assert "testsite failed" not in res.stderr
     assert "Traceback" not in res.stderr
     assert "pages fetched" in res.stdout and "articles new" in res.stdout
 
@@ -99,7 +103,8 @@ def test_fetch_stores_refuses_retries_then_nothing_new_and_warc_replays(cli: Cli
     for path, (_, reason, _) in EXPECTED_REFUSALS.items():
         assert rejects[path] == reason
     runs = cli.sql_json("select * from runs order by started_at")
-    assert [r["flow"] for r in runs] == ["fetch", "load"] and all(r["status"] == "completed" for r in runs)
+    assert [(r["flow"], r["status"]) for r in runs] == [("fetch", "failed"), ("load", "completed")]
+    assert str(runs[0]["message"]).startswith("sources failed: intranet (no feed or sitemap answered")
     for r in runs:
         assert r["inputs"] == r["articles_new"] + r["articles_updated"] + r["duplicates"] + r["rejects"]  # type: ignore[operator]
     assert runs[1]["articles_new"] == len(EXPECTED_PAGES)
@@ -111,7 +116,7 @@ def test_fetch_stores_refuses_retries_then_nothing_new_and_warc_replays(cli: Cli
     # the one page that failed for a passing reason (no answer) is tried again (retry_runs)
     site.site.reset()
     res2 = cli("fetch", "--sources", str(sources))
-    assert res2.code == 0, res2.stderr
+    assert res2.code == 1 and "testsite failed" not in res2.stderr, res2.stderr
     asked = site.site.paths()
     listings = ("/robots.txt", "/feed.xml", "/broken-feed.xml", "/sitemap.xml", "/bomb.xml")
     assert [p for p in asked if p not in listings] == ["/slow.html"] * 3, asked  # 1 + retries, then given up again
@@ -137,7 +142,7 @@ def test_run_fetches_from_config_sources_and_limits_to_one_source(cli: Cli, site
     config = tmp_path / "news-etl.yaml"
     config.write_text(f"inputs: []\nsources: {sources.name}\n", encoding="utf-8")
     res = cli("run", "--config", str(config), "--source", "bomb")
-    assert res.code == 0, res.stderr
+    assert res.code == 1 and "source bomb failed" in res.stderr, res.stderr
     assert cli.sql_json("select distinct source_id from fetch_log") == [{"source_id": "bomb"}]
     assert "/feed.xml" not in site.site.paths()
 

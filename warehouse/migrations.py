@@ -20,6 +20,8 @@ run killed during a migration leaves the lake at the previous version and the ne
        of the stored articles are resolved by the next run (warehouse/events.py)
     7  articles.published_offset_minutes (and article_versions): the source's UTC offset of a
        publication time; rows stored before stay NULL (their times were kept as UTC days)
+    8  freshness: the rules (freshness_rules, defaults), source_registry, the views source_nights
+       and source_freshness (warehouse/freshness.py)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from transforms import neardup
+from warehouse import freshness
 from warehouse.marts import MART_VIEWS
 from warehouse.schema import SCHEMA_VERSION, TABLES, column_ddl, quote_ident
 
@@ -118,6 +121,18 @@ def _v7(con: duckdb.DuckDBPyConnection) -> None:
     add_missing_columns(con, ("articles", "article_versions"))
 
 
+def _v8(con: duckdb.DuckDBPyConnection) -> None:
+    row = con.execute("SELECT count(*) FROM freshness_rules").fetchone()
+    if not row or not row[0]:
+        rules = pa.Table.from_pylist([freshness.default_rules_row()], schema=TABLES["freshness_rules"])
+        con.register("default_rules", rules)
+        try:
+            con.execute("INSERT INTO freshness_rules SELECT * FROM default_rules")
+        finally:
+            con.unregister("default_rules")
+    freshness.create_views(con)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(2, "near-duplicate signatures back-filled; BI marts", _v2),
     Migration(3, "figure_governorates view; mart_figures_monthly uses it", create_marts),
@@ -125,6 +140,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "facts in the article's own text; figure breakdowns, scope and part", _v5),
     Migration(6, "events and their marts; mart_figures_monthly high end of open counts", create_marts),
     Migration(7, "articles.published_offset_minutes: the source's UTC offset of a publication time", _v7),
+    Migration(8, "freshness: rules, source registry, source_nights and source_freshness views", _v8),
 ]
 
 LATEST_VERSION = max([SCHEMA_VERSION, *(m.version for m in MIGRATIONS)])

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from warehouse.freshness import source_freshness
 from warehouse.paths import LakePaths
 from warehouse.reader import connect_readonly
 
@@ -73,6 +74,7 @@ class ReportData:
     undated_articles: int = 0
     events: EventData | None = None
     data_tests: list[tuple[str, str, int, str]] = field(default_factory=list)  # name, status, rows, message (last run)
+    sources: list[dict[str, Any]] = field(default_factory=list)  # the view source_freshness, flagged first
 
 
 RUN_COUNT_COLUMNS = (
@@ -187,6 +189,10 @@ def report_data(paths: LakePaths, *, days: int | None = None, top: int = 15) -> 
                 "SELECT run_id, flow, status, started_at, inputs, articles_new, rejects FROM runs ORDER BY started_at DESC LIMIT 10",
             )
         ]
+        try:
+            sources = [s for s in source_freshness(con) if s["status"] != "unseen"]
+        except duckdb.CatalogException:  # a lake last written before the freshness views
+            sources = []
         undated_row = con.execute("SELECT count(*) FROM articles WHERE published_at IS NULL").fetchone()
         tests = [
             (str(n), str(st), int(k), str(m))
@@ -198,7 +204,7 @@ def report_data(paths: LakePaths, *, days: int | None = None, top: int = 15) -> 
         ]
         return ReportData(
             totals, per_day, actors, places, figures, runs, first_day, last.isoformat() if last else None,
-            undated_articles=int(undated_row[0]) if undated_row else 0, events=event_data(con, top), data_tests=tests,
+            undated_articles=int(undated_row[0]) if undated_row else 0, events=event_data(con, top), data_tests=tests, sources=sources,
         )
     finally:
         con.close()

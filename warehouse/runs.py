@@ -40,3 +40,17 @@ def record_finish(con: duckdb.DuckDBPyConnection, run_id: str, status: str, coun
         f"UPDATE runs SET finished_at = ?, status = ?, message = ?{', ' if sets else ''}{sets} WHERE run_id = ?",
         [datetime.now(UTC), status, message, *(counts[c] for c in cols), run_id],
     )
+
+
+def record_failure(con: duckdb.DuckDBPyConnection, run_id: str | None, message: str) -> int:
+    """Mark a run failed with why (a run that ended 'completed' whose sources then failed their
+    load; `run_id` None: every run left 'running' by a process that was stopped). Returns how
+    many runs changed."""
+    if run_id is None:
+        where, params = "status = 'running'", [message]
+    else:
+        where, params = "run_id = ?", [message, run_id]
+    row = con.execute(
+        f"UPDATE runs SET status = 'failed', finished_at = coalesce(finished_at, now()), message = ? WHERE {where}", params
+    ).fetchone()
+    return int(row[0]) if row else 0

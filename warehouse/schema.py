@@ -367,3 +367,23 @@ TABLES["data_tests"] = pa.schema(  # one row per data test per run (warehouse/da
     ]
 )
 EVENT_TABLES = ("events", "event_counts", "event_reports")
+# -- how the sources are doing (warehouse/freshness.py) ------------------------------------------------
+TABLES["freshness_rules"] = pa.schema(  # one row: the rules of the view source_freshness (core.settings.FreshnessRules)
+    [
+        pa.field("silent_nights", pa.int32(), nullable=False),
+        pa.field("low_ratio", pa.float64(), nullable=False),
+        pa.field("low_nights", pa.int32(), nullable=False),
+        pa.field("window_nights", pa.int32(), nullable=False),
+        pa.field("night_starts_at", pa.int32(), nullable=False),
+        pa.field("updated_at", TS, nullable=False),
+    ]
+)
+TABLES["source_registry"] = pa.schema(  # the registered sources (sources/<id>/source.yaml), kept by the writer
+    [
+        pa.field("source_id", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("homepage", pa.string()),
+        pa.field("feeds", pa.int32(), nullable=False),
+        pa.field("sitemaps", pa.int32(), nullable=False),
+    ]
+)

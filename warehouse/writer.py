@@ -20,8 +20,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from core.settings import FreshnessRules
 from transforms.records import DocumentResult
-from warehouse import runs
+from warehouse import freshness, runs
 from warehouse.attach import LAKE, META, WarehouseError, attach_lake, where_is
 from warehouse.batch import BatchCounts, StoredArticle, plan_batch
 from warehouse.clustering import cluster
@@ -109,6 +110,7 @@ class LakeWriter:
                 f"news-etl understands ({LATEST_VERSION}): upgrade news-etl"
             )
         migrate(self.con)
+        freshness.sync_registry(self.con)
         # a run killed between a commit and its publish left the readers' copy behind: catch up
         self.publish()
 
@@ -133,6 +135,21 @@ class LakeWriter:
             message = f"{message}; {note}" if message else note
         runs.record_finish(self.con, run_id, status, counts, message)
         self.publish()
+
+    def fail_run(self, run_id: str | None, message: str) -> int:
+        """Mark a run failed with why (`run_id` None: every run left 'running' by a process that
+        was stopped, e.g. at its deadline); one snapshot. Returns how many runs changed."""
+        changed = runs.record_failure(self.con, run_id, message)
+        if changed:
+            self.publish()
+        return changed
+
+    def set_freshness_rules(self, rules: FreshnessRules) -> bool:
+        """The config's freshness rules for the lake's views (one snapshot if they changed)."""
+        changed = freshness.set_rules(self.con, rules)
+        if changed:
+            self.publish()
+        return changed
 
     # -- batches ----------------------------------------------------------------------------
 
