@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import LoadSettings
-from flows.dask_runner import task_runner
-from flows.fetch_flow import fetch_flow
 from flows.load_flow import load_flow
 from warehouse.lock import writer_lock
 from warehouse.paths import LakePaths
@@ -22,7 +20,11 @@ from warehouse.runs import new_run_id
 
 def load_locked(paths: LakePaths, inputs: list[str], settings: LoadSettings) -> dict[str, Any]:
     """Run the load flow with the settings' runner; the caller holds the writer lock."""
-    run = load_flow if settings.runner != "dask" else load_flow.with_options(task_runner=task_runner(settings.workers))
+    run = load_flow
+    if settings.runner == "dask":
+        from flows.dask_runner import task_runner  # noqa: PLC0415  # Dask (~1 s of imports) only when asked for
+
+        run = load_flow.with_options(task_runner=task_runner(settings.workers))
     return dict(run(paths=inputs, data_dir=str(paths.data_dir), run_id=new_run_id(), settings=settings.as_dict()))
 
 
@@ -41,6 +43,8 @@ class FetchOutcome:
 
 def run_fetch(paths: LakePaths, sources_file: str, only: str | None, settings: LoadSettings, *, wait: bool) -> FetchOutcome:
     """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC with `settings`."""
+    from flows.fetch_flow import fetch_flow  # noqa: PLC0415  # the HTTP client and crawler only for a fetch
+
     paths.lake_dir.mkdir(parents=True, exist_ok=True)
     with writer_lock(paths, wait=wait):
         fetched = dict(fetch_flow(

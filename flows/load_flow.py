@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -28,14 +28,17 @@ from collect.inputs import Slice, discover, plan_batches
 from core.settings import LoadSettings
 from flows import resources
 from flows.artifacts import publish_run_artifacts
+from flows.plain_flow import plain_flow
 from render import progress
 from transforms.pipeline import TransformOptions
 from transforms.records import DocumentResult
 from warehouse.batch import BatchCounts, commit_counts_total
 from warehouse.ledger import ledger_rows, run_totals, skip_unchanged
 from warehouse.paths import LakePaths
+from warehouse.report_queries import RunStats
 
 SliceResult = tuple[list[DocumentResult], list[int]]
+IN_PROCESS_MAX_DOCUMENTS = 8  # a run this small is extracted in the flow's process (no worker start-up)
 
 
 @dataclass
@@ -134,6 +137,22 @@ class TaskExtraction:
             res.unit_outcomes[batch_no] = outcomes
 
 
+def _run_stats(res: resources.RunResources, run_id: str) -> RunStats | None:
+    """The run's counts for its artifacts, read by the writer; None: read them from the published lake."""
+    try:
+        return res.writer.run_stats(run_id)
+    except Exception as err:  # noqa: BLE001  # artifacts are a report on the run, never its failure
+        get_run_logger().debug("run %s: counts not read by the writer (%s)", run_id, err)
+        return None
+
+
+def is_small(batches: list[list[Slice]]) -> bool:
+    """At most IN_PROCESS_MAX_DOCUMENTS documents, counted before reading (a WARC or a gzipped
+    jsonl holds an unknown number: never small)."""
+    units = [u for batch in batches for sl in batch for u in sl]
+    return all(u.kind != "warc" and u.documents >= 0 for u in units) and sum(u.documents for u in units) <= IN_PROCESS_MAX_DOCUMENTS
+
+
 # -- committing --------------------------------------------------------------------------------------
 
 
@@ -152,7 +171,7 @@ def commit_batch(run_id: str, batch_no: int) -> dict[str, int]:
     return asdict(counts)
 
 
-@flow(name="news-etl-load", task_runner=cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=2)), log_prints=False)
+@plain_flow(name="news-etl-load", task_runner=cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=2)), log_prints=False)
 def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Load local files (.txt .html .htm .jsonl .warc .warc.gz) into the lake; the caller holds
     the writer lock. `settings`: core.settings.LoadSettings as a mapping."""
@@ -169,6 +188,8 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
                            res.writer.moved_from, lake.files)
         unchanged = skip_unchanged(discover(paths), None if cfg.full else res.writer.ledger())
         batches = plan_batches(unchanged.to_read, cfg.batch_size, cfg.docs_per_slice)
+        if not on_dask and res.pool is not None and is_small(batches):
+            res.extract_here()
         logger.info(
             "run %s: %d batches planned from %d path(s), extracting %s; %d unchanged file(s) skipped (%d documents)",
             run_id, len(batches), len(paths), "on Dask" if on_dask else f"in {res.workers} process(es)",
@@ -203,11 +224,12 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
             raise
         totals, message = run_totals(parts, unchanged)
         res.writer.finish_run(run_id, "completed", {**totals, "batches": len(parts)}, message, search=bool(parts))
+        stats = _run_stats(res, run_id)
     summary = LoadSummary(run_id, "completed", totals, time.monotonic() - started, len(parts), message)
     logger.info(
         "run %s completed: %d inputs, %d new, %d updated, %d duplicates, %d rejects in %.1fs",
         run_id, totals.get("inputs", 0), totals.get("articles_new", 0), totals.get("articles_updated", 0),
         totals.get("duplicates", 0), totals.get("rejects", 0), summary.seconds,
     )
-    publish_run_artifacts(data_dir, run_id, {"load": summary.seconds})
+    publish_run_artifacts(data_dir, run_id, {"load": summary.seconds}, stats)
     return asdict(summary)

@@ -35,6 +35,14 @@ class RunResources:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+    def extract_here(self) -> None:
+        """Extract in this process: for a handful of documents, starting workers (a process
+        each, importing the transforms) costs more than the work. The pool, never started, goes."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=False)
+        self.pool, self.workers = None, 1
+
+
 _RUNS: dict[str, RunResources] = {}
 
 
@@ -46,7 +54,7 @@ def _pool(workers: int) -> ProcessPoolExecutor | None:
     if workers <= 1:
         return None
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["transforms.pipeline", "collect.extract"])
+    ctx.set_forkserver_preload(["transforms.pipeline", "transforms.html", "collect.extract"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 

@@ -30,6 +30,7 @@ from warehouse.ledger import Ledger, read_ledger
 from warehouse.migrations import LATEST_VERSION, current_version, migrate
 from warehouse.paths import LakePaths
 from warehouse.publish import publish, remove_stale_temporaries
+from warehouse.report_queries import RunStats, query_run_stats
 from warehouse.schema import ARTICLE_CHILD_TABLES, NEARDUP_TABLES, PARTITIONS, SCHEMA_VERSION, TABLES, column_ddl, quote_ident
 from warehouse.search import IndexRefresh, refresh_search_index
 
@@ -122,6 +123,10 @@ class LakeWriter:
             message = f"{message}; {note}" if message else note
         runs.record_finish(self.con, run_id, status, counts, message)
         self.publish()
+
+    def run_stats(self, run_id: str) -> RunStats:
+        """The run's counts for its artifacts, read on this connection (no second attach)."""
+        return query_run_stats(self.con, run_id)
 
     # -- batches ----------------------------------------------------------------------------
 
