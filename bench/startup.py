@@ -10,9 +10,9 @@ servers: the temporary server exactly as Prefect starts it (uvicorn, `PREFECT__S
 imports: `python -X importtime -c "import M"`, cumulative microseconds of M (median of --runs).
 flow: a probe process against a running server: import prefect, a flow with one task, four
     artifacts, the final state, exit.
-load: `news-etl load ONE.txt` wall time, median of --runs after one warm-up command in the same
-    data dir: with the temporary server, with PREFECT_API_URL naming a running server, and with
-    the default (the local server news-etl keeps for the data dir).
+load: `news-etl load ONE.txt` (a new file each time) wall time, the first command in a new data
+    dir (cold), then the median of --runs more (warm): with the temporary server, with
+    PREFECT_API_URL naming a running server, and with the default (the data dir's local server).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import ROOT, PrefectServer, _free_port, header, load_avg, run_cli, workdir
+from bench.common import ROOT, PrefectServer, _free_port, header, last_run, load_avg, run_cli, workdir
 
 PY = sys.executable
 BASE_ENV = {  # what flows/prefect_env.py sets for every command
@@ -185,33 +185,36 @@ def flow_costs(runs: int) -> None:
 
 
 def load_modes(runs: int) -> None:
-    one = ROOT / "samples" / "000_946957e105135c63.txt"
-    print(f"\n-- one-file `news-etl load` wall time, median of {runs} after one warm-up in the same data dir")
+    seeds = sorted((ROOT / "samples").glob("*.txt"))
+    print(f"\n-- one-file `news-etl load` (a new .txt each time), wall time of the whole command: the first"
+          f" command in a new data dir (cold), then {runs} more (warm, median); flow time from the runs table")
     with workdir("oneload") as tmp:
         base = Path(tmp)
         with PrefectServer(base / "prefect") as server:
             modes = {
                 "temporary server (NEWS_ETL_PREFECT=ephemeral)": {"NEWS_ETL_PREFECT": "ephemeral"},
                 "PREFECT_API_URL, a running server": server.env(),
-                "default (news-etl's local server)": {},
+                "default: the data dir's local server": {},
             }
             for i, (name, env) in enumerate(modes.items()):
                 data = base / f"data{i}"
                 saved = os.environ.pop("PREFECT_API_URL", None)
                 try:
-                    walls = []
-                    for _ in range(runs + 1):
-                        run = run_cli(["load", str(one)], data, {"PREFECT_LOGGING_LEVEL": "WARNING", **env})
+                    walls, flows = [], []
+                    for n in range(runs + 1):
+                        run = run_cli(["load", str(seeds[n % len(seeds)])], data, {"PREFECT_LOGGING_LEVEL": "WARNING", **env})
                         if run.code != 0:
                             raise SystemExit(f"load failed: {run.stderr[-2000:]}")
                         walls.append(run.wall)
+                        flows.append(float(last_run(data)["seconds"]))
                 finally:
                     if saved is not None:
                         os.environ["PREFECT_API_URL"] = saved
                     if not env:
                         run_cli(["server", "stop"], data)
-                print(f"{name:48} warm-up {walls[0]:5.2f}s, then {' '.join(f'{w:.2f}' for w in walls[1:])}"
-                      f" -> {statistics.median(walls[1:]):.2f}s (load avg {load_avg()})", flush=True)
+                print(f"{name:46} cold {walls[0]:5.2f}s; warm {' '.join(f'{w:.2f}' for w in walls[1:])}"
+                      f" -> {statistics.median(walls[1:]):.2f}s wall, {statistics.median(flows[1:]):.2f}s flow"
+                      f" (load avg {load_avg()})", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
