@@ -218,11 +218,16 @@ def _run_load(paths: LakePaths, inputs: list[str], settings: LoadSettings, *, wa
     _configure_prefect(paths)
     from flows.jobs import run_load  # lazy: imports Prefect
     from warehouse.lock import WriterBusy  # lazy: only writes need it
+    from warehouse.writer import DataTestsFailed  # lazy: only writes need it
 
     try:
         return run_load(paths, inputs, settings, wait=wait)
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
+    except DataTestsFailed as err:  # the data is committed: show what the run did, then why it failed
+        if err.summary:
+            print(load_summary(err.summary, paths.data_dir))
+        raise CliError(str(err)) from err
     finally:
         prefect_env.silence_shutdown_noise()
 
@@ -334,6 +339,7 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     from flows.maintenance_flow import maintenance_flow  # lazy: read-only commands stay fast, Prefect loads only for writes
     from warehouse.lock import WriterBusy, writer_lock  # lazy: read-only commands stay fast
     from warehouse.runs import new_run_id  # lazy: read-only commands stay fast
+    from warehouse.writer import DataTestsFailed  # lazy: read-only commands stay fast
 
     run_id = new_run_id()
     try:
@@ -343,6 +349,8 @@ def cmd_maintain(args: argparse.Namespace) -> int:
             )
     except WriterBusy as err:
         raise CliError(str(err), EXIT_BUSY) from err
+    except DataTestsFailed as err:
+        raise CliError(str(err)) from err
     finally:
         prefect_env.silence_shutdown_noise()
     print(maintenance_summary(run_id, result))

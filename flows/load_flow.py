@@ -36,6 +36,7 @@ from warehouse.batch import BatchCounts, commit_counts_total
 from warehouse.ledger import ledger_rows, run_totals, skip_unchanged
 from warehouse.paths import LakePaths
 from warehouse.report_queries import RunStats
+from warehouse.writer import DataTestsFailed
 
 SliceResult = tuple[list[DocumentResult], list[int]]
 IN_PROCESS_MAX_DOCUMENTS = 8  # a run this small is extracted in the flow's process (no worker start-up)
@@ -223,13 +224,19 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
             res.writer.finish_run(run_id, "failed", {**totals, "batches": len(parts)}, f"{type(err).__name__}: {err}")
             raise
         totals, message = run_totals(parts, unchanged)
-        res.writer.finish_run(run_id, "completed", {**totals, "batches": len(parts)}, message, search=bool(parts))
+        try:  # events of the new articles, then the data tests: a failing test fails the run
+            status, message = res.writer.finish_checked(run_id, {**totals, "batches": len(parts)}, message, search=bool(parts))
+        except BaseException as err:
+            res.writer.finish_run(run_id, "failed", {**totals, "batches": len(parts)}, f"{type(err).__name__}: {err}")
+            raise
         stats = _run_stats(res, run_id)
-    summary = LoadSummary(run_id, "completed", totals, time.monotonic() - started, len(parts), message)
+    summary = LoadSummary(run_id, status, totals, time.monotonic() - started, len(parts), message)
     logger.info(
         "run %s completed: %d inputs, %d new, %d updated, %d duplicates, %d rejects in %.1fs",
         run_id, totals.get("inputs", 0), totals.get("articles_new", 0), totals.get("articles_updated", 0),
         totals.get("duplicates", 0), totals.get("rejects", 0), summary.seconds,
     )
     publish_run_artifacts(data_dir, run_id, {"load": summary.seconds}, stats)
+    if status != "completed":
+        raise DataTestsFailed(f"run {run_id} failed its data tests (its data is committed): {message}", asdict(summary))
     return asdict(summary)

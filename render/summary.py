@@ -31,6 +31,7 @@ def load_summary(summary: Mapping[str, Any], data_dir: object, *, first_query_hi
     width = max(len(k) for k, _ in rows)
     lines = [f"\nrun {summary.get('run_id')} {summary.get('status')}"]
     lines += [f"  {key.ljust(width)}  {value}" for key, value in rows]
+    lines += run_notes(summary.get("message"))
     lines.append(f"data: {data_dir}")
     if first_query_hint:
         lines.append(FIRST_QUERY)
@@ -48,4 +49,10 @@ def fetch_summary(fetched: Mapping[str, Any]) -> str:
 def maintenance_summary(run_id: str, result: Mapping[str, Any]) -> str:
     lines = [f"\nmaintenance {run_id} completed"]
     lines += [f"  {key.replace('_', ' ').ljust(18)}  {result.get(key)}" for key in MAINTENANCE_KEYS]
+    lines += run_notes(result.get("message"))
     return "\n".join(lines)
+
+
+def run_notes(message: object) -> list[str]:
+    """The parts of a run's message about its events and its data tests, one line each."""
+    return [f"  {note}" for note in str(message or "").split("; ") if note.startswith(("events", "data tests"))]

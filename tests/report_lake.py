@@ -1,6 +1,8 @@
 """A small real lake for the report and artifact tests, written without Prefect: the bundled
 samples and a jsonl of dated articles go through the real transforms and the real LakeWriter;
-facts (mentions, figures) are attached by hand so the report has known numbers to show."""
+facts (mentions, figures) are attached by hand to the dated articles so the report has known
+numbers to show; the hand-written events articles (tests/golden_events) keep the facts the
+transform finds, and the writer resolves events and runs the data tests as a load does."""
 
 from __future__ import annotations
 
@@ -62,13 +64,16 @@ def with_facts(result: DocumentResult) -> DocumentResult:
         result.figures = [Figure("killed", 5, 5, "exact", s)]
     elif "الرقة" in t:
         s2 = "اعتقلت القوات 12 شخصا"
-        result.mentions = [_place("الرقة", "Raqqa", s2), Mention("org", "قسد", "قوات سوريا الديمقراطية", 0, 3, s2)]
+        result.mentions = [_place("الرقة", "Ar-Raqqah", s2), Mention("org", "قسد", "قوات سوريا الديمقراطية", 0, 3, s2)]
         result.figures = [Figure("arrested", 12, 12, "exact", s2)]
     elif "الحسكة" in t:
         s3 = "احتجاز سبعة شبان في الحملة"
-        result.mentions = [_place("الحسكة", "Hasakah", s3), Mention("person", "مظلوم عبدي", "مظلوم عبدي", 0, 9, s3)]
+        result.mentions = [_place("الحسكة", "Al-Hasakah", s3), Mention("person", "مظلوم عبدي", "مظلوم عبدي", 0, 9, s3)]
         result.figures = [Figure("detained", 7, 7, "exact", s3)]
     return result
+
+
+EVENTS = ROOT / "tests" / "golden_events"  # air strikes in Idlib, arrests in Deir ez-Zor (March 2026)
 
 
 def build_report_lake(data_dir: Path, tmp: Path) -> LakePaths:
@@ -77,8 +82,9 @@ def build_report_lake(data_dir: Path, tmp: Path) -> LakePaths:
     seeds = sorted(str(p) for p in (ROOT / "samples").glob("*.txt"))  # the five seed articles
     units = tuple(plan_units(discover([*seeds, str(jsonl)])))
     results = [with_facts(r) for r in process_slice(units)]
+    results += process_slice(tuple(plan_units(discover([str(EVENTS / "articles.jsonl"), str(EVENTS / "bridge.jsonl")]))))
     with writer_lock(paths), LakeWriter(paths) as writer:
-        writer.start_run(RUN_ID, "load", {"paths": ["samples", "dated.jsonl"]})
+        writer.start_run(RUN_ID, "load", {"paths": ["samples", "dated.jsonl", "golden_events"]})
         counts = writer.commit_batch(RUN_ID, results, 0)
-        writer.finish_run(RUN_ID, "completed", {**dataclasses.asdict(counts), "batches": 1})
+        writer.finish_checked(RUN_ID, {**dataclasses.asdict(counts), "batches": 1}, None)
     return paths

@@ -24,7 +24,7 @@ def test_extract_shows_text_removed_lines_provenance_and_facts(cli_offline: Cli)
     assert "published  2020-07-12 (day)   (from page_metadata)" in out
     assert "-- text (5 lines)\nأطلقت “قوات سوريا الديمقراطية” (قسد) حملة أمنية جديدة" in out
     assert "donation_appeal    ادعم عنب بلدي" in out  # a removed line with its rule
-    assert "org    Syrian Democratic Forces (SDF)  x5" in out
+    assert "org    Syrian Democratic Forces (SDF)  x6" in out  # five in the body, one in the title
     assert "arrested        14 exact" in out
     assert not cli_offline.data_dir.exists()  # nothing written, no data directory created
 

@@ -69,10 +69,11 @@ def test_load_fills_mentions_and_figures_and_answers_arrests_per_governorate(cli
     assert len(per_article) == 5 + len(ARTICLES)
     assert all(int(r["mentions"]) > 0 and int(r["figures"]) > 0 for r in per_article), per_article  # type: ignore[call-overload]
 
-    # provenance: every surface is exactly its offsets in body_search
+    # provenance: every surface is exactly its offsets in body (or the title), the article's own text
     bad = cli.sql_json(
         "select count(*) as n from mentions m join articles a using (article_id) "
-        'where substr(a.body_search, m.start + 1, m."end" - m.start) <> m.surface'
+        "where substr(case m.part when 'title' then a.title else a.body end, m.start + 1, m.\"end\" - m.start) <> m.surface "
+        "or m.surface_search is null"
     )
     assert bad == [{"n": 0}]
     people = {r["canonical"] for r in cli.sql_json("select distinct canonical from mentions where kind = 'person'")}

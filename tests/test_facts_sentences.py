@@ -50,7 +50,9 @@ def test_extract_facts_is_total_and_offsets_hold(text: str) -> None:
     body_search = search_form(body)
     facts = extract_facts(body, body_search)
     for m in facts.mentions:
-        assert body_search[m.start : m.end] == m.surface
+        assert body[m.start : m.end] == m.surface
+        assert search_form(m.surface) == m.surface_search
     for f in facts.figures:
-        assert f.start is not None and f.end is not None and 0 <= f.start < f.end <= len(body_search)
+        assert f.start is not None and f.end is not None and 0 <= f.start < f.end <= len(body)
+        assert body[f.start : f.end] in f.sentence
         assert f.count_low is None or f.count_low >= 1

@@ -43,9 +43,9 @@ def figs(text: str) -> set[tuple[str, int | None, int | None, str | None]]:
         ("اعتقال حوالي 30 شخصاً", {("arrested", 30, 30, "about")}),
         # vague amounts
         ("اعتقلوا عشرات الأشخاص خلال الحملة", {("arrested", 10, 99, "vague")}),
-        ("احتجاز آلاف الأسرى", {("detained", 1000, 9999, "vague")}),
+        ("احتجاز آلاف الأسرى", {("held", 1000, 9999, "vague")}),  # prisoners held: a stock
         ("شن التنظيم عشرات الهجمات", {("attacks", 10, 99, "vague")}),
-        ("إبقاء الآلاف من معتقلي التنظيم", {("detained", 1000, 9999, "vague")}),
+        ("إبقاء الآلاف من معتقلي التنظيم", {("held", 1000, 9999, "vague")}),  # people held: a stock
         ("نزوح عشرات الآلاف واعتقال مئات الأشخاص", {("arrested", 100, 999, "vague")}),
         # the count before the counted noun
         ("وصلت إلى 22 عملية أمنية", {("operations", 22, 22, "exact")}),
@@ -57,23 +57,25 @@ def figs(text: str) -> set[tuple[str, int | None, int | None, str | None]]:
         # "لقي ... حتفه/مصرعه": killed only with the confirming word
         ("ولقي خمسة أشخاص حتفهم بانفجار لغم", {("killed", 5, 5, "exact")}),
         ("لقي طفلان مصرعهما غرقاً", {("killed", 2, 2, "exact")}),
-        # an indefinite singular in the accusative right after the trigger is one
-        ("واعتقلت دورية للأسايش شاباً في حي غويران", set()),  # the subject stands between: no guess
-        ("اعتقلت الدورية أمس شاباً من الحي", set()),
+        # an indefinite singular in the accusative is one: right after the trigger, or as the
+        # object after a short subject (the accusative ending marks it)
+        ("واعتقلت دورية للأسايش شاباً في حي غويران", {("arrested", 1, 1, "exact")}),
+        ("اعتقلت الدورية أمس شاباً من الحي", {("arrested", 1, 1, "exact")}),
         ("اعتقلت شاباً من أبناء الحي", {("arrested", 1, 1, "exact")}),
-        ("أعدم التنظيم رجلاً في الميادين", set()),  # subject between trigger and noun
+        ("أعدم التنظيم رجلاً في الميادين", {("killed", 1, 1, "exact")}),
         ("إعدام رجلاً", {("killed", 1, 1, "exact")}),
-        # counted nouns joined by و add up
-        ("أدى القصف إلى إصابة امرأة وطفلين", {("injured", 3, 3, "exact")}),
-        ("مقتل عنصرين وقيادي في التنظيم", {("killed", 3, 3, "exact")}),
-        ("مقتل شاب ووالدته", {("killed", 1, 1, "exact")}),  # not a counted noun: not added
+        ("اعتقلت الدورية أمس شاب الحي", set()),  # not accusative, not right after the trigger
+        # counted nouns joined by و are figures of their own (no total is written)
+        ("أدى القصف إلى إصابة امرأة وطفلين", {("injured", 1, 1, "exact"), ("injured", 2, 2, "exact")}),
+        ("مقتل عنصرين وقيادي في التنظيم", {("killed", 2, 2, "exact"), ("killed", 1, 1, "exact")}),
+        ("مقتل شاب ووالدته", {("killed", 1, 1, "exact")}),  # not a counted noun: not a figure
         # the count before a plural verb ("subject_first") when none follows it
         ("وذكر المرصد أن 9 عناصر من التنظيم قتلوا في الاشتباكات", {("killed", 9, 9, "exact")}),
         ("وأفاد أن خمسة مدنيين أصيبوا بجروح", {("injured", 5, 5, "exact")}),
         ("أكد 3 شهود أن عناصر قتلوا في الاشتباك", set()),  # the nearest counted noun has no count
         ("عنصران من التنظيم لقيا حتفهما", {("killed", 2, 2, "exact")}),
         ("وقالت الوكالة إن 4 مواطنين قتلوا في التفجير", {("killed", 4, 4, "exact")}),  # a count beats a dual reading
-        ("إن 57 مدنياً بينهم 12 طفلاً و6 نساء قتلوا", {("killed", 57, 57, "exact")}),  # the total, not the breakdown
+        ("إن 57 مدنياً بينهم 12 طفلاً و6 نساء قتلوا", {("killed", 57, 57, "exact")}),  # the total, not the breakdown, before the verb
         ("إن 11 شخصاً قتلوا و32 أصيبوا بجروح", {("killed", 11, 11, "exact")}),  # another trigger stops the look back
         # ranges need an opener (بين / ما بين); "من N إلى M" is mostly a toll that rose
         ("مقتل ما بين 20 و25 شخصاً", {("killed", 20, 25, "range")}),
@@ -146,3 +148,71 @@ def test_quantity_words() -> None:
     assert q("بين عشرة وعشرين") == (10, 20, "range")
     assert q("عشرة وعشرين") == (10, 10, "exact")  # a unit of ten or more takes no tens after it
     assert q("بين 5 و5") is None
+
+
+def figs_linked(text: str) -> list[tuple[str, int | None, int | None, str | None, int | None, str]]:
+    body = search_form(text)
+    return [(f.kind, f.count_low, f.count_high, f.qualifier, f.of_figure, f.scope) for f in extract_figures(split_sentences(body))]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # the count before a passive or plural verb, its subject and a partitive in between
+        ("وذكرت الشبكة أن 23 مقاتلاً على الأقل من عناصر الفصيل المتشدد قتلوا خلال المواجهات", {("killed", 23, None, "at_least")}),
+        ("أكد الناشطون أن ثمانية مدنيين من سكان الحي أصيبوا بالقصف", {("injured", 8, 8, "exact")}),
+        # لقي N ... مصرعهم / استشهد
+        ("لقي تسعة أشخاص من عائلة واحدة مصرعهم بغارة جوية", {("killed", 9, 9, "exact")}),
+        ("استشهد 6 مواطنين بقذائف الهاون", {("killed", 6, 6, "exact")}),
+        # a trigger several words before its count and counted noun
+        ("قُتل في الضربات التي طالت محطة الوقود وسط البلدة ليلة أمس 15 شخصاً", {("killed", 15, 15, "exact")}),
+        # a date between the trigger and the count does not stop it, and is not the count
+        ("اعتقلت الشرطة يوم 3 آب أربعة شبان", {("arrested", 4, 4, "exact")}),
+        # counted nouns that are triggers: "ستة قتلى" / "أربعة جرحى" / "شهداء"
+        ("وخلف الانفجار سبعة قتلى وخمسة جرحى", {("killed", 7, 7, "exact"), ("injured", 5, 5, "exact")}),
+        ("سقوط 11 شهيداً في المدينة", {("killed", 11, 11, "exact")}),
+        # kidnapping and capture verbs
+        ("خطفت عصابة مسلحة خمسة سائقين على الطريق الدولي", {("kidnapped", 5, 5, "exact")}),
+        ("وأسرت الكتيبة جنديين خلال الهجوم", {("kidnapped", 2, 2, "exact")}),
+        ("وقال إن أسر الضحايا تطالب بالعدالة", set()),  # أسر = families: no captive, no count
+        # a toll names its kind; the number may stand alone, the last of a rise
+        ("وبلغت حصيلة القتلى 41 حتى مساء الأحد", {("killed", 41, 41, "exact")}),
+        ("ارتفع عدد الضحايا من 12 إلى 19 بحسب المستشفى", {("killed", 19, 19, "exact")}),
+        # two figures of one kind in one sentence, each with its count
+        ("قُتل أربعة عناصر في درعا وقُتل سبعة مدنيين في حماة", {("killed", 4, 4, "exact"), ("killed", 7, 7, "exact")}),
+        # people held: a standing population, kind held
+        ("وتحتجز الميليشيا قرابة 300 شخص في معتقلاتها", {("held", 300, 300, "about")}),
+        ("ويقبع آلاف السجناء في السجون المركزية", {("held", 1000, 9999, "vague")}),
+        ("ويستمر احتجاز 900 شخص في سجون الأمن", {("held", 900, 900, "exact")}),
+        ("احتجزت الشرطة 5 أشخاص للتحقيق معهم", {("detained", 5, 5, "exact")}),
+        # never from objects: vehicles, rockets, buildings
+        ("دمرت الغارات 12 سيارة و4 مبان في البلدة", set()),
+        ("سقطت 30 قذيفة على الأحياء السكنية", set()),
+    ],
+)
+def test_more_phrasings(sentence: str, expected: set[tuple[str, int | None, int | None, str | None]]) -> None:
+    assert figs(sentence) == expected
+
+
+def test_breakdown_is_linked_to_its_total() -> None:
+    got = figs_linked("وأسفرت الغارة عن مقتل 21 مدنياً بينهم 9 أطفال و4 نساء.")
+    assert got == [
+        ("killed", 21, 21, "exact", None, "event"),
+        ("killed", 9, 9, "exact", 0, "event"),
+        ("killed", 4, 4, "exact", 0, "event"),
+    ]
+    # the link is an index into the article's figures, across sentences
+    got = figs_linked("اعتقلت الدورية شابين. وأصيب 10 أشخاص من بينهم 3 أطفال.")
+    assert got == [
+        ("arrested", 2, 2, "exact", None, "event"),
+        ("injured", 10, 10, "exact", None, "event"),
+        ("injured", 3, 3, "exact", 1, "event"),
+    ]
+
+
+def test_scope_marks_stocks_and_totals() -> None:
+    got = figs_linked("وأحصت المنظمة مقتل 4500 مدني منذ بداية العام في المحافظة.")
+    assert got == [("killed", 4500, 4500, "exact", None, "cumulative")]
+    got = figs_linked("ويحتجز الجهاز نحو 2000 معتقل في سجونه.")
+    assert got == [("held", 2000, 2000, "about", None, "stock")]
+    assert figs_linked("قُتل ثلاثة مدنيين بقصف على السوق.") == [("killed", 3, 3, "exact", None, "event")]

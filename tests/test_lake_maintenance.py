@@ -58,6 +58,35 @@ def test_writer_migrates_an_old_lake(tmp_path: Path) -> None:
     assert rows(paths, "SELECT source_from FROM articles WHERE run_id = 'run-new'") == [("input",)]
 
 
+def test_a_schema_4_lake_gets_the_facts_columns(tmp_path: Path) -> None:
+    """Lakes from before schema 5 lack the facts columns of the article's own text: the writer
+    adds them (NULL for stored rows), the marts read them, and new rows fill them."""
+    paths = LakePaths(tmp_path / "data")
+    _several_runs(paths, 1)
+    new_mention_cols = ("canonical_ar", "surface_search", "sentence_search", "part")
+    new_figure_cols = ("sentence_search", "figure_no", "of_figure", "scope", "part")
+    with writer_lock(paths), LakeWriter(paths) as w:
+        w.con.execute("BEGIN")
+        for view in ("mart_figures_monthly", "figure_governorates", "mart_mentions_weekly"):
+            w.con.execute(f"DROP VIEW {view}")
+        for col in new_mention_cols:
+            w.con.execute(f"ALTER TABLE mentions DROP COLUMN {col}")
+        for col in new_figure_cols:
+            w.con.execute(f"ALTER TABLE figures DROP COLUMN {col}")
+        w.con.execute("DELETE FROM schema_info WHERE schema_version > 4")
+        w.con.execute("COMMIT")
+        w.publish()
+    assert rows(paths, "SELECT max(schema_version) FROM schema_info") == [(4,)]
+
+    load(paths, [[doc("new.txt", arabic_body(7), url="https://m.example/new")]], "run-new")  # opens, migrates, loads
+    assert rows(paths, "SELECT max(schema_version) FROM schema_info") == [(LATEST_VERSION,)]
+    cols = {r[0] for r in rows(paths, "SELECT column_name FROM duckdb_columns() WHERE table_name = 'figures'")}
+    assert set(new_figure_cols) <= cols
+    assert rows(paths, "SELECT count(*) FROM mentions WHERE part IS NULL")[0][0] > 0  # stored before: NULL
+    assert rows(paths, "SELECT count(*) FROM mentions WHERE run_id = 'run-new' AND (part IS NULL OR surface_search IS NULL)") == [(0,)]
+    assert rows(paths, "SELECT count(*) FROM figure_governorates") == rows(paths, "SELECT count(*) FROM figures")
+
+
 def test_a_newer_lake_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     paths = LakePaths(tmp_path / "data")
     _several_runs(paths, 1)

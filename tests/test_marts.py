@@ -67,3 +67,23 @@ def test_figure_governorate_rule_sentence_then_article_then_unknown(tmp_path: Pa
     load(paths, [[a, b]])
     got = rows(paths, "SELECT count_low, governorate, governorate_from FROM figure_governorates ORDER BY count_low")
     assert got == [(1, "unknown", "none"), (2, "Al-Hasakah", "article"), (4, "Al-Hasakah", "article")]
+
+
+def test_open_counts_make_the_high_end_of_a_sum_unknown_and_events_count_incidents_once(tmp_path: Path) -> None:
+    """"more than 20" has no upper end: the month's count_high is NULL, never below count_low. One
+    incident told by two outlets is one event; killed and injured of it sit side by side."""
+    paths = LakePaths(tmp_path / "data")
+    a = doc("a.txt", "قتل أكثر من 20 مدنيا وأصيب 40 آخرون أمس في غارة جوية على سوق مدينة سراقب في ريف إدلب.",
+            url="https://a.example/1", source_id="alpha", published_at="2024-05-07T09:00:00Z")
+    b = doc("b.txt", "قتل 25 مدنيا أمس الاثنين في غارة جوية استهدفت سوق مدينة سراقب بريف إدلب.",
+            url="https://b.example/1", source_id="beta", published_at="2024-05-07T12:00:00Z")
+    load(paths, [[a, b]])
+    (row,) = rows(paths, "SELECT kind, figures, count_low, count_high FROM mart_figures_monthly WHERE kind = 'killed'")
+    assert row == ("killed", 2, 46, None)
+    events = rows(paths, "SELECT kind, event_date, place, count_low, count_high, best, reports, outlets FROM events")
+    assert events == [("killed", date(2024, 5, 6), "Saraqib", 21, None, 25, 2, 2)]
+    monthly = rows(paths, "SELECT month, admin1, kind, events, reports, best, count_low, count_high FROM mart_events_monthly")
+    assert monthly == [(date(2024, 5, 1), "Idlib", "killed", 1, 2, 25, 21, None)]
+    counts = rows(paths, "SELECT kind, events, best, count_low, count_high FROM mart_event_counts_monthly ORDER BY kind")
+    assert counts == [("injured", 1, 40, 40, 40), ("killed", 1, 25, 21, None)]
+    assert rows(paths, "SELECT status, count(*) FROM data_tests GROUP BY 1") == [("passed", 25)]

@@ -9,8 +9,9 @@ from importlib import resources
 import pytest
 
 from transforms.actors import extract_actors
-from transforms.normalize import search_form
-from transforms.places import extract_places, gazetteer
+from transforms.facts import extract_facts
+from transforms.normalize import safe_text, search_form
+from transforms.places import Gazetteer, PlaceRulesFile, extract_places, gazetteer, parse_gazetteer
 from transforms.sentences import split_sentences
 
 GOVERNORATES = {
@@ -58,7 +59,8 @@ def test_gazetteer_has_all_governorates_districts_and_recurring_places() -> None
     for n in [*recurring, "ريف دير الزور الشرقي"]:
         assert n in names, n
     for r in data:
-        assert r["admin1"] in GOVERNORATES or r["kind"] in ("region", "country"), r
+        spans = r["kind"] in ("region", "country") or r["name_en"].endswith(" river")  # a river crosses governorates
+        assert r["admin1"] in GOVERNORATES or spans, r
         lat, lon = float(r["lat"]), float(r["lon"])
         assert 32.0 <= lat <= 37.5 and 35.5 <= lon <= 42.5, r  # inside Syria's bounding box
 
@@ -73,7 +75,7 @@ def test_gazetteer_has_all_governorates_districts_and_recurring_places() -> None
         ("في الريف الجنوبي للحسكة", [("Al-Hasakah", "Al-Hasakah")]),  # لل = ل + ال
         ("سجن “الصناعة” في حي غويران", [("Al-Sinaa prison", "Al-Hasakah"), ("Ghuwayran", "Al-Hasakah")]),
         ("قاعدة حقل “العمر” النفطي", [("Al-Omar oil field", "Deir ez-Zor")]),
-        ("سيطرته على تدمر وسط سوريا", [("Tadmur", "Homs"), ("Syria", None)]),
+        ("سيطرته على تدمر وسط سوريا", [("Tadmur", "Homs"), ("Central Syria", None)]),  # a region named as such
         ("انطلاقاً من البادية السورية", [("Syrian Desert (Badia)", None)]),
         ("في محافظة دير الزور", [("Deir ez-Zor", "Deir ez-Zor")]),
     ],
@@ -105,3 +107,62 @@ def test_place_mentions_carry_admin_and_coordinates() -> None:
 
 def test_gazetteer_loads_once() -> None:
     assert gazetteer() is gazetteer()
+
+
+def places_in(text: str) -> list[tuple[str, str, str | None]]:
+    body = safe_text(text)
+    return [(m.surface, m.canonical, m.admin1) for m in extract_facts(body, search_form(body)).mentions if m.kind == "place"]
+
+
+def test_unlisted_village_with_its_governorate_next_to_it() -> None:
+    got = places_in("دارت اشتباكات في قرية تل الورد بريف حلب الشمالي.")
+    assert got[0] == ("تل الورد", "تل الورد", "Aleppo")
+    got = places_in("وسيطرت الفصائل على بلدة عين البيضا جنوب درعا.")
+    assert ("عين البيضا", "عين البيضا", "Daraa") in got
+
+
+def test_unlisted_village_takes_the_one_governorate_of_its_sentence() -> None:
+    got = places_in("قصفت الطائرات مدينة إدلب وقرية المشيرفة القريبة.")
+    assert ("المشيرفة", "المشيرفه", "Idlib") in got
+
+
+def test_unlisted_name_without_a_syrian_governorate_is_not_a_place() -> None:
+    assert places_in("قصفت الطائرات بلدة عرسال اللبنانية.") == []
+    assert places_in("وصل الوفد إلى قرية صغيرة.") == []
+
+
+def test_name_of_several_places_takes_the_governorate_of_its_sentence() -> None:
+    tsv = "\n".join(
+        [
+            "kind\tname_en\tnames_ar\tadmin1\tadmin2\tlat\tlon\tcontext\tsource",
+            "town\tNorthtown\tالسلامة الكبرى\tAleppo\tAzaz\t36.6\t37.0\tfree\tt",
+            "town\tSouthtown\tالسلامة الكبرى\tDaraa\tDaraa\t32.6\t36.1\tfree\tt",
+            "governorate\tDaraa\tدرعا\tDaraa\t\t32.6\t36.1\tfree\tt",
+            "governorate\tAleppo\tحلب\tAleppo\t\t36.2\t37.1\tfree\tt",
+        ]
+    )
+    g: Gazetteer = parse_gazetteer(tsv, PlaceRulesFile(kind_order=("town", "governorate")))
+    for gov, want in (("درعا", "Daraa"), ("حلب", "Aleppo")):
+        body = search_form(f"قصف على السلامة الكبرى في {gov}.")
+        found = extract_places(body, split_sentences(body), [], g)
+        assert next((m.canonical, m.admin1) for m in found) == ("Southtown" if want == "Daraa" else "Northtown", want)
+
+
+def test_named_site_keeps_its_word_and_takes_the_governorate_stated() -> None:
+    got = places_in("سيطرت الفصائل على مطار الحمدان العسكري في ريف درعا.")
+    assert got[0][0] == "مطار الحمدان العسكري" and got[0][2] == "Daraa"
+    got = places_in("انفجرت سيارة قرب دوار النخيل في مدينة حمص.")
+    assert ("دوار النخيل", "دوار النخيل", "Homs") in got
+
+
+def test_countryside_of_two_places_and_compound_directions() -> None:
+    got = [c for _s, c, _g in places_in("عمليات في ريفي حلب وإدلب وفي ريف حماة الشمالي الغربي.")]
+    assert "Aleppo countryside" in got and "Hama countryside (north-western)" in got
+
+
+def test_regions_of_syria_by_compass() -> None:
+    assert places_in("تقدمت القوات في شمال غرب سوريا.") == [("شمال غرب سوريا", "North-western Syria", None)]
+
+
+def test_a_conjunction_and_a_verb_are_not_a_village() -> None:
+    assert places_in("وأحصى سكان مدينة حمص الذين فروا ويسكنون الآن في الخيام") == [("حمص", "Homs", "Homs")]

@@ -86,7 +86,7 @@ def load(paths: LakePaths, batches: Sequence[Iterable[DocumentResult]], run_id: 
         for no, batch in enumerate(batches):
             parts.append(writer.commit_batch(run_id, list(batch), no))
         totals = commit_counts_total(parts)
-        writer.finish_run(run_id, "completed", {**totals, "batches": len(parts)})
+        writer.finish_checked(run_id, {**totals, "batches": len(parts)}, None)  # events, data tests, end of run
     return totals
 
 

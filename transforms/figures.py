@@ -3,19 +3,26 @@ operations and attacks. Rules over tokens of `body_search`; triggers, counted no
 words are data (transforms/data/figures.ar.yaml, numbers.ar.yaml).
 
 Precision first: a digit count needs a counted noun after it (so dates, ages, durations and ids
-are never figures); one figure per kind and sentence (the first), because a second one in the
-same sentence is nearly always a breakdown of the first ("على عنصرين ... في الأولى على شخص").
+are never figures). A sentence may hold several figures of one kind when each has its own explicit
+count ("قتل خمسة في حلب وقتل ثلاثة في إدلب"); a one read from a bare singular noun is taken only
+as the first of its kind (a second is nearly always a part: "على عنصرين ... في الأولى على شخص").
 
-Three more shapes: an indefinite singular noun in the accusative right after the trigger is one
-("اعتقلت شاباً"); counted nouns joined by و add up ("إصابة امرأة وطفلين" = 3); and a plural verb
-listed under `subject_first` takes the count of the counted noun shortly before it when none
-follows ("9 عناصر من التنظيم قتلوا").
+More shapes: an indefinite singular noun in the accusative right after the trigger is one
+("اعتقلت شاباً"); counted nouns joined by و add up ("إصابة امرأة وطفلين" = 3); a plural verb
+listed under `subject_first` takes the count of the counted noun before it when none follows
+("14 مسلحاً على الأقل من عناصر التنظيم قتلوا"); a count with its counted noun may stand several
+words after the trigger ("قتل في الغارات على السوق صباح اليوم 12 مدنياً"); a toll names its kind
+and may give the number alone ("ارتفعت حصيلة القتلى إلى 27"). A breakdown after بينهم/منهم
+("مقتل 18 مدنياً بينهم 7 أطفال") is a figure of its own linked to its total (`of_figure`).
+
+Scope: `held` figures (people held in prisons or camps) are a stock; a figure whose sentence dates
+it from a start ("منذ اندلاع النزاع") or over a year is cumulative; the rest are events.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from core import datafile
@@ -24,7 +31,9 @@ from transforms.records import Figure
 from transforms.sentences import Span, Token, bases, sf, tokenize, trigger_flags
 
 Phrase = tuple[str, ...]
-MAX_GAP = 3  # words allowed between an "after" trigger and a count that has its noun
+MAX_GAP = 3  # words allowed between an "after" trigger and a count
+FAR_GAP = 9  # words allowed between an "after" trigger and a count followed by its counted noun
+BACK_GAP = 12  # words a "subject_first" verb looks back for its counted subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +52,13 @@ class FigureRules:
     not_counts: frozenset[str]
     negations: frozenset[str]
     confirm: dict[str, tuple[str, ...]]  # trigger word -> prefixes one of which the sentence must have
+    toll: dict[str, tuple[Phrase, ...]]  # "حصيلة القتلى": the number may follow alone
+    breakdown: frozenset[str]  # بينهم، منهم: a part of the count before
+    cumulative: tuple[Phrase, ...]  # "منذ اندلاع": a total since a start, not an event
+    stock_kinds: frozenset[str]  # kinds that are standing populations (held)
+    stock_markers: tuple[Phrase, ...]  # "الاحتجاز المستمر": a detention that is a standing population
+    people_groups: frozenset[str]  # "قوات", "صفوف": a partitive "N من قوات النظام" counts people
+    joiners: tuple[Phrase, ...]  # "بالإضافة إلى", "فضلا عن": another count of the same kind follows
     first_words: frozenset[str]  # first words of every trigger: a quick filter per token
     index: dict[str, tuple[tuple[str, str, Phrase], ...]]  # first word -> (kind, mode, phrase)
 
@@ -59,6 +75,7 @@ class KindSpec:
     before: tuple[str, ...] = ()
     self_: tuple[SelfCounting, ...] = field(default=(), metadata=datafile.key("self"))
     subject_first: tuple[str, ...] = ()
+    toll: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +96,12 @@ class FiguresFile:
     negations: tuple[str, ...] = ()
     others: tuple[str, ...] = ()
     not_counts: tuple[str, ...] = ()
+    stock_kinds: tuple[str, ...] = ()
+    stock_markers: tuple[str, ...] = ()
+    breakdown: tuple[str, ...] = ()
+    cumulative: tuple[str, ...] = ()
+    people_groups: tuple[str, ...] = ()
+    joiners: tuple[str, ...] = ()
 
 
 def _phrases(items: Iterable[str]) -> tuple[Phrase, ...]:
@@ -93,7 +116,9 @@ def figure_rules() -> FigureRules:
     before: dict[str, tuple[Phrase, ...]] = {}
     sg: dict[str, tuple[Phrase, ...]] = {}
     du: dict[str, tuple[Phrase, ...]] = {}
+    toll: dict[str, tuple[Phrase, ...]] = {}
     for kind, spec in data.kinds.items():
+        toll[kind] = _phrases(spec.toll)
         after[kind] = _phrases(spec.after)
         before[kind] = _phrases(spec.before)
         sg[kind] = _phrases([x for s in spec.self_ for x in s.singular])
@@ -115,8 +140,15 @@ def figure_rules() -> FigureRules:
         not_counts=frozenset(sf(x) for x in data.not_counts),
         negations=frozenset(sf(x) for x in data.negations),
         confirm={sf(k): tuple(sf(x) for x in v) for k, v in data.confirm.items()},
-        first_words=frozenset(p[0] for table in (after, before, sg, du) for phrases in table.values() for p in phrases),
-        index=_index({"before": before, "dual": du, "singular": sg, "after": after}),
+        toll=toll,
+        breakdown=frozenset(sf(x) for x in data.breakdown),
+        cumulative=_phrases(data.cumulative),
+        stock_kinds=frozenset(data.stock_kinds),
+        stock_markers=_phrases(data.stock_markers),
+        people_groups=frozenset(sf(x) for x in data.people_groups),
+        joiners=_phrases(data.joiners),
+        first_words=frozenset(p[0] for table in (after, before, sg, du, toll) for phrases in table.values() for p in phrases),
+        index=_index({"toll": toll, "before": before, "dual": du, "singular": sg, "after": after}),
     )
 
 
@@ -152,36 +184,99 @@ def _is_noun(word: str, rules: FigureRules) -> bool:
     return any(b in rules.plural or b in rules.singular or b in rules.dual or b in rules.others for b in bases(word))
 
 
+_QUOTE = frozenset({'"', "'"})
+_PARENS = frozenset({"(", ")"})
+Count = tuple[int | None, int | None, str, int]  # low, high, qualifier, index of the last (or first) token
+
+
+def _not_a_count_after(tokens: list[Token], nxt: int, rules: FigureRules) -> bool:
+    """The word after a number makes it a date, an age, a duration, an id or a share: "24 من أيار",
+    "25 عاما". "N من" is a date only before a month or a number ("سبعة من مقاتلي" is a count)."""
+    if nxt >= len(tokens):
+        return False
+    word = tokens[nxt].text
+    if word == "من":
+        after = tokens[nxt + 1].text if nxt + 1 < len(tokens) else ""
+        return not after or after[0].isdigit() or any(b in rules.not_counts for b in bases(after))
+    return any(b in rules.not_counts for b in bases(word))
+
+
+def _counted_noun_at(tokens: list[Token], nxt: int, q: Quantity, rules: FigureRules) -> bool:
+    """A counted noun (of people) follows the quantity: indefinite after a number ("30 عنصراً",
+    not "الفرقة 30 العقيد"), either after a vague amount ("عشرات القتلى"), or a partitive
+    "من" + people ("سبعة من مقاتلي التنظيم", not "ثلاثة من آلياته")."""
+    if nxt >= len(tokens):
+        return False
+    word = tokens[nxt].text
+    if word == "من":
+        return nxt + 1 < len(tokens) and (_is_noun(tokens[nxt + 1].text, rules) or tokens[nxt + 1].text in rules.people_groups)
+    if not _is_noun(word, rules):
+        return False
+    return not (q.numeric and word.startswith("ال"))
+
+
+def _is_trigger_noun(word: str, rules: FigureRules) -> bool:
+    """A counted noun that names its own kind (القتلى، الجرحى، قتلى)."""
+    return any(mode == "before" for c in bases(word) for _k, mode, phrase in rules.index.get(c, ()) if len(phrase) == 1)
+
+
+def _year_like(q: Quantity, tokens: list[Token]) -> bool:
+    return q.numeric and q.low is not None and 1900 <= q.low <= 2100 and tokens[q.first].text.isdigit()
+
+
 def _count_after(  # noqa: PLR0911  # one return per way a count can follow a trigger
     tokens: list[Token], j: int, rules: FigureRules
-) -> tuple[int | None, int | None, str, int] | None:
-    """The count that follows an "after" trigger whose next token is j: (low, high, qualifier, last)."""
+) -> Count | None:
+    """The count that follows an "after" trigger whose next token is j: (low, high, qualifier, last).
+    Right after the trigger a number needs no noun ("وجرح 30 في التفجير"); a count in words needs
+    none after fillers either; further on, up to FAR_GAP words, only a count with its counted noun
+    (or a partitive "من": "سبعة من مقاتلي") is taken, or an accusative singular within MAX_GAP
+    ("اختطف مجهولون عنصراً")."""
     gap = 0
     k = j
-    while k < len(tokens) and gap <= MAX_GAP:
+    while k < len(tokens) and gap <= FAR_GAP:
         word = tokens[k].text
+        if word in _QUOTE or word in _PARENS:
+            k += 1
+            continue
         if not any(ch.isalnum() for ch in word):
             return None  # punctuation ends the search
-        if k > j and not rules.first_words.isdisjoint(bases(word)):
-            return None  # another trigger: the count belongs to it ("قتل مدنيان وأصيب ثلاثة آخرون")
+        if (k > j or word.startswith("و")) and not rules.first_words.isdisjoint(bases(word)):
+            return None  # another trigger: the count belongs to it ("قتل مدنيان وأصيب ثلاثة آخرون", "قتل وجرح اثنان")
         q = quantity_at(tokens, k)
-        only_fillers = all(tokens[m].text in rules.fillers for m in range(j, k))
+        only_fillers = all(tokens[m].text in rules.fillers or tokens[m].text in _QUOTE for m in range(j, k))
         if q is not None:
             nxt = q.last + 1
-            if nxt < len(tokens) and any(b in rules.not_counts for b in bases(tokens[nxt].text)):
-                return None
-            has_noun = nxt < len(tokens) and (_is_noun(tokens[nxt].text, rules) or tokens[nxt].text == "من")
-            if has_noun or (only_fillers and not q.numeric):
-                return _with_post(q, tokens, nxt + 1 if has_noun else nxt)
-            return None
-        if word in rules.dual:
-            return _joined(tokens, 2, k, rules)  # a dual is a count wherever it stands in the window
-        if only_fillers:
-            if word in rules.singular or word in rules.singular_acc:
-                return _joined(tokens, 1, k, rules)
-            if word in rules.dual:
+            if _not_a_count_after(tokens, nxt, rules):
+                if gap > MAX_GAP:
+                    return None
+                k, gap = nxt + 1, gap + 2  # a date or a duration in between ("صباح 12 تموز")
+                continue
+            has_noun = _counted_noun_at(tokens, nxt, q, rules)
+            if has_noun and _is_trigger_noun(tokens[nxt].text, rules):
+                return None  # "سقوط عشرات الجرحى": the count of the noun's own kind (read by it)
+            adjacent = k == j and q.numeric and not _year_like(q, tokens)
+            if has_noun or (only_fillers and not q.numeric) or adjacent:
+                partitive = nxt < len(tokens) and tokens[nxt].text == "من"
+                return _with_post(q, tokens, nxt + 1 if has_noun and not partitive else nxt)
+            return None  # a number without its counted noun: not a count, and no reading past it
+        if only_fillers and word in ("احد", "احدي") and k + 1 < len(tokens):
+            after = tokens[k + 1].text
+            if _is_noun(after, rules) or after in rules.people_groups:
+                return 1, 1, "exact", k + 1  # "اعتقلت أحد أقارب ...": one of them
+        if gap <= MAX_GAP:
+            if word in rules.dual:  # a dual is a count wherever it stands near
+                for m in (k + 1, k + 2):  # "ضابطي شرطة على الأقل"
+                    post = qualifier_after(tokens, m)
+                    if post is not None and post[1] == "at_least":
+                        return 2, None, "at_least", m + post[0] - 1
                 return 2, 2, "exact", k
-            if word in rules.others:
+            if word in rules.singular_acc or (only_fillers and word in rules.singular):
+                post = qualifier_after(tokens, k + 1)  # "مقتل عنصر على الأقل"
+                if post is not None and post[1] == "at_least":
+                    return 1, None, "at_least", k + post[0]
+                return 1, 1, "exact", k
+            if only_fillers and word in rules.others:
                 return 2, None, "vague", k
         if word not in rules.fillers:
             gap += 1
@@ -189,47 +284,211 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
     return None
 
 
-def _joined(tokens: list[Token], n: int, k: int, rules: FigureRules) -> tuple[int, int, str, int]:
-    """An exact count n ending at token k, plus the single or dual counted nouns joined to it by و
-    ("امرأة وطفلين": 1 + 2)."""
-    while k + 1 < len(tokens):
-        word = tokens[k + 1].text
+def _joined_parts(
+    tokens: list[Token], k: int, rules: FigureRules, prev: int | None = None
+) -> list[tuple[int | None, int | None, str, int, int]]:
+    """Counts joined by و after a count that ended at token k-1, each a figure of its own
+    ("مقتل 5 مدنيين و3 عناصر", "إصابة امرأة وطفلين"): (low, high, qualifier, first, last). A bare
+    singular or dual joins only a count of one or two: "57 عضواً وقيادياً" is one count of
+    members and leaders, `prev` being the count before."""
+    out: list[tuple[int | None, int | None, str, int, int]] = []
+    k = _skip_phrase(tokens, k, rules)
+    while k < len(tokens):
+        word = tokens[k].text
+        joiner = _joiner_at(tokens, k, rules)
+        if joiner:
+            k += joiner
+            q = quantity_at(tokens, k)
+            if q is not None and _counted_noun_at(tokens, q.last + 1, q, rules) and not _is_trigger_noun(tokens[q.last + 1].text, rules):
+                low, high = apply_qualifier(q)
+                out.append((low, high, q.qualifier, q.first, q.last + 1))
+                k = _skip_phrase(tokens, q.last + 2, rules)
+                continue
+            if k < len(tokens) and tokens[k].text in rules.dual and not _is_trigger_noun(tokens[k].text, rules):
+                out.append((2, 2, "exact", k, k))
+                k = _skip_phrase(tokens, k + 1, rules)
+                continue
+            break
+        if word == "و" and k + 1 < len(tokens):
+            q = quantity_at(tokens, k + 1)
+            if q is None or q.last + 1 >= len(tokens) or not _is_noun(tokens[q.last + 1].text, rules):
+                break
+            if not rules.first_words.isdisjoint(bases(tokens[q.last + 1].text)):
+                break  # "و9 جرحى": a count of another kind, read by its own trigger
+            low, high = apply_qualifier(q)
+            out.append((low, high, q.qualifier, k + 1, q.last + 1))
+            k = _skip_phrase(tokens, q.last + 2, rules)
+            continue
         if len(word) < 3 or word[0] != "و":
             break
         rest = word[1:]
-        add = 1 if rest in rules.singular or rest in rules.singular_acc else 2 if rest in rules.dual else 0
-        if not add:
+        q = quantity_at(tokens, k)  # "وثلاثة أطفال", "وسبعة من الفرقة": و on a number word
+        if q is not None and _counted_noun_at(tokens, q.last + 1, q, rules):
+            if not rules.first_words.isdisjoint(bases(tokens[q.last + 1].text)):
+                break
+            low, high = apply_qualifier(q)
+            out.append((low, high, q.qualifier, k, q.last + 1))
+            k = _skip_phrase(tokens, q.last + 2, rules)
+            continue
+        n = 1 if rest in rules.singular or rest in rules.singular_acc else 2 if rest in rules.dual else 0
+        if not n or not rules.first_words.isdisjoint(bases(rest)) or (prev is not None and prev > 2):
             break
-        n, k = n + add, k + 1
-    return n, n, "exact", k
+        out.append((n, n, "exact", k, k))
+        k += 1
+    return out
 
 
-_BREAKDOWN = frozenset({"بينهم", "بينهن", "منهم", "منهن"})  # "57 مدنيا بينهم 12 طفلا و6 نساء قتلوا"
+def _next_is_co_kind(tokens: list[Token], k: int, kind: str, rules: FigureRules) -> bool:
+    return _co_kind(tokens, k, kind, "after", rules) is not None
 
 
-def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules) -> tuple[int | None, int | None, str, int] | None:
-    """The count of the counted noun standing up to four words before the verb at i: the nearest
-    counted noun decides (with no count before it, there is none); a breakdown after بينهم/منهم
-    gives way to the total before it."""
-    for n in range(i - 1, max(-1, i - 6), -1):
+def _skip_phrase(tokens: list[Token], k: int, rules: FigureRules) -> int:
+    """Past a short complement of a count ("من جبهة النصرة", "في ريف دمشق", "بتهمة الزنا"): up to
+    eight words with no number and no trigger (a comma only before و or a joiner), that end before
+    و or an additive joiner followed by a count. Returns k itself when no such phrase is there."""
+    for m in range(k, min(len(tokens), k + 9)):
+        if _joiner_at(tokens, m, rules) or (tokens[m].text.startswith("و") and quantity_at(tokens, m) is not None):
+            return m
+        word = tokens[m].text
+        if word in ("،", ",") and m + 1 < len(tokens) and (_joiner_at(tokens, m + 1, rules) or tokens[m + 1].text.startswith("و")):
+            continue  # "18 عنصراً من جبهة النصرة، وسبعة من الفرقة 30"
+        if word in _QUOTE or word in _PARENS:
+            continue
+        if not word.isalpha() or quantity_at(tokens, m) is not None or not rules.first_words.isdisjoint(bases(word)):
+            return k
+    return k
+
+
+def _joiner_at(tokens: list[Token], k: int, rules: FigureRules) -> int:
+    """Tokens of an additive joiner at k ("و" alone, "بالإضافة إلى", "فضلا عن") or 0."""
+    if k < len(tokens) and tokens[k].text == "و":
+        return 1
+    for phrase in rules.joiners:
+        n = len(phrase)
+        if [t.text for t in tokens[k : k + n]] == list(phrase):
+            return n
+    return 0
+
+
+def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules, *, singular: bool = False) -> Count | None:  # noqa: PLR0911  # one return per shape of subject
+    """The count of the counted noun standing before the verb at i, up to BACK_GAP words back:
+    the nearest counted noun with a count decides; a noun without one is passed over only inside
+    a partitive ("من عناصر التنظيم"); "N من X" is a count ("ثمانية من مقاتلي التنظيم قتلوا"); a
+    breakdown after بينهم/منهم gives way to the total before it; a qualifier after the noun
+    counts ("14 مسلحاً على الأقل"); a comma may stand right before the verb."""
+    start = i - 1
+    if start >= 0 and tokens[start].text in ("،", ","):
+        start -= 1
+    for n in range(start, max(-1, i - BACK_GAP), -1):
         word = tokens[n].text
+        if word in _QUOTE:
+            continue
         if not any(ch.isalnum() for ch in word) or not rules.first_words.isdisjoint(bases(word)):
             return None  # punctuation, or another trigger: "11 شخصا قتلوا و32 أصيبوا" is not 11 injured
+        if word == "من" and n > 0:
+            q = _quantity_ending_at(tokens, n - 1)
+            if q is not None and q.numeric:
+                low, high = apply_qualifier(q)
+                return low, high, q.qualifier, q.first  # "ثمانية من مقاتلي التنظيم ... قتلوا"
+            continue
         if not _is_noun(word, rules):
             continue
         q = _quantity_before(tokens, n)
         if q is None:
-            return (2, 2, "exact", n) if word in rules.dual else None
+            if n > 0 and tokens[n - 1].text == "من":
+                continue  # "من عناصر التنظيم": the counted noun stands before the partitive
+            if word in rules.dual:
+                return 2, 2, "exact", n
+            if singular and i - n <= 3 and (word in rules.singular or word in rules.singular_acc):
+                return 1, 1, "exact", n  # "أن عنصراً في التنظيم قتل": a singular subject
+            return None
         for b in range(q.first - 1, max(-1, q.first - 8), -1):
-            if tokens[b].text in _BREAKDOWN:
-                return _count_before_verb(tokens, b + 1, rules) if b > 0 else None
+            if tokens[b].text in rules.breakdown:
+                return _count_before_verb(tokens, b + 1, rules, singular=singular) if b > 0 else None
+        post = qualifier_after(tokens, n + 1)
+        if post is not None and q.qualifier == "exact":
+            q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
         low, high = apply_qualifier(q)
         return low, high, q.qualifier, q.first
     return None
 
 
-def _with_post(q: Quantity, tokens: list[Token], k: int) -> tuple[int | None, int | None, str, int]:
+def _quantity_ending_at(tokens: list[Token], end: int) -> Quantity | None:
+    for start in range(max(0, end - 5), end + 1):
+        q = quantity_at(tokens, start)
+        if q is not None and q.last == end:
+            return q
+    return None
+
+
+def _breakdowns(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[int | None, int | None, str, int, int]]:
+    """Parts of a count that ends at token k-1: "بينهم 7 أطفال و3 نساء", "بينهم طفل",
+    "بينهم امرأتان", "بينهم عدد من الأطفال" -> (low, high, qualifier, first, last) for each part."""
+    out: list[tuple[int | None, int | None, str, int, int]] = []
+    for m in range(k, min(len(tokens), k + 6)):  # past a short phrase: "368 شخصاً خلال الشهر الماضي، بينهم"
+        word = tokens[m].text
+        if word in rules.breakdown or (word == "من" and m + 1 < len(tokens) and tokens[m + 1].text in rules.breakdown):
+            k = m
+            break
+        if word in ("،", ",") or word in _QUOTE:
+            continue
+        if not word.isalpha() or quantity_at(tokens, m) is not None or not rules.first_words.isdisjoint(bases(word)):
+            break
+    if k < len(tokens) and tokens[k].text in ("،", ","):
+        k += 1
+    if k + 1 < len(tokens) and tokens[k].text == "من" and tokens[k + 1].text in rules.breakdown:
+        k += 1  # "من بينهم"
+    if k >= len(tokens) or tokens[k].text not in rules.breakdown:
+        return out
+    k += 1
+    while k < len(tokens):
+        word = tokens[k].text
+        q = quantity_at(tokens, k)
+        if q is not None:
+            nxt = q.last + 1
+            if nxt >= len(tokens) or not _is_noun(tokens[nxt].text, rules):
+                break
+            post = _qualifier_near(tokens, nxt + 1)
+            if post is not None and q.qualifier == "exact":
+                q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
+            low, high = apply_qualifier(q)
+            out.append((low, high, q.qualifier, q.first, nxt))
+            k = nxt + 1
+        elif word in rules.dual:
+            out.append((2, 2, "exact", k, k))
+            k += 1
+        elif word in rules.singular or word in rules.singular_acc:
+            out.append((1, 1, "exact", k, k))
+            k += 1
+        else:
+            break
+        out.extend(_joined_parts(tokens, k, rules))
+        break
+    return out
+
+
+def _qualifier_near(tokens: list[Token], k: int) -> tuple[int, str] | None:
+    """A qualifier after a count's noun at token k, or after a short من-phrase that follows it
+    ("25 مقاتلاً من المعارضة السورية على الأقل"): (tokens from k to its end, qualifier)."""
     post = qualifier_after(tokens, k)
+    if post is not None:
+        return post
+    if k < len(tokens) and tokens[k].text == "من":
+        for m in range(k + 1, min(len(tokens), k + 5)):
+            if not tokens[m].text.isalpha():
+                return None
+            post = qualifier_after(tokens, m)
+            if post is not None:
+                return m - k + post[0], post[1]
+    return None
+
+
+def _with_post(q: Quantity, tokens: list[Token], k: int) -> tuple[int | None, int | None, str, int]:
+    post = _qualifier_near(tokens, k)
+    if post is None and k < len(tokens) and tokens[k].text.endswith(("يا", "يين", "يون", "يه")):
+        post = qualifier_after(tokens, k + 1)  # "250 مسيحياً آشورياً على الأقل": an adjective between
+        if post is not None:
+            k += 1
     if post is None and q.last + 1 < len(tokens):
         post = qualifier_after(tokens, q.last + 1)
     if post is not None:
@@ -259,18 +518,70 @@ def _confirmed(phrase: Phrase, tokens: list[Token], rules: FigureRules) -> bool:
 
 
 def _longest_first(phrases: list[Phrase] | None) -> list[Phrase]:
-    return sorted(set(phrases), key=lambda p: (-len(p), p)) if phrases else []
+    if not phrases:
+        return []
+    return phrases if len(phrases) == 1 else sorted(set(phrases), key=lambda p: (-len(p), p))
+
+
+def _has(texts: list[str], phrases: tuple[Phrase, ...]) -> bool:
+    for phrase in phrases:
+        n = len(phrase)
+        if any(texts[i : i + n] == list(phrase) for i in range(len(texts) - n + 1)):
+            return True
+    return False
+
+
+def _scope(kind: str, tokens: list[Token], rules: FigureRules) -> str:
+    if kind in rules.stock_kinds:
+        return "stock"
+    return "cumulative" if _has_cached(tuple(t.text for t in tokens), "cumulative") else "event"
+
+
+@lru_cache(maxsize=256)
+def _has_cached(texts: tuple[str, ...], which: str) -> bool:
+    rules = figure_rules()
+    phrases = rules.cumulative if which == "cumulative" else rules.stock_markers
+    words = set(texts)
+    return _has(list(texts), tuple(p for p in phrases if p[0] in words))
 
 
 def figures_in_sentence(sentence: Span) -> list[Figure]:
     rules = figure_rules()
     tokens = tokenize(sentence.text, sentence.start)
-    found: dict[str, Figure] = {}
+    found: list[tuple[Figure, int, int, Figure | None]] = []  # figure, first and last token, its total
+    taken: list[tuple[int, int]] = []  # token spans of the counts already read
 
-    def add(kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int) -> None:  # noqa: PLR0917  # local helper
-        if kind in found:
+    def add(  # noqa: PLR0917  # local helper
+        kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int, *, implicit: bool = False, share: bool = False
+    ) -> Figure | None:
+        if not share and any(a <= last and first <= b for a, b in taken):
+            return None  # this count is read already (by another trigger or kind)
+        if implicit and any(f.kind == kind for f, *_ in found):
+            return None  # a bare singular after a count of the same kind is a part of it
+        if kind == "detained" and _has_cached(tuple(t.text for t in tokens), "stock"):
+            kind = "held"  # "الاحتجاز المستمر لأكثر من ..." / "... محتجزين في سجونها"
+        fig = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end, scope=_scope(kind, tokens, rules))
+        found.append((fig, first, last, None))
+        taken.append((first, last))
+        return fig
+
+    def add_joined(kind: str, after: int, prev: int | None) -> int:
+        """Counts joined by و to the one just read: figures of their own; returns the next token."""
+        for low, high, qualifier, first, last in _joined_parts(tokens, after, rules, prev):
+            if add(kind, low, high, qualifier, first, last) is not None:
+                after = last + 1
+        return after
+
+    def add_parts(total: Figure | None, after: int) -> None:
+        if total is None:
             return
-        found[kind] = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end)
+        after = add_joined(total.kind, after, total.count_low)
+        for low, high, qualifier, first, last in _breakdowns(tokens, after, rules):
+            if any(a <= last and first <= b for a, b in taken):
+                continue
+            part = Figure(total.kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end, scope=total.scope)
+            found.append((part, first, last, total))
+            taken.append((first, last))
 
     for i in range(len(tokens)):
         cands = bases(tokens[i].text)
@@ -282,56 +593,158 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
         for c in cands:
             for kind, mode, phrase in rules.index.get(c, ()):
                 here.setdefault((kind, mode), []).append(phrase)
+        kinds_here = {k for k, _m in here}
         for kind in rules.after:
-            if kind in found:
+            if kind not in kinds_here:
+                continue
+            done = False
+            # a toll: "ارتفعت حصيلة القتلى إلى 27"
+            for phrase in _longest_first(here.get((kind, "toll"))):
+                e = _match(tokens, i, phrase, article=True, cands=cands)
+                if e is None:
+                    continue
+                got = _toll_count(tokens, e + 1, rules) or _toll_before(tokens, i)
+                if got is not None:
+                    low, high, qualifier, first, last = got
+                    add_parts(add(kind, low, high, qualifier, first, last), last + 1)
+                    done = True
+                    break
+            if done:
                 continue
             # the trigger is the counted noun: the count stands before it
             for phrase in _longest_first(here.get((kind, "before"))):
                 e = _match(tokens, i, phrase, article=True, cands=cands)
                 if e is None:
                     continue
-                q = _quantity_before(tokens, i)
+                q = _quantity_before(tokens, i) or _two_after(tokens, e + 1)
                 if q is not None:
                     low, high = apply_qualifier(q)
-                    add(kind, low, high, q.qualifier, q.first, e)
+                    post = qualifier_after(tokens, e + 1)
+                    if post is not None and q.qualifier == "exact":
+                        q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
+                        low, high = apply_qualifier(q)
+                    total = add(kind, low, high, q.qualifier, q.first, e)
+                    other = _co_kind(tokens, e + 1, kind, "before", rules)
+                    if total is not None and other is not None:  # "عشرات القتلى والجرحى": both
+                        add(other, low, high, q.qualifier, q.first, e + 1, share=True)
+                    add_parts(total, e + 1)
+                    done = True
                     break
-            if kind in found:
+            if done:
                 continue
             for phrase in _longest_first(here.get((kind, "dual"))):
                 e = _match(tokens, i, phrase, article=False, cands=cands)
                 if e is not None:
                     add(kind, 2, 2, "exact", i, e)
+                    done = True
                     break
-            if kind in found:
+            if done:
                 continue
             for phrase in _longest_first(here.get((kind, "singular"))):
                 e = _match(tokens, i, phrase, article=False, cands=cands)
                 if e is not None and _quantity_before(tokens, i) is None:
-                    add(kind, 1, 1, "exact", i, e)
+                    add(kind, 1, 1, "exact", i, e, implicit=True)
+                    done = True
                     break
-            if kind in found:
+            if done:
                 continue
             for phrase in _longest_first(here.get((kind, "after"))):
                 e = _match(tokens, i, phrase, article=True, cands=cands)
                 if e is None or not _confirmed(phrase, tokens, rules):
                     continue
-                count = _count_after(tokens, e + 1, rules)
+                other = _co_kind(tokens, e + 1, kind, "after", rules)  # "قتل وجرح العشرات"
+                if other is not None and _count_before_verb(tokens, i, rules, singular=True) is not None:
+                    other = None  # "27 قتلوا وأصيب عشرات": each verb has its own count
+                count = _count_after(tokens, e + 2 if other else e + 1, rules)
                 if count is not None:
                     low, high, qualifier, last = count
-                    add(kind, low, high, qualifier, i, last)
+                    implicit = low == 1 and high == 1 and quantity_at(tokens, last) is None
+                    total = add(kind, low, high, qualifier, i, last, implicit=implicit)
+                    if other is not None and total is not None:
+                        add(other, low, high, qualifier, i, last, share=True)
+                    add_parts(total, last + 1)
                     break
-                if phrase in rules.subject_first[kind]:
-                    back = _count_before_verb(tokens, i, rules)
+                if phrase in rules.subject_first[kind] or other is not None or _next_is_co_kind(tokens, e + 1, kind, rules):
+                    back = _count_before_verb(tokens, i, rules, singular=phrase not in rules.subject_first[kind])
                     if back is not None:
                         low, high, qualifier, first = back
                         add(kind, low, high, qualifier, first, e)
                         break
-    return sorted(found.values(), key=lambda f: (f.start or 0, f.kind))
+    found.sort(key=lambda x: (x[0].start or 0, x[0].kind))
+    index = {id(f): n for n, (f, *_rest) in enumerate(found)}
+    return [replace(f, of_figure=index[id(total)]) if total is not None else f for f, _a, _b, total in found]
+
+
+def _two_after(tokens: list[Token], k: int) -> Quantity | None:
+    """"مصابين اثنين": a two written after the noun."""
+    if k < len(tokens) and tokens[k].text in ("اثنين", "اثنان", "اثنتين", "اثنتان"):
+        return Quantity(k, k, 2, 2, "exact", True)
+    return None
+
+
+def _co_kind(tokens: list[Token], k: int, kind: str, mode: str, rules: FigureRules) -> str | None:
+    """Another kind joined by و to a trigger ("مقتل وإصابة"، "القتلى والجرحى"): that kind."""
+    if k >= len(tokens):
+        return None
+    word = tokens[k].text
+    if len(word) < 4 or word[0] != "و":
+        return None
+    for c in bases(word[1:]):
+        for other, m, phrase in rules.index.get(c, ()):
+            if other != kind and m == mode and len(phrase) == 1:
+                return other
+    return None
+
+
+def _toll_before(tokens: list[Token], i: int) -> tuple[int | None, int | None, str, int, int] | None:
+    """"ارتفع إلى 18 على الأقل عدد القتلى": the number of a toll written before it."""
+    for b in range(i - 1, max(-1, i - 6), -1):
+        if tokens[b].text in ("الي", "حتي") and b + 1 < i:
+            q = quantity_at(tokens, b + 1)
+            if q is None:
+                return None
+            post = qualifier_after(tokens, q.last + 1)
+            if post is not None and q.qualifier == "exact":
+                q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
+            low, high = apply_qualifier(q)
+            return low, high, q.qualifier, q.first, q.last
+    return None
+
+
+def _toll_count(tokens: list[Token], k: int, rules: FigureRules) -> tuple[int | None, int | None, str, int, int] | None:
+    """The number of a toll, up to six words on (a number alone counts: "حصيلة القتلى إلى 27")."""
+    for m in range(k, min(len(tokens), k + 10)):
+        word = tokens[m].text
+        if word in _QUOTE:
+            continue
+        if not any(ch.isalnum() for ch in word):
+            return None
+        q = quantity_at(tokens, m)
+        if q is None:
+            continue
+        if not q.numeric and not (q.last + 1 < len(tokens) and _is_noun(tokens[q.last + 1].text, rules)):
+            continue  # "أحياء عدة": an amount of something else
+        nxt = q.last + 1
+        if nxt + 1 < len(tokens) and tokens[nxt].text in ("الي", "حتي"):
+            later = quantity_at(tokens, nxt + 1)  # "من 31 إلى 32": a toll that rose, the last one
+            if later is not None:
+                q, nxt = later, later.last + 1
+        if nxt < len(tokens) and any(b in rules.not_counts for b in bases(tokens[nxt].text)):
+            return None
+        last = nxt if nxt < len(tokens) and _is_noun(tokens[nxt].text, rules) else q.last
+        post = qualifier_after(tokens, last + 1)
+        if post is not None and q.qualifier == "exact":
+            q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
+        low, high = apply_qualifier(q)
+        return low, high, q.qualifier, q.first, last
+    return None
 
 
 def extract_figures(sentences: list[Span]) -> list[Figure]:
+    """Figures in article order; a breakdown's `of_figure` is the index of its total in the list."""
     out: list[Figure] = []
     for s, hit in zip(sentences, trigger_flags(sentences, figure_rules().first_words), strict=True):
         if hit:  # a sentence without a trigger word has no figure
-            out.extend(figures_in_sentence(s))
+            base = len(out)
+            out.extend(f if f.of_figure is None else replace(f, of_figure=f.of_figure + base) for f in figures_in_sentence(s))
     return out

@@ -6,6 +6,7 @@ Works on tokens of the search form (see transforms.sentences). Pure; the word li
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,7 +31,7 @@ class NumberWords:
     hundreds: dict[str, int]
     multipliers: dict[str, int]
     standalone: dict[str, int]
-    vague: dict[tuple[str, ...], tuple[int, int]]
+    vague: dict[tuple[str, ...], tuple[int, int | None]]
     before: dict[tuple[str, ...], str]
     after: dict[tuple[str, ...], str]
     range_open: tuple[tuple[str, ...], ...]  # longest first
@@ -46,7 +47,7 @@ class NumbersFile:
     hundreds: dict[str, int]
     multipliers: dict[str, int]
     standalone: dict[str, int]
-    vague: dict[str, tuple[int, int]]  # [low, high]
+    vague: dict[str, tuple[int, int | None]]  # [low, high]; high null: no upper bound (عدد من)
     qualifiers_before: dict[str, str]
     qualifiers_after: dict[str, str]
     range_open: tuple[str, ...]
@@ -83,6 +84,8 @@ def number_words() -> NumberWords:
 @lru_cache(maxsize=65536)
 def _strip_clitic(word: str) -> list[str]:
     out = [word]
+    if word.startswith("ال") and len(word) > 4 and word != "الاثنين":  # "الثمانية قتلى" (not Monday)
+        out.append(word[2:])
     if len(word) > 2 and word[0] in "وبل":
         out.append(word[1:])
         if len(word) > 3 and word[1] in "بل":
@@ -93,6 +96,10 @@ def _strip_clitic(word: str) -> list[str]:
 def _match_phrase(tokens: list[Token], i: int, table: dict[tuple[str, ...], str], clitics: bool) -> tuple[int, str] | None:
     """Longest phrase of `table` starting at token i: (number of tokens, value)."""
     best: tuple[int, str] | None = None
+    word = tokens[i].text
+    starts = _first_words(table)
+    if word not in starts and not (clitics and not starts.isdisjoint(_strip_clitic(word))):
+        return None
     for phrase, value in table.items():
         n = len(phrase)
         if i + n > len(tokens):
@@ -101,6 +108,17 @@ def _match_phrase(tokens: list[Token], i: int, table: dict[tuple[str, ...], str]
         if first_ok and all(tokens[i + k].text == phrase[k] for k in range(1, n)) and (best is None or n > best[0]):
             best = (n, value)
     return best
+
+
+_FIRSTS: dict[int, frozenset[str]] = {}
+
+
+def _first_words(table: Mapping[tuple[str, ...], object]) -> frozenset[str]:
+    """The first words of a (cached, never changing) phrase table."""
+    got = _FIRSTS.get(id(table))
+    if got is None:
+        got = _FIRSTS[id(table)] = frozenset(p[0] for p in table)
+    return got
 
 
 def _digits(text: str) -> int | None:
@@ -114,12 +132,13 @@ def _digits(text: str) -> int | None:
     return int(text)
 
 
-def _core(tokens: list[Token], i: int, nw: NumberWords) -> tuple[int, int, int, bool] | None:
+def _core(tokens: list[Token], i: int, nw: NumberWords) -> tuple[int, int, int | None, bool] | None:
     """A number at token i: (last index, low, high, numeric). Handles 50, عشرة, خمسة وعشرين,
     عشرة آلاف, 10 آلاف, and the vague words (عشرات, آلاف ...)."""
     n = len(tokens)
     # vague: longest phrase first (عشرات الآلاف before عشرات)
-    for phrase, (low, high) in nw.vague.items():  # longest first (sorted when loaded)
+    word = tokens[i].text
+    for phrase, (low, high) in nw.vague.items() if not _first_words(nw.vague).isdisjoint(_strip_clitic(word)) else ():
         k = len(phrase)
         if i + k <= n and phrase[0] in _strip_clitic(tokens[i].text) and all(tokens[i + j].text == phrase[j] for j in range(1, k)):
             return i + k - 1, low, high, False

@@ -143,7 +143,7 @@ def transform_document(raw: RawDocument, options: TransformOptions | None = None
         content_hash=chash,
         extractor=extractor,
     )
-    facts = extract_facts(body, body_search)
+    facts = extract_facts(body, body_search, title)
     title_from = None if title is None else ("input" if raw.title else "page_metadata" if title_hint else "text")
     return DocumentResult(
         input_ref=raw.input_ref,

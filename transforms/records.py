@@ -51,26 +51,35 @@ class Removed:
 @dataclass(frozen=True, slots=True)
 class Mention:
     kind: str  # person | org | place
-    surface: str
+    surface: str  # as the article writes it: body[start:end] (extractors work on the search form first)
     canonical: str
-    start: int  # character offsets into body_search
+    start: int  # character offsets into body (into body_search until extract_facts maps them)
     end: int
-    sentence: str | None = None
+    sentence: str | None = None  # the sentence of body that holds the mention
     admin1: str | None = None
     admin2: str | None = None
     lat: float | None = None
     lon: float | None = None
+    canonical_ar: str | None = None  # Arabic canonical name (places and actors)
+    surface_search: str | None = None  # the surface in search form: body_search[start_search:end_search]
+    sentence_search: str | None = None  # the sentence in search form
+    part: str = "body"  # body | title: where the mention stands (offsets are into that text)
 
 
 @dataclass(frozen=True, slots=True)
 class Figure:
-    kind: str  # killed | injured | arrested | detained | kidnapped | operations | attacks
+    kind: str  # killed | injured | arrested | detained | kidnapped | held | operations | attacks
     count_low: int | None
     count_high: int | None
     qualifier: str | None  # exact | about | more_than | at_least | range | vague
-    sentence: str
-    start: int | None = None
+    sentence: str  # the sentence of body that holds the figure
+    start: int | None = None  # offsets into body (into body_search until extract_facts maps them)
     end: int | None = None
+    sentence_search: str | None = None  # the sentence in search form
+    figure_no: int = 0  # ordinal of the figure in its article (0, 1, ...)
+    of_figure: int | None = None  # a breakdown ("بينهم 7 أطفال"): figure_no of its total
+    scope: str = "event"  # event | cumulative (since 2011, yearly tolls) | stock (people held)
+    part: str = "body"  # body | title: where the figure stands (offsets are into that text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,12 @@ was passed in (for the pipeline: `Article.body_search`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from transforms.normalize import search_form
 
@@ -85,10 +86,11 @@ def clear_token_cache() -> None:
     """Forget the tokens of the last article (called once per article by extract_facts)."""
     _tokenize.cache_clear()
     _vocabulary.cache_clear()
+    word_positions.cache_clear()
     _sentence_words.cache_clear()
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)
 def _tokenize(text: str, offset: int) -> tuple[Token, ...]:
     """Cached: the figure and person rules tokenize the same sentences."""
     new = tuple.__new__  # Token(...) without the NamedTuple __new__ overhead: one per word
@@ -147,10 +149,17 @@ def sf(text: str) -> str:
     return " ".join(search_form(text).split())
 
 
+_STARTS: tuple[list[Span], list[int]] = ([], [])  # the last sentence list (held, so compared by identity) and its starts
+
+
 def sentence_at(sentences: list[Span], pos: int) -> Span | None:
-    for s in sentences:
-        if s.start <= pos < s.end:
-            return s
+    """The sentence that holds pos (sentences in text order, as split_sentences gives them)."""
+    global _STARTS  # noqa: PLW0603  # a one-entry cache: the extractors of one article ask for the same list
+    if _STARTS[0] is not sentences or len(_STARTS[1]) != len(sentences):
+        _STARTS = (sentences, [x.start for x in sentences])
+    k = bisect_right(_STARTS[1], pos) - 1
+    if k >= 0 and sentences[k].start <= pos < sentences[k].end:
+        return sentences[k]
     return None
 
 
@@ -186,10 +195,19 @@ def trigger_flags(sentences: list[Span], triggers: frozenset[str]) -> list[bool]
 
 
 @lru_cache(maxsize=2)
+def word_positions(text: str) -> dict[str, list[int]]:
+    """Where every word run of a text starts (once per article; what `word_starts` finds)."""
+    out: dict[str, list[int]] = {}
+    for m in _WORD_RUN.finditer(text):
+        out.setdefault(m.group(0), []).append(m.start())
+    return out
+
+
+@lru_cache(maxsize=2)
 def _vocabulary(text: str) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """Every distinct word run of a text with its bare forms, and the union of those forms:
     built once per article, shared by the alias and gazetteer passes."""
-    distinct = set(_WORD_RUN.findall(text))
+    distinct = set(word_positions(text))
     forms = dict(zip(distinct, map(bases, distinct), strict=True))
     return forms, frozenset(chain.from_iterable(forms.values()))
 
@@ -212,18 +230,120 @@ def word_starts(text: str, word: str) -> list[int]:
     return out
 
 
-def prefiltered_matches(text: str, pattern: re.Pattern[str], firsts: frozenset[str]) -> list[re.Match[str]]:
-    """`pattern.finditer(text)` for a clitic_regex, tried only at words whose bare form starts a
-    phrase: the same matches, far faster for patterns with hundreds of alternatives."""
-    out: list[re.Match[str]] = []
+_CLITIC_PREFIXES = tuple(sorted({c + p for c in ("", "و", "ف") for p in ("", "ب", "ل", "ك")}, key=lambda x: -len(x)))
+_SEPARATOR = re.compile(r"[\s" + QUOTES + r"]+")
+
+
+class PhraseMatch:
+    """What `clitic_regex(...).match` gives, for a PhraseIndex: the whole match (clitics and an
+    opening quote included) and the group `name`."""
+
+    __slots__ = ("_end", "_name", "_start", "_text")
+
+    def __init__(self, text: str, start: int, name_start: int, end: int) -> None:
+        self._text, self._start, self._name, self._end = text, start, name_start, end
+
+    def start(self, group: str | None = None) -> int:
+        return self._name if group else self._start
+
+    def end(self, group: str | None = None) -> int:
+        return self._end
+
+    def group(self, group: str | None = None) -> str:
+        return self._text[self._name if group else self._start : self._end]
+
+
+class PhraseIndex:
+    """The phrases of a table (search form) as a word trie: matches what `clitic_regex` matches
+    (clitics و ف ب ل ك on the first word, لل for ل + ال, spaces and quote marks between words,
+    whole words only, the longest phrase) without a regex of thousands of alternatives."""
+
+    def __init__(self, forms: Iterable[str]) -> None:
+        self.trie: dict[str, Any] = {}
+        for form in set(forms):
+            words = form.split()
+            if not words:
+                continue
+            node = self.trie
+            for w in words:
+                node = node.setdefault(w, {})
+            node[""] = True  # a phrase ends here
+
+    def _longest(self, text: str, node: dict[str, Any], pos: int) -> int | None:
+        """End of the longest phrase that continues from `node` at pos (after its first word)."""
+        best = pos if "" in node else None
+        while True:
+            sep = _SEPARATOR.match(text, pos)
+            if sep is None:
+                return best
+            run = _WORD_RUN.match(text, sep.end())
+            if run is None:
+                return best
+            nxt = node.get(run.group(0))
+            if nxt is None:
+                return best
+            node, pos = nxt, run.end()
+            if "" in node:
+                best = pos
+
+    def match(self, text: str, w_start: int) -> PhraseMatch | None:
+        run = _WORD_RUN.match(text, w_start)
+        if run is None:
+            return None
+        word, w_end = run.group(0), run.end()
+        for prefix in _CLITIC_PREFIXES:
+            if not word.startswith(prefix) or len(word) == len(prefix):
+                continue
+            rest = word[len(prefix) :]
+            cands = [(rest, rest)]
+            if prefix.endswith("ل") and rest.startswith("ل"):
+                cands.append(("ال" + rest[1:], rest))  # للتحالف: ل + التحالف, the name is "لتحالف"
+            for first, written in cands:
+                node = self.trie.get(first)
+                if node is None:
+                    continue
+                end = self._longest(text, node, w_end)
+                if end is not None:
+                    return PhraseMatch(text, _match_start(text, w_start), w_end - len(written), end)
+        return None
+
+
+def _match_start(text: str, w_start: int) -> int:
+    """Where `clitic_regex` would start: clitics written before an opening quote (لـ"قوات) belong
+    to the match."""
+    start = w_start
+    if start > 0 and text[start - 1] in QUOTES:
+        start -= 1
+        while start > 0 and text[start - 1] in "وفبلك" and w_start - start < 3:
+            start -= 1
+        if start > 0 and text[start - 1].isalnum():
+            start = w_start - 1
+    return start
+
+
+def phrase_index(forms: Iterable[str]) -> PhraseIndex:
+    return PhraseIndex(forms)
+
+
+def prefiltered_matches(text: str, pattern: re.Pattern[str] | PhraseIndex, firsts: frozenset[str]) -> list[re.Match[str] | PhraseMatch]:
+    """`pattern.finditer(text)` for a clitic_regex (or a PhraseIndex), tried only at words whose
+    bare form starts a phrase: the same matches, far faster for tables with hundreds of phrases."""
+    out: list[re.Match[str] | PhraseMatch] = []
     forms, all_forms = _vocabulary(text)
     hits = firsts.intersection(all_forms)
     if not hits:
         return out
     words = [w for w, bs in forms.items() if not hits.isdisjoint(bs)]
     done = 0
-    for w_start in sorted(i for w in words for i in word_starts(text, w)):
+    positions = word_positions(text)
+    for w_start in sorted(i for w in words for i in positions[w]):
         if w_start < done:
+            continue
+        if isinstance(pattern, PhraseIndex):
+            pm = pattern.match(text, w_start)
+            if pm is not None:
+                out.append(pm)
+                done = pm.end()
             continue
         m = pattern.match(text, w_start)
         start = w_start

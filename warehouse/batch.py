@@ -127,6 +127,10 @@ def _child_rows(result: DocumentResult, article_id: str, run_id: str) -> dict[st
                 "lat": m.lat,
                 "lon": m.lon,
                 "run_id": run_id,
+                "canonical_ar": m.canonical_ar,
+                "surface_search": m.surface_search,
+                "sentence_search": m.sentence_search,
+                "part": m.part,
             }
             for m in result.mentions
         ],
@@ -141,6 +145,11 @@ def _child_rows(result: DocumentResult, article_id: str, run_id: str) -> dict[st
                 "start": f.start,
                 "end": f.end,
                 "run_id": run_id,
+                "sentence_search": f.sentence_search,
+                "figure_no": f.figure_no,
+                "of_figure": f.of_figure,
+                "scope": f.scope,
+                "part": f.part,
             }
             for f in result.figures
         ],

@@ -9,6 +9,15 @@ run killed during a migration leaves the lake at the previous version and the ne
        the BI marts (warehouse/marts.py)
     3  figure_governorates view: one governorate rule for the marts, the report and the docs
     4  articles.source_from (and article_versions): how the article's source_id was resolved
+    5  facts as the article writes them: mentions.canonical_ar, surface_search, sentence_search,
+       part; figures.sentence_search, figure_no, of_figure (breakdown of a total), scope (event |
+       cumulative | stock), part (body | title); the figure mart counts the body's events, not
+       breakdowns. Rows stored before keep the search form in surface/sentence and offsets into
+       body_search, with the new columns NULL (a re-extraction of those articles rewrites them)
+    6  events: tables events, event_counts, event_reports, event_merges, event_articles and
+       data_tests (created by the writer like every table of warehouse.schema); the event marts;
+       mart_figures_monthly's count_high is NULL for a group with an open-ended count. The events
+       of the stored articles are resolved by the next run (warehouse/events.py)
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import pyarrow as pa
 
 from transforms import neardup
 from warehouse.marts import MART_VIEWS
-from warehouse.schema import SCHEMA_VERSION, TABLES, quote_ident
+from warehouse.schema import SCHEMA_VERSION, TABLES, column_ddl, quote_ident
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,15 +88,36 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
     create_marts(con)
 
 
+def add_missing_columns(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> list[str]:
+    """Columns of warehouse.schema.TABLES that an older lake lacks, added (NULL for stored rows)."""
+    added = []
+    for name in tables:
+        have = {str(r[0]) for r in con.execute(f"DESCRIBE {quote_ident(name)}").fetchall()}
+        for f in TABLES[name]:
+            if f.name in have:
+                continue
+            ddl = column_ddl(pa.schema([f.with_nullable(True)]))
+            con.execute(f"ALTER TABLE {quote_ident(name)} ADD COLUMN {ddl}")
+            added.append(f"{name}.{f.name}")
+    return added
+
+
 def _v4(con: duckdb.DuckDBPyConnection) -> None:
     for table in ("articles", "article_versions"):  # a lake created at v4 already has the column
         con.execute(f"ALTER TABLE {quote_ident(table)} ADD COLUMN IF NOT EXISTS source_from VARCHAR")
+
+
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
+    add_missing_columns(con, ("mentions", "figures"))
+    create_marts(con)
 
 
 MIGRATIONS: list[Migration] = [
     Migration(2, "near-duplicate signatures back-filled; BI marts", _v2),
     Migration(3, "figure_governorates view; mart_figures_monthly uses it", create_marts),
     Migration(4, "articles.source_from: how the source id was resolved", _v4),
+    Migration(5, "facts in the article's own text; figure breakdowns, scope and part", _v5),
+    Migration(6, "events and their marts; mart_figures_monthly high end of open counts", create_marts),
 ]
 
 LATEST_VERSION = max([SCHEMA_VERSION, *(m.version for m in MIGRATIONS)])

@@ -3,9 +3,9 @@
 Every SQL string of the report lives here; callers get plain Python rows. The connection is the
 locked-down reader of warehouse/reader.py (published catalog or the PostgreSQL catalog, READ_ONLY).
 
-Governorate of a figure (killed/arrested per governorate): the `figure_governorates` view
-(warehouse/marts.py), the same rule as the marts and docs/facts.md. Counts use `count_low` (the
-conservative end of a range); "arrested" includes `detained`.
+The report counts people through events (warehouse/events.py): each incident once, however many
+articles report it, with its best estimate (docs/events.md); `detained` and `arrested` stay apart.
+Stocks (people held, totals since a date) are figures, never events: the report says how many.
 """
 
 from __future__ import annotations
@@ -34,6 +34,33 @@ class RunStats:
 
 
 @dataclass
+class EventRow:
+    event_id: str
+    kind: str
+    event_date: str | None
+    date_precision: str
+    place: str | None
+    place_ar: str | None
+    admin1: str | None
+    perpetrator: str | None
+    target: str | None
+    counts: dict[str, tuple[int | None, int | None, int | None]]  # kind -> (low, high, best)
+    reports: int
+    outlets: int
+    links: list[tuple[str, str, str | None]]  # (source_id, url, title) of its reports
+
+
+@dataclass
+class EventData:
+    by_governorate: list[tuple[str, str, int, int]]  # governorate, kind of count, events, best (sum)
+    events_by_governorate: dict[str, int]  # governorate -> events
+    points: list[tuple[float, float, int, str]]  # lat, lon, killed (best, 0 if none), place
+    per_day: list[tuple[str, str, int]]  # day (ISO), event kind, events
+    largest: list[EventRow]
+    totals: dict[str, int]  # events, reports, undated, unplaced, stocks, cumulative, merges
+
+
+@dataclass
 class ReportData:
     totals: dict[str, int]
     per_source_day: list[tuple[str, str, int]]  # source_id, day (ISO), articles
@@ -43,6 +70,9 @@ class ReportData:
     runs: list[dict[str, Any]]
     first_day: str | None
     last_day: str | None
+    undated_articles: int = 0
+    events: EventData | None = None
+    data_tests: list[tuple[str, str, int, str]] = field(default_factory=list)  # name, status, rows, message (last run)
 
 
 RUN_COUNT_COLUMNS = (
@@ -162,6 +192,94 @@ def report_data(paths: LakePaths, *, days: int | None = None, top: int = 15) -> 
                 "SELECT run_id, flow, status, started_at, inputs, articles_new, rejects FROM runs ORDER BY started_at DESC LIMIT 10",
             )
         ]
-        return ReportData(totals, per_day, actors, places, figures, runs, first_day, last.isoformat() if last else None)
+        undated_row = con.execute("SELECT count(*) FROM articles WHERE published_at IS NULL").fetchone()
+        tests = [
+            (str(n), str(st), int(k), str(m))
+            for n, st, k, m in _rows(
+                con,
+                "SELECT name, status, failing_rows, message FROM data_tests "
+                "WHERE run_id = (SELECT run_id FROM data_tests ORDER BY checked_at DESC LIMIT 1) ORDER BY status, name",
+            )
+        ]
+        return ReportData(
+            totals, per_day, actors, places, figures, runs, first_day, last.isoformat() if last else None,
+            undated_articles=int(undated_row[0]) if undated_row else 0, events=event_data(con, top), data_tests=tests,
+        )
     finally:
         con.close()
+
+
+def event_data(con: duckdb.DuckDBPyConnection, top: int = 15) -> EventData:
+    """What the report draws of the events: counts per governorate and kind of count, events per
+    day, the events on the map, the largest events with links to their reports."""
+    by_gov = [
+        (str(g), str(k), int(n), int(b or 0))
+        for g, k, n, b in _rows(
+            con,
+            "SELECT admin1, kind, sum(events), sum(best) FROM mart_event_counts_monthly GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+    ]
+    per_gov = {str(g): int(n) for g, n in _rows(con, "SELECT coalesce(admin1, 'unknown'), count(*) FROM events GROUP BY 1")}
+    points = [
+        (float(lat), float(lon), int(k or 0), str(p))
+        for lat, lon, k, p in _rows(
+            con,
+            "SELECT e.lat, e.lon, c.best, e.place FROM events AS e "
+            "LEFT JOIN event_counts AS c ON c.event_id = e.event_id AND c.kind = 'killed' "
+            "WHERE e.lat IS NOT NULL AND e.lon IS NOT NULL ORDER BY c.best DESC NULLS LAST, e.event_id LIMIT 400",
+        )
+    ]
+    per_day = [
+        (d.isoformat(), str(k), int(n))
+        for d, k, n in _rows(con, "SELECT event_date, kind, count(*) FROM events WHERE event_date IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2")
+    ]
+    largest_ids = [
+        str(r[0])
+        for r in _rows(
+            con,
+            "SELECT e.event_id FROM events AS e LEFT JOIN event_counts AS c ON c.event_id = e.event_id AND c.kind = 'killed' "
+            "WHERE e.kind IN ('killed', 'injured', 'kidnapped', 'arrested', 'detained') "
+            "ORDER BY c.best DESC NULLS LAST, e.best DESC NULLS LAST, e.reports DESC, e.event_id LIMIT ?",
+            [top],
+        )
+    ]
+    largest: list[EventRow] = []
+    if largest_ids:
+        counts: dict[str, dict[str, tuple[int | None, int | None, int | None]]] = {}
+        for eid, k, lo, hi, b in _rows(
+            con, "SELECT event_id, kind, count_low, count_high, best FROM event_counts WHERE list_contains(?, event_id)", [largest_ids]
+        ):
+            counts.setdefault(str(eid), {})[str(k)] = (lo, hi, b)
+        links: dict[str, list[tuple[str, str, str | None]]] = {}
+        for eid, src, url, title in _rows(
+            con,
+            "SELECT DISTINCT r.event_id, a.source_id, coalesce(a.url, a.input_ref), a.title FROM event_reports AS r "
+            "JOIN articles AS a ON a.article_id = r.article_id WHERE list_contains(?, r.event_id) ORDER BY 1, 2, 3",
+            [largest_ids],
+        ):
+            links.setdefault(str(eid), []).append((str(src), str(url), title))
+        rows = {
+            str(r[0]): r
+            for r in _rows(
+                con,
+                "SELECT event_id, kind, event_date, date_precision, place, canonical_ar, admin1, perpetrator, target, reports, outlets "
+                "FROM events WHERE list_contains(?, event_id)",
+                [largest_ids],
+            )
+        }
+        for eid in largest_ids:
+            _, kind, day, prec, place, place_ar, admin1, perp, target, reports, outlets = rows[eid]
+            largest.append(EventRow(
+                eid, str(kind), day.isoformat() if day else None, str(prec), place, place_ar, admin1, perp, target,
+                counts.get(eid, {}), int(reports), int(outlets), links.get(eid, []),
+            ))
+    totals_row = con.execute(
+        "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM event_reports), "
+        "(SELECT count(*) FROM events WHERE event_date IS NULL), (SELECT count(*) FROM events WHERE place IS NULL), "
+        "(SELECT count(*) FROM figures WHERE kind = 'held' OR scope = 'stock'), (SELECT count(*) FROM figures WHERE scope = 'cumulative'), "
+        "(SELECT count(*) FROM event_merges)"
+    ).fetchone()
+    assert totals_row is not None
+    names = ("events", "reports", "undated", "unplaced", "stocks", "cumulative", "merges")
+    totals = dict(zip(names, (int(v) for v in totals_row), strict=True))
+    return EventData(by_gov, per_gov, points, per_day, largest, totals)

@@ -76,6 +76,12 @@ TABLES: dict[str, pa.Schema] = {
             pa.field("lat", pa.float64()),
             pa.field("lon", pa.float64()),
             pa.field("run_id", pa.string(), nullable=False),
+            # since schema 5: surface/sentence/start/end are the article's own text (body); the
+            # search forms are kept here (rows stored before schema 5 have them NULL)
+            pa.field("canonical_ar", pa.string()),
+            pa.field("surface_search", pa.string()),
+            pa.field("sentence_search", pa.string()),
+            pa.field("part", pa.string()),  # body | title: the text that start/end point into
         ]
     ),
     "figures": pa.schema(
@@ -89,6 +95,12 @@ TABLES: dict[str, pa.Schema] = {
             pa.field("start", pa.int32()),
             pa.field("end", pa.int32()),
             pa.field("run_id", pa.string(), nullable=False),
+            # since schema 5 (rows stored before have them NULL)
+            pa.field("sentence_search", pa.string()),
+            pa.field("figure_no", pa.int32()),  # ordinal of the figure in its article
+            pa.field("of_figure", pa.int32()),  # a breakdown: figure_no of its total in the same article
+            pa.field("scope", pa.string()),  # event | cumulative | stock
+            pa.field("part", pa.string()),  # body | title: the text that start/end point into
         ]
     ),
     "embeds": pa.schema(
@@ -157,6 +169,7 @@ _DUCKDB_TYPES = {
     pa.int32(): "INTEGER",
     pa.int64(): "BIGINT",
     pa.float64(): "DOUBLE",
+    pa.date32(): "DATE",
     TS: "TIMESTAMP WITH TIME ZONE",
 }
 
@@ -254,3 +267,102 @@ TABLES["input_ledger"] = pa.schema(
         pa.field("recorded_at", TS, nullable=False),
     ]
 )
+
+# -- events: incidents resolved across articles (warehouse/events.py, transforms/events.py) ------
+TABLES["events"] = pa.schema(  # one row per incident and its best estimate
+    [
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),  # killed | injured | kidnapped | arrested | detained | attack
+        pa.field("event_date", pa.date32()),
+        pa.field("date_precision", pa.string(), nullable=False),  # day | week | month | year | published | none
+        pa.field("place", pa.string()),  # canonical (English) name of the most specific place
+        pa.field("canonical_ar", pa.string()),  # its Arabic name
+        pa.field("admin1", pa.string()),  # governorate
+        pa.field("admin2", pa.string()),  # district
+        pa.field("lat", pa.float64()),
+        pa.field("lon", pa.float64()),
+        pa.field("perpetrator", pa.string()),  # canonical actor (transforms/data/aliases.yaml)
+        pa.field("target", pa.string()),
+        pa.field("count_low", pa.int64()),  # people of `kind`: lowest report
+        pa.field("count_high", pa.int64()),  # highest report; NULL when a report gives no upper end
+        pa.field("best", pa.int64()),  # best estimate (docs/events.md)
+        pa.field("reports", pa.int64(), nullable=False),  # articles
+        pa.field("outlets", pa.int64(), nullable=False),  # distinct source_id
+        pa.field("first_reported", TS),
+        pa.field("last_reported", TS),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+TABLES["event_counts"] = pa.schema(  # one row per event and kind of count (killed and injured of one strike)
+    [
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("count_low", pa.int64()),
+        pa.field("count_high", pa.int64()),
+        pa.field("best", pa.int64()),
+        pa.field("reports", pa.int64(), nullable=False),  # articles that give this count
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+TABLES["event_reports"] = pa.schema(  # one row per report (a figure, or a sentence naming an incident) and its event
+    [
+        pa.field("event_id", pa.string(), nullable=False),
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("report_no", pa.int32(), nullable=False),  # (article_id, report_no) is the key
+        pa.field("figure_no", pa.int32()),  # the figure (figures.article_id, figure_no); NULL: a sentence with no figure
+        pa.field("source_id", pa.string(), nullable=False),
+        pa.field("published_at", TS),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("count_low", pa.int64()),
+        pa.field("count_high", pa.int64()),
+        pa.field("qualifier", pa.string()),
+        pa.field("event_date", pa.date32()),
+        pa.field("date_precision", pa.string(), nullable=False),
+        pa.field("date_lo", pa.date32()),
+        pa.field("date_hi", pa.date32()),
+        pa.field("place", pa.string()),
+        pa.field("place_ar", pa.string()),
+        pa.field("place_level", pa.int32(), nullable=False),
+        pa.field("admin1", pa.string()),
+        pa.field("admin2", pa.string()),
+        pa.field("lat", pa.float64()),
+        pa.field("lon", pa.float64()),
+        pa.field("place_from", pa.string(), nullable=False),  # sentence | context | title | article | none
+        pa.field("sentence_no", pa.int32(), nullable=False),
+        pa.field("perpetrator", pa.string()),
+        pa.field("target", pa.string()),
+        pa.field("persons", pa.string()),  # people named in the sentence, | separated
+        pa.field("sentence_search", pa.string(), nullable=False),  # the sentence (search form) that holds the report
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+TABLES["event_merges"] = pa.schema(  # an event that a later report joined to another
+    [
+        pa.field("from_event", pa.string(), nullable=False),
+        pa.field("into_event", pa.string(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("merged_at", TS, nullable=False),
+    ]
+)
+TABLES["event_articles"] = pa.schema(  # articles whose reports were read, with the rules that read them
+    [
+        pa.field("article_id", pa.string(), nullable=False),
+        pa.field("version", pa.int32(), nullable=False),
+        pa.field("reports", pa.int32(), nullable=False),
+        pa.field("rules", pa.string(), nullable=False),  # transforms.events.rules_version()
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+TABLES["data_tests"] = pa.schema(  # one row per data test per run (warehouse/data_tests.py)
+    [
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("name", pa.string(), nullable=False),
+        pa.field("status", pa.string(), nullable=False),  # passed | failed
+        pa.field("failing_rows", pa.int64(), nullable=False),
+        pa.field("message", pa.string(), nullable=False),
+        pa.field("sample", pa.string()),  # up to 5 offending rows (JSON)
+        pa.field("checked_at", TS, nullable=False),
+    ]
+)
+EVENT_TABLES = ("events", "event_counts", "event_reports")

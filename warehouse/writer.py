@@ -25,6 +25,9 @@ from warehouse import runs
 from warehouse.attach import LAKE, META, WarehouseError, attach_lake, where_is
 from warehouse.batch import BatchCounts, StoredArticle, plan_batch
 from warehouse.clustering import cluster
+from warehouse.data_tests import DataTestResult, record, run_tests
+from warehouse.data_tests import summary as data_test_summary
+from warehouse.events import EventRun, event_summary, resolve_events
 from warehouse.extensions import connect_memory
 from warehouse.ledger import Ledger, read_ledger
 from warehouse.migrations import LATEST_VERSION, current_version, migrate
@@ -33,6 +36,14 @@ from warehouse.publish import publish, remove_stale_temporaries
 from warehouse.report_queries import RunStats, query_run_stats
 from warehouse.schema import ARTICLE_CHILD_TABLES, NEARDUP_TABLES, PARTITIONS, SCHEMA_VERSION, TABLES, column_ddl, quote_ident
 from warehouse.search import IndexRefresh, refresh_search_index
+
+
+class DataTestsFailed(WarehouseError):
+    """A data test found offending rows after a run; the run's data is committed and visible."""
+
+    def __init__(self, message: str, summary: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary or {}
 
 
 class LakeWriter:
@@ -221,6 +232,43 @@ class LakeWriter:
         """Bring the full-text index (lake/search.duckdb) up to date with the latest articles:
         an update of the previous index, or a full build when `full` or much changed."""
         return refresh_search_index(self.con, self.paths, full=full)
+
+    # -- events and data tests ----------------------------------------------------------------
+
+    def resolve_events(self, run_id: str, *, full: bool = False) -> EventRun:
+        """Events of the articles this or an earlier run stored and no run resolved yet (or, with
+        `full`, all of them again): one commit (warehouse/events.py)."""
+        run = resolve_events(self.con, run_id, datetime.now(UTC), full=full)
+        if run.articles_read or run.full:
+            self.publish()
+        return run
+
+    def check_data(self, run_id: str) -> list[DataTestResult]:
+        """Run the data tests (warehouse/data_tests.py) and record their results in `data_tests`."""
+        results = run_tests(self.con)
+        self.con.execute("BEGIN")
+        try:
+            record(self.con, run_id, results, datetime.now(UTC))
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.publish()
+        return results
+
+    def finish_checked(
+        self, run_id: str, counts: dict[str, int], message: str | None, *, search: bool = True, full_events: bool = False
+    ) -> tuple[str, str | None]:
+        """The end of a writing run: resolve events, run the data tests, record the run as
+        completed, or failed when a data test failed (its reasons in the message). Returns
+        (status, message)."""
+        events = self.resolve_events(run_id, full=full_events)
+        results = self.check_data(run_id)
+        notes = [m for m in (message, event_summary(events), data_test_summary(results)) if m]
+        status = "completed" if all(r.passed for r in results) else "failed"
+        text = "; ".join(notes)
+        self.finish_run(run_id, status, counts, text, search=search)
+        return status, text
 
     def publish(self) -> None:
         """Checkpoint the catalog and copy it atomically for readers (warehouse/publish.py)."""
