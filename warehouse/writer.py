@@ -235,15 +235,16 @@ class LakeWriter:
 
     # -- events and data tests ----------------------------------------------------------------
 
-    def resolve_events(self, run_id: str, *, full: bool = False) -> EventRun:
+    def resolve_events(self, run_id: str, *, full: bool = False, publish: bool = True) -> EventRun:
         """Events of the articles this or an earlier run stored and no run resolved yet (or, with
-        `full`, all of them again): one commit (warehouse/events.py)."""
+        `full`, all of them again): one commit (warehouse/events.py). `publish=False`: the
+        caller publishes later (one copy for readers instead of several)."""
         run = resolve_events(self.con, run_id, datetime.now(UTC), full=full)
-        if run.articles_read or run.full:
+        if publish and (run.articles_read or run.full):
             self.publish()
         return run
 
-    def check_data(self, run_id: str) -> list[DataTestResult]:
+    def check_data(self, run_id: str, *, publish: bool = True) -> list[DataTestResult]:
         """Run the data tests (warehouse/data_tests.py) and record their results in `data_tests`."""
         results = run_tests(self.con)
         self.con.execute("BEGIN")
@@ -253,7 +254,8 @@ class LakeWriter:
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
-        self.publish()
+        if publish:
+            self.publish()
         return results
 
     def finish_checked(
@@ -262,8 +264,9 @@ class LakeWriter:
         """The end of a writing run: resolve events, run the data tests, record the run as
         completed, or failed when a data test failed (its reasons in the message). Returns
         (status, message)."""
-        events = self.resolve_events(run_id, full=full_events)
-        results = self.check_data(run_id)
+        # published once, by finish_run (a run killed before it: the next writer publishes on open)
+        events = self.resolve_events(run_id, full=full_events, publish=False)
+        results = self.check_data(run_id, publish=False)
         notes = [m for m in (message, event_summary(events), data_test_summary(results)) if m]
         status = "completed" if all(r.passed for r in results) else "failed"
         text = "; ".join(notes)
