@@ -7,7 +7,7 @@ import argparse
 import sys
 import time
 
-from bench import html_throughput, incremental, nightly_bench, query_bench, scaling, text_throughput
+from bench import html_throughput, incremental, nightly_bench, query_bench, scaling, startup, text_throughput
 from bench.common import corpora_dir
 
 
@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     where = corpora_dir()
     print(f"corpora: {where if where else 'not found (the corpus benchmarks will be skipped)'}")
     failed = []
-    for mod in (html_throughput, text_throughput, incremental, query_bench, nightly_bench, scaling):
+    for mod in (startup, html_throughput, text_throughput, incremental, query_bench, nightly_bench, scaling):
         try:
             code = mod.main([])
         except SystemExit as err:  # a benchmark that found a real failure says so and exits

@@ -168,8 +168,8 @@ def _free_port() -> int:
 
 
 class PrefectServer:
-    """A Prefect server on 127.0.0.1 kept for the whole benchmark, so that per-run figures do not
-    include the temporary server's start-up (measured separately in bench.incremental)."""
+    """A Prefect server on 127.0.0.1 kept for the whole benchmark (PREFECT_API_URL), for
+    benchmarks that compare with a server the user runs themselves (bench.startup)."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -239,6 +239,22 @@ def run_cli(args: Sequence[str], data_dir: Path, env: dict[str, str] | None = No
         out, err = proc.communicate()
     wall = time.perf_counter() - start
     return CliRun(proc.returncode, out, err, wall, rss.peak)
+
+
+@contextmanager
+def local_server(data_dir: Path) -> Iterator[float]:
+    """The data dir's local Prefect server, as a user's commands meet it: started by a warm-up
+    command (`news-etl server start`; yields its wall time, what the first command in a new data
+    dir pays on top), stopped at the end. PREFECT_API_URL is unset meanwhile."""
+    saved = os.environ.pop("PREFECT_API_URL", None)
+    try:
+        run = run_cli(["server", "start"], data_dir)
+        check(run, "news-etl server start")
+        yield run.wall
+    finally:
+        run_cli(["server", "stop"], data_dir)
+        if saved is not None:
+            os.environ["PREFECT_API_URL"] = saved
 
 
 def check(run: CliRun, what: str) -> None:

@@ -5,8 +5,13 @@
     news-etl fetch --sources F [--source ID]    collect from feeds and sitemaps
     news-etl extract FILE [--url URL]           dry run: what the pipeline makes of one file
     news-etl sql "QUERY" [--format table|csv|json]
+    news-etl server start|stop|status           the data directory's local Prefect server
+    news-etl ui                                 print the Prefect UI's URL (starts the server)
     --data-dir DIR (or NEWS_ETL_DATA_DIR; default ./data) before or after the command
     NEWS_ETL_CATALOG=postgres:<dsn>             the lake's catalog in PostgreSQL (default: a local file)
+    NEWS_ETL_PREFECT=local|ephemeral            runs recorded by the data directory's local Prefect server
+                                                (default, reused) or a temporary one per command; a set
+                                                PREFECT_API_URL wins over both
 
 Read-only commands never import Prefect, so they answer fast.
 """
@@ -14,13 +19,15 @@ Read-only commands never import Prefect, so they answer fast.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
+import threading
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from core.datafile import DataFileError, Invalid
 from core.settings import (
@@ -192,6 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output file (default DATA_DIR/reports/report.html)")
     p.add_argument("--days", type=int, help="limit the per-day chart to the last N days with articles")
     p.add_argument("--top", type=int, default=15, help="how many actors and places to chart (default 15)")
+
+    p = add("server", "the data directory's local Prefect server, which records every run (started by the first "
+                      "command that needs it, stopped after NEWS_ETL_PREFECT_IDLE_MINUTES idle minutes, default 30)")
+    p.add_argument("action", choices=("start", "stop", "status"))
+    p.add_argument("--idle-minutes", type=float, help="start: stop by itself after this many minutes without a request")
+
+    add("ui", "print the URL of the Prefect UI where the runs are (starts the local server if needed)")
     return parser
 
 
@@ -269,17 +283,26 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_load(paths: LakePaths, inputs: list[str], settings: LoadSettings, *, wait: bool) -> dict[str, Any]:
+def _configure_prefect(paths: LakePaths) -> str:
+    """Where this command's flow runs go (flows/prefect_env.py); before Prefect is imported."""
     from flows import prefect_env  # lazy: only writes need Prefect
 
-    prefect_env.configure(paths.prefect_home)
+    try:
+        return prefect_env.configure(paths.prefect_home)
+    except prefect_env.SettingError as err:
+        raise CliError(str(err), EXIT_USAGE) from err
+
+
+def _run_load(paths: LakePaths, inputs: list[str], settings: LoadSettings, *, wait: bool) -> dict[str, Any]:
     from collect.inputs import InputError, discover  # lazy: only writes need these
+    from flows import prefect_env  # lazy: only writes need Prefect
 
     try:
         discover(inputs)  # fail fast on a missing PATH, before Prefect starts
     except InputError as err:
         raise CliError(str(err)) from err
     _check_writable(paths)
+    _configure_prefect(paths)
     from flows.jobs import run_load  # lazy: imports Prefect
     from warehouse.lock import WriterBusy  # lazy: only writes need it
     from warehouse.writer import DataTestsFailed  # lazy: only writes need it
@@ -326,9 +349,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK
     from flows import prefect_env  # lazy: only writes need Prefect
 
-    prefect_env.configure(paths.prefect_home)
     _check_inputs(config, args.source, fetching)
     _check_writable(paths)
+    _configure_prefect(paths)
     from flows.nightly import nightly  # lazy: imports Prefect
     from flows.outcomes import value_of  # lazy: imports Prefect
 
@@ -394,16 +417,15 @@ def _report_steps(steps: list[dict[str, Any]], paths: LakePaths) -> int:
 def _run_fetch(paths: LakePaths, sources: str, source: str | None, settings: LoadSettings, *, wait: bool) -> dict[str, str]:
     """Fetch new pages into DATA_DIR/raw/<run_id>.warc.gz, then load that WARC with `settings`
     (one writer lock for both); prints both summaries and returns the sources that failed."""
-    from flows import prefect_env  # lazy: only fetch needs Prefect
-
-    prefect_env.configure(paths.prefect_home)
     from collect.sources import SourcesError, load_sources  # lazy: only fetch needs it
+    from flows import prefect_env  # lazy: only fetch needs Prefect
 
     try:
         load_sources(sources, source)  # fail fast on a bad sources file, before Prefect starts
     except SourcesError as err:
         raise CliError(str(err)) from err
     _check_writable(paths)
+    _configure_prefect(paths)
     from flows.jobs import run_fetch  # lazy: imports Prefect
     from warehouse.lock import WriterBusy  # lazy: only writes need it
 
@@ -474,7 +496,7 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     paths = _paths(args)
     if paths.catalog_setting.is_local and not paths.catalog.exists():
         raise CliError(f"no warehouse at {paths.data_dir}: nothing to maintain")
-    prefect_env.configure(paths.prefect_home)
+    _configure_prefect(paths)
     from flows.maintenance_flow import maintenance_flow  # lazy: read-only commands stay fast, Prefect loads only for writes
     from warehouse.lock import WriterBusy, writer_lock  # lazy: read-only commands stay fast
     from warehouse.runs import new_run_id  # lazy: read-only commands stay fast
@@ -508,9 +530,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         raise CliError(f"{config.path or 'the config'} has no alerts: section (docs/operations.md, \"Alerts\")", EXIT_USAGE)
     if not os.environ.get("PREFECT_API_URL"):
         raise CliError("alerts live on a Prefect server: set PREFECT_API_URL (the server the worker uses)", EXIT_USAGE)
-    from flows import prefect_env  # lazy: only this command and writes need Prefect
-
-    prefect_env.configure(_paths(args).prefect_home)
+    _configure_prefect(_paths(args))
     from flows.alerts import AlertsError, set_up_alerts  # lazy: imports Prefect
 
     try:
@@ -565,11 +585,70 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_server(args: argparse.Namespace) -> int:
+    from flows import local_server  # lazy: never imports Prefect itself
+
+    paths = _paths(args)
+    home = paths.prefect_home
+    if args.action == "status":
+        st = local_server.status(home)
+        if st.state is None or not st.running:
+            print(f"not running: {st.detail}")
+            return EXIT_ERROR
+        idle = f", idle {st.idle_seconds:.0f} s" if st.idle_seconds is not None else ""
+        print(f"running: {st.state.url} (UI {st.state.ui_url}), pid {st.state.pid}, since {st.state.started_at}, "
+              f"stops after {st.state.idle_minutes:g} idle minutes{idle}; {st.detail}")
+        print(f"state: {home}; log: {home / local_server.LOG}")
+        return EXIT_OK
+    if args.action == "stop":
+        st = local_server.stop(home)
+        print(f"stopped: pid {st.state.pid} on port {st.state.port}" if st.state is not None else f"not running: {st.detail}")
+        return EXIT_OK
+    if args.idle_minutes is not None and args.idle_minutes <= 0:
+        raise CliError("--idle-minutes must be more than 0", EXIT_USAGE)
+    state = _local_server(paths, args.idle_minutes)
+    print(f"running: {state.url} (UI {state.ui_url}), pid {state.pid}, stops after {state.idle_minutes:g} idle minutes")
+    if os.environ.get("PREFECT_API_URL"):
+        print(f"note: PREFECT_API_URL is set ({os.environ['PREFECT_API_URL']}): commands record their runs there")
+    return EXIT_OK
+
+
+def _local_server(paths: LakePaths, idle_minutes: float | None = None) -> Any:
+    from flows import local_server  # lazy: never imports Prefect itself
+
+    _check_writable(paths)
+    try:
+        return local_server.ensure(paths.prefect_home, idle_minutes=idle_minutes)
+    except local_server.SettingError as err:
+        raise CliError(str(err), EXIT_USAGE) from err
+    except local_server.ServerUnavailable as err:
+        raise CliError(str(err)) from err
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from flows import prefect_env  # lazy: never imports Prefect itself
+
+    url = os.environ.get("PREFECT_API_URL")
+    if url:
+        print(url.rstrip("/").removesuffix("/api") + "/")
+        return EXIT_OK
+    try:
+        ephemeral = prefect_env.mode() == "ephemeral"
+    except prefect_env.SettingError as err:
+        raise CliError(str(err), EXIT_USAGE) from err
+    if ephemeral:
+        raise CliError(f"{prefect_env.ENV_MODE}=ephemeral: each command's temporary Prefect server is gone when it "
+                       "ends; unset it (or set it to local) to keep the runs in a local server", EXIT_USAGE)
+    print(_local_server(_paths(args)).ui_url)
+    return EXIT_OK
+
+
 COMMANDS = {"run": cmd_run, "load": cmd_load, "fetch": cmd_fetch, "extract": cmd_extract, "sql": cmd_sql}
 COMMANDS.update({"search": cmd_search, "maintain": cmd_maintain})
 COMMANDS["report"] = cmd_report
 COMMANDS["status"] = cmd_status
 COMMANDS["alerts"] = cmd_alerts
+COMMANDS.update({"server": cmd_server, "ui": cmd_ui})
 # drawn with progress bars on a terminal (render/progress.py); `run`'s steps draw their own
 LONG_COMMANDS = {"load", "fetch"}
 
@@ -598,5 +677,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> NoReturn:
+    """The `news-etl` command: `main`, then the process ends without the interpreter's teardown
+    of its ~1,500 modules (0.3-2 s after a load). What a normal exit does first still happens,
+    in the same order: other threads are joined and their exit hooks run (Prefect sends its last
+    logs and events), then the atexit functions (logging, multiprocessing), then stdio is flushed."""
+    code = main()
+    shutdown = getattr(threading, "_shutdown", None)  # what Py_Finalize calls first; private, so looked up
+    if shutdown is not None:
+        shutdown()
+    atexit._run_exitfuncs()  # what Py_Finalize calls next
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -45,11 +45,14 @@ def summary_markdown(stats: RunStats, durations: Mapping[str, float], *, title: 
     return "\n".join(lines)
 
 
-def publish_run_artifacts(data_dir: str, run_id: str, durations: Mapping[str, float] | None = None) -> RunStats | None:
-    """Read the run's counts from the published lake and publish them as artifacts."""
+def publish_run_artifacts(
+    data_dir: str, run_id: str, durations: Mapping[str, float] | None = None, stats: RunStats | None = None
+) -> RunStats | None:
+    """Publish the run's counts as artifacts: `stats` read by the writer at the end of its run,
+    or read here from the published lake."""
     logger = get_run_logger()
     try:
-        stats = run_stats(LakePaths(Path(data_dir)), run_id)
+        stats = stats or run_stats(LakePaths(Path(data_dir)), run_id)
     except Exception as err:  # noqa: BLE001  # artifacts are a report on the run, never its failure
         logger.warning("run %s: no artifacts published (%s: %s)", run_id, type(err).__name__, err)
         return None

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import LoadSettings
-from flows.dask_runner import task_runner
-from flows.fetch_flow import failure_message, fetch_flow
 from flows.load_flow import load_flow
 from flows.outcomes import run_flow_state, value_of
 from warehouse.health import sources_all_rejected
@@ -25,7 +23,11 @@ from warehouse.writer import LakeWriter
 
 def load_locked(paths: LakePaths, inputs: list[str], settings: LoadSettings) -> dict[str, Any]:
     """Run the load flow with the settings' runner; the caller holds the writer lock."""
-    run = load_flow if settings.runner != "dask" else load_flow.with_options(task_runner=task_runner(settings.workers))
+    run = load_flow
+    if settings.runner == "dask":
+        from flows.dask_runner import task_runner  # noqa: PLC0415  # Dask (~1 s of imports) only when asked for
+
+        run = load_flow.with_options(task_runner=task_runner(settings.workers))
     params = {"paths": inputs, "data_dir": str(paths.data_dir), "run_id": new_run_id(), "settings": settings.as_dict()}
     return dict(value_of(run_flow_state(run, params)))
 
@@ -45,6 +47,8 @@ class FetchOutcome:
 
     @property
     def message(self) -> str:
+        from flows.fetch_flow import failure_message  # noqa: PLC0415  # the crawler's imports only for a fetch
+
         return failure_message(self.failed)
 
 
@@ -54,6 +58,8 @@ def run_fetch(paths: LakePaths, sources_file: str, only: str | None, settings: L
     A source fails its part when no feed or sitemap answered, every page it listed failed, or
     every page fetched was rejected by the load; the others still land. Failed sources are in
     the outcome (and the fetch run is 'failed' in `runs`, with why)."""
+    from flows.fetch_flow import failure_message, fetch_flow  # noqa: PLC0415  # the HTTP client and crawler only for a fetch
+
     paths.lake_dir.mkdir(parents=True, exist_ok=True)
     with writer_lock(paths, wait=wait):
         params = {"sources_file": str(Path(sources_file).resolve()), "data_dir": str(paths.data_dir), "run_id": new_run_id(), "only": only}

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
@@ -28,12 +28,14 @@ from collect.inputs import Slice, discover, plan_batches
 from core.settings import InputBudget, LoadSettings
 from flows import resources
 from flows.artifacts import publish_run_artifacts
+from flows.plain_flow import plain_flow
 from render import progress
 from transforms.pipeline import TransformOptions
 from transforms.records import DocumentResult
 from warehouse.batch import BatchCounts, commit_counts_total
 from warehouse.ledger import ledger_rows, run_totals, skip_unchanged
 from warehouse.paths import LakePaths
+from warehouse.report_queries import RunStats
 from warehouse.writer import DataTestsFailed
 
 SliceResult = tuple[list[DocumentResult], list[int]]
@@ -159,6 +161,15 @@ class TaskExtraction:
         return results, counts
 
 
+def _run_stats(res: resources.RunResources, run_id: str) -> RunStats | None:
+    """The run's counts for its artifacts, read by the writer; None: read them from the published lake."""
+    try:
+        return res.writer.run_stats(run_id)
+    except Exception as err:  # noqa: BLE001  # artifacts are a report on the run, never its failure
+        get_run_logger().debug("run %s: counts not read by the writer (%s)", run_id, err)
+        return None
+
+
 # -- committing --------------------------------------------------------------------------------------
 
 
@@ -177,7 +188,7 @@ def commit_batch(run_id: str, batch_no: int) -> dict[str, int]:
     return asdict(counts)
 
 
-@flow(name="news-etl-load", task_runner=cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=2)), log_prints=False)
+@plain_flow(name="news-etl-load", task_runner=cast("TaskRunner[PrefectFuture[Any]]", ThreadPoolTaskRunner(max_workers=2)), log_prints=False)
 def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Load local files (.txt .html .htm .jsonl .warc .warc.gz) into the lake; the caller holds
     the writer lock. `settings`: core.settings.LoadSettings as a mapping."""
@@ -237,13 +248,14 @@ def load_flow(paths: list[str], data_dir: str, run_id: str, settings: dict[str, 
         except BaseException as err:
             res.writer.finish_run(run_id, "failed", {**totals, "batches": len(parts)}, f"{type(err).__name__}: {err}")
             raise
+        stats = _run_stats(res, run_id)
     summary = LoadSummary(run_id, status, totals, time.monotonic() - started, len(parts), message)
     logger.info(
         "run %s completed: %d inputs, %d new, %d updated, %d duplicates, %d rejects in %.1fs",
         run_id, totals.get("inputs", 0), totals.get("articles_new", 0), totals.get("articles_updated", 0),
         totals.get("duplicates", 0), totals.get("rejects", 0), summary.seconds,
     )
-    publish_run_artifacts(data_dir, run_id, {"load": summary.seconds})
+    publish_run_artifacts(data_dir, run_id, {"load": summary.seconds}, stats)
     if status != "completed":
         raise DataTestsFailed(f"run {run_id} failed its data tests (its data is committed): {message}", asdict(summary))
     return asdict(summary)

@@ -37,6 +37,7 @@ class RunResources:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+
 _RUNS: dict[str, RunResources] = {}
 
 

@@ -78,5 +78,6 @@ def cli(tmp_path: Path, prefect_server: PrefectServer) -> Cli:
 
 @pytest.fixture
 def cli_offline(tmp_path: Path) -> Cli:
-    """The real CLI for commands that never start Prefect (sql, errors before a run)."""
-    return Cli(data_dir=tmp_path / "data", env={})
+    """The real CLI for commands that never start Prefect (sql, errors before a run). Should one
+    get as far as a flow, it uses a temporary Prefect server: no local server outlives the test."""
+    return Cli(data_dir=tmp_path / "data", env={"NEWS_ETL_PREFECT": "ephemeral"})

@@ -27,6 +27,7 @@ MAY_IMPORT = {
 FLOWS_HELPERS = {
     "prefect_env": "Prefect's settings, set before Prefect is imported",
     "resources": "a load flow run's process pool and writer, shared by its tasks",
+    "local_server": "the data directory's Prefect server: found or started before Prefect is imported",
 }
 PURE = ("core", "sources", "transforms", "collect", "render", "warehouse")
 

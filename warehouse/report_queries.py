@@ -89,38 +89,43 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
 
 def run_stats(paths: LakePaths, run_id: str) -> RunStats:
     """Counts of one run: totals from `runs`, per source from the stored versions and inputs,
-    rejects by reason."""
+    rejects by reason (read from the published lake)."""
     con = connect_readonly(paths)
     try:
-        stats = RunStats(run_id=run_id)
-        cols = ", ".join(RUN_COUNT_COLUMNS)
-        row = con.execute(
-            f"SELECT flow, status, {cols}, epoch(finished_at) - epoch(started_at) FROM runs WHERE run_id = ?", [run_id]
-        ).fetchone()
-        if row is not None:
-            stats.flow, stats.status = row[0], row[1]
-            stats.counts = {c: int(v or 0) for c, v in zip(RUN_COUNT_COLUMNS, row[2:-1], strict=True)}
-            stats.seconds = float(row[-1]) if row[-1] is not None else None
-        per_source = _rows(
-            con,
-            "WITH v AS (SELECT source_id, count(*) FILTER (WHERE version = 1) AS new, "
-            "count(*) FILTER (WHERE version > 1) AS updated FROM article_versions WHERE run_id = ? GROUP BY 1), "
-            "d AS (SELECT source_id, count(*) AS dups FROM article_inputs WHERE run_id = ? AND relation = 'duplicate' GROUP BY 1) "
-            "SELECT coalesce(v.source_id, d.source_id) AS s, coalesce(v.new, 0), coalesce(v.updated, 0), coalesce(d.dups, 0) "
-            "FROM v FULL OUTER JOIN d ON v.source_id = d.source_id ORDER BY 1",
-            [run_id, run_id],
-        )
-        stats.per_source = [
-            {"source_id": s, "articles_new": int(n), "articles_updated": int(u), "duplicate_refs": int(d)}
-            for s, n, u, d in per_source
-        ]
-        stats.rejects_by_reason = [
-            {"reason": r, "rejects": int(n)}
-            for r, n in _rows(con, "SELECT reason, count(*) FROM rejects WHERE run_id = ? GROUP BY 1 ORDER BY 2 DESC, 1", [run_id])
-        ]
-        return stats
+        return query_run_stats(con, run_id)
     finally:
         con.close()
+
+
+def query_run_stats(con: duckdb.DuckDBPyConnection, run_id: str) -> RunStats:
+    """`run_stats` on an open connection to the lake (the writer's, at the end of its run)."""
+    stats = RunStats(run_id=run_id)
+    cols = ", ".join(RUN_COUNT_COLUMNS)
+    row = con.execute(
+        f"SELECT flow, status, {cols}, epoch(finished_at) - epoch(started_at) FROM runs WHERE run_id = ?", [run_id]
+    ).fetchone()
+    if row is not None:
+        stats.flow, stats.status = row[0], row[1]
+        stats.counts = {c: int(v or 0) for c, v in zip(RUN_COUNT_COLUMNS, row[2:-1], strict=True)}
+        stats.seconds = float(row[-1]) if row[-1] is not None else None
+    per_source = _rows(
+        con,
+        "WITH v AS (SELECT source_id, count(*) FILTER (WHERE version = 1) AS new, "
+        "count(*) FILTER (WHERE version > 1) AS updated FROM article_versions WHERE run_id = ? GROUP BY 1), "
+        "d AS (SELECT source_id, count(*) AS dups FROM article_inputs WHERE run_id = ? AND relation = 'duplicate' GROUP BY 1) "
+        "SELECT coalesce(v.source_id, d.source_id) AS s, coalesce(v.new, 0), coalesce(v.updated, 0), coalesce(d.dups, 0) "
+        "FROM v FULL OUTER JOIN d ON v.source_id = d.source_id ORDER BY 1",
+        [run_id, run_id],
+    )
+    stats.per_source = [
+        {"source_id": s, "articles_new": int(n), "articles_updated": int(u), "duplicate_refs": int(d)}
+        for s, n, u, d in per_source
+    ]
+    stats.rejects_by_reason = [
+        {"reason": r, "rejects": int(n)}
+        for r, n in _rows(con, "SELECT reason, count(*) FROM rejects WHERE run_id = ? GROUP BY 1 ORDER BY 2 DESC, 1", [run_id])
+    ]
+    return stats
 
 
 def report_data(paths: LakePaths, *, days: int | None = None, top: int = 15) -> ReportData:

@@ -34,6 +34,7 @@ from warehouse.ledger import Ledger, read_ledger
 from warehouse.migrations import LATEST_VERSION, current_version, migrate
 from warehouse.paths import LakePaths
 from warehouse.publish import publish, remove_stale_temporaries
+from warehouse.report_queries import RunStats, query_run_stats
 from warehouse.schema import ARTICLE_CHILD_TABLES, NEARDUP_TABLES, PARTITIONS, SCHEMA_VERSION, TABLES, column_ddl, quote_ident
 from warehouse.search import IndexRefresh, refresh_search_index
 
@@ -151,6 +152,10 @@ class LakeWriter:
             self.publish()
         return changed
 
+    def run_stats(self, run_id: str) -> RunStats:
+        """The run's counts for its artifacts, read on this connection (no second attach)."""
+        return query_run_stats(self.con, run_id)
+
     # -- batches ----------------------------------------------------------------------------
 
     def _lookup(self, results: list[DocumentResult]) -> tuple[dict[str, StoredArticle], dict[str, str], set[tuple[str, str]]]:
@@ -247,15 +252,16 @@ class LakeWriter:
 
     # -- events and data tests ----------------------------------------------------------------
 
-    def resolve_events(self, run_id: str, *, full: bool = False) -> EventRun:
+    def resolve_events(self, run_id: str, *, full: bool = False, publish: bool = True) -> EventRun:
         """Events of the articles this or an earlier run stored and no run resolved yet (or, with
-        `full`, all of them again): one commit (warehouse/events.py)."""
+        `full`, all of them again): one commit (warehouse/events.py). `publish=False`: the
+        caller publishes later (one copy for readers instead of several)."""
         run = resolve_events(self.con, run_id, datetime.now(UTC), full=full)
-        if run.articles_read or run.full:
+        if publish and (run.articles_read or run.full):
             self.publish()
         return run
 
-    def check_data(self, run_id: str) -> list[DataTestResult]:
+    def check_data(self, run_id: str, *, publish: bool = True) -> list[DataTestResult]:
         """Run the data tests (warehouse/data_tests.py) and record their results in `data_tests`."""
         results = run_tests(self.con)
         self.con.execute("BEGIN")
@@ -265,7 +271,8 @@ class LakeWriter:
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
-        self.publish()
+        if publish:
+            self.publish()
         return results
 
     def finish_checked(
@@ -274,8 +281,9 @@ class LakeWriter:
         """The end of a writing run: resolve events, run the data tests, record the run as
         completed, or failed when a data test failed (its reasons in the message). Returns
         (status, message)."""
-        events = self.resolve_events(run_id, full=full_events)
-        results = self.check_data(run_id)
+        # published once, by finish_run (a run killed before it: the next writer publishes on open)
+        events = self.resolve_events(run_id, full=full_events, publish=False)
+        results = self.check_data(run_id, publish=False)
         notes = [m for m in (message, event_summary(events), data_test_summary(results)) if m]
         status = "completed" if all(r.passed for r in results) else "failed"
         text = "; ".join(notes)
