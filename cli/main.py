@@ -7,6 +7,7 @@
     news-etl sql "QUERY" [--format table|csv|json]
     --data-dir DIR (or NEWS_ETL_DATA_DIR; default ./data) before or after the command
     NEWS_ETL_CATALOG=postgres:<dsn>             the lake's catalog in PostgreSQL (default: a local file)
+    NEWS_ETL_DATA_PATH=s3://bucket/prefix/      its data files and search index in object storage
 
 Read-only commands never import Prefect, so they answer fast.
 """
@@ -362,6 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from render import progress  # lazy, like the imports above
     from warehouse.attach import WarehouseError
+    from warehouse.objectstore import ObjectStoreError
 
     try:
         with progress.session() if args.command in LONG_COMMANDS else nullcontext():
@@ -369,7 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as err:
         print(f"news-etl: error: {err}", file=sys.stderr)
         return err.code
-    except WarehouseError as err:
+    except (WarehouseError, ObjectStoreError) as err:
         print(f"news-etl: error: {err}", file=sys.stderr)
         return EXIT_ERROR
     except (OSError, duckdb.IOException) as err:  # a full disk or a read-only file system mid-run
