@@ -8,6 +8,7 @@ server cannot be started here (None when it can), for a skip with the reason.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -81,7 +82,7 @@ class S3Server:
         }
 
     def client(self) -> Any:
-        import boto3  # noqa: PLC0415  # the `s3` extra
+        import boto3  # the `s3` extra
 
         return boto3.client("s3", endpoint_url=self.endpoint, aws_access_key_id=ACCESS_KEY,
                             aws_secret_access_key=self.secret, region_name="us-east-1")
@@ -114,8 +115,8 @@ def missing_s3() -> str | None:
     if not (BIN / "moto_server").exists():
         return "moto's server is not installed (pip install 'moto[s3]' flask flask-cors; the dev extra has them)"
     try:
-        import boto3  # noqa: F401, PLC0415  # only checks that it is installed
-        import duckdb_extension_httpfs  # noqa: F401, PLC0415  # only checks that it is installed
+        import boto3  # noqa: F401  # only checks that it is installed
+        import duckdb_extension_httpfs  # noqa: F401  # only checks that it is installed
     except ImportError as err:
         return f"the s3 extra is not installed (pip install -e '.[s3]'): {err}"
     return None
@@ -192,10 +193,8 @@ class DelayProxy:
             return
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def stop(self) -> None:
         self.closed.set()
@@ -249,7 +248,7 @@ def missing_postgres() -> str | None:
     if not (_pg_bin("initdb") and _pg_bin("pg_ctl") and _pg_bin("psql")):
         return "PostgreSQL is not installed (Debian: apt-get install postgresql; .ci/run does it)"
     try:
-        import duckdb_extension_postgres_scanner  # noqa: F401, PLC0415  # only checks that the wheel is installed
+        import duckdb_extension_postgres_scanner  # noqa: F401  # only checks that the wheel is installed
     except ImportError:
         return "duckdb-extension-postgres_scanner is not installed (pip install -e '.[postgres]')"
     if os.geteuid() == 0 and (
@@ -297,7 +296,7 @@ class DaskCluster:
         )
 
     def wait_workers(self, count: int, timeout: float = 90) -> None:
-        from distributed import Client  # noqa: PLC0415  # the `dask` extra
+        from distributed import Client  # the `dask` extra
 
         with Client(self.address, timeout=timeout) as client:
             client.wait_for_workers(count, timeout=timeout)
@@ -378,7 +377,7 @@ class Pages:
 def write_pages(folder: Path, articles: int, *, duplicates: int = 0, rejects: int = 0, seed: int = 0, words: int = 220) -> Pages:
     """`articles` distinct generated Arabic news pages (title, date, canonical URL, navigation and
     footer around the article), plus exact copies and files that are rejects."""
-    from tests.test_warehouse_helpers import arabic_body  # noqa: PLC0415  # tests import helpers lazily
+    from tests.test_warehouse_helpers import arabic_body  # tests import helpers lazily
 
     folder.mkdir(parents=True, exist_ok=True)
     for n in range(articles):

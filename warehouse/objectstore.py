@@ -36,7 +36,7 @@ from warehouse.schema import quote_literal
 
 SEARCH_KEY = "search.duckdb"
 FILES_PREFIX = "files/"
-SECRET_NAME = "news_etl_s3"
+SECRET_NAME = "news_etl_s3"  # noqa: S105  # the name of the DuckDB secret, not a password
 DEFAULT_REGION = "us-east-1"
 
 

@@ -33,10 +33,10 @@ from warehouse.events import EventRun, event_summary, resolve_events
 from warehouse.extensions import connect_memory
 from warehouse.ledger import Ledger, read_ledger
 from warehouse.migrations import LATEST_VERSION, current_version, migrate
+from warehouse.objectstore import ObjectStoreError, index_exists, upload_index
 from warehouse.paths import LakePaths
 from warehouse.publish import publish, remove_stale_temporaries
 from warehouse.schema import ARTICLE_CHILD_TABLES, NEARDUP_TABLES, PARTITIONS, SCHEMA_VERSION, TABLES, column_ddl, quote_ident
-from warehouse.objectstore import ObjectStoreError, index_exists, upload_index
 from warehouse.search import IndexRefresh, refresh_search_index, search_path
 
 
