@@ -54,6 +54,7 @@ class Measured:
     commits: list[float]
     requests: int
     stored_mb: float
+    index_mb: float
     writer_rss: int
     worker_rss: int
 
@@ -65,14 +66,14 @@ class Measured:
             f"| {self.label} | {self.workers} | {self.inputs} | {self.flow_seconds:.1f} | {rate:.1f} | "
             f"{rate / max(self.workers, 1):.1f} | {self.slice_seconds / max(self.inputs, 1) * 1000:.0f} | "
             f"{len(commits)} | {med:.2f} / {commits[-1] if commits else 0:.2f} | "
-            f"{self.requests / max(len(commits), 1):.0f} | {self.stored_mb:.1f} | "
+            f"{self.requests} | {self.stored_mb:.1f} / {self.index_mb:.1f} | "
             f"{self.writer_rss / 1e6:.0f} / {self.worker_rss / 1e6:.0f} |"
         )
 
 
 HEADER = (
     "| lake files | Dask workers | pages | flow s | pages/s | pages/s per worker | worker ms per page | commits | "
-    "commit s per batch (median / max) | S3 requests per batch | MB stored | peak RSS MB writer / worker |\n"
+    "commit s per batch (median / max) | S3 requests in the run | MB data files / search index | peak RSS MB writer / worker |\n"
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 )
 
@@ -113,17 +114,19 @@ def run_load(
         since = datetime.now(UTC)
         full_env = {**os.environ, **env, "NEWS_ETL_DASK_ADDRESS": dask.address, "NEWS_ETL_DATA_DIR": str(data_dir)}
         start = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cli", "load", str(pages), "--runner", "dask", "--batch-size", str(batch_size)],
-            cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        worker_peak = 0
-        with PeakRss(proc.pid) as rss:
-            while proc.poll() is None:
-                worker_peak = max([worker_peak, *(tree_rss(p.pid) for p in dask.workers.values())])
-                time.sleep(0.2)
-            out, err = proc.communicate()
+        log = scratch / f"{prefix}-load.log"
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "cli", "load", str(pages), "--runner", "dask", "--batch-size", str(batch_size)],
+                cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+            )
+            worker_peak = 0
+            with PeakRss(proc.pid) as rss:
+                while proc.poll() is None:
+                    worker_peak = max([worker_peak, *(tree_rss(p.pid) for p in dask.workers.values())])
+                    time.sleep(0.2)
         wall = time.perf_counter() - start
+        err = log.read_text(errors="replace")
         if proc.returncode != 0:
             raise SystemExit(f"{label}, {workers} worker(s): load failed (exit {proc.returncode}):\n{err[-3000:]}")
         requests = s3.log.read_text(errors="replace").count("HTTP/1.1\"") - requests_before
@@ -138,13 +141,32 @@ def run_load(
     tasks = task_runs(prefect, since)
     slices = sum(float(t["total_run_time"]) for t in tasks if t["name"].startswith("extract-slice"))
     commits = [float(t["total_run_time"]) for t in tasks if t["name"].startswith("commit-batch")]
-    stored = sum(size for key, size in s3.objects(BUCKET).items() if key.startswith(prefix + "/")) if env.get("NEWS_ETL_DATA_PATH") else sum(
-        p.stat().st_size for p in (data_dir / "lake" / "files").rglob("*") if p.is_file()
-    )
+    if env.get("NEWS_ETL_DATA_PATH"):
+        objects = s3.objects(BUCKET, prefix + "/")
+        stored = sum(size for key, size in objects.items() if key.startswith(prefix + "/files/"))
+        index = objects.get(prefix + "/search.duckdb", 0)
+    else:
+        stored = sum(p.stat().st_size for p in (data_dir / "lake" / "files").rglob("*") if p.is_file())
+        index = (data_dir / "lake" / "search.duckdb").stat().st_size
     return Measured(
         label, workers, int(run["inputs"]), int(run["articles_new"]), float(run["s"]), wall, slices, commits,
-        requests if env.get("NEWS_ETL_DATA_PATH") else 0, stored / 1e6, rss.peak, worker_peak,
+        requests if env.get("NEWS_ETL_DATA_PATH") else 0, stored / 1e6, index / 1e6, rss.peak, worker_peak,
     )
+
+
+def request_latency(s3: services.S3Server, endpoint: str, n: int = 20) -> float:
+    """Median seconds of a HEAD of one object through `endpoint` (a fresh connection each)."""
+    import boto3  # noqa: PLC0415  # the s3 extra, needed only here
+
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id=services.ACCESS_KEY, aws_secret_access_key=s3.secret)
+    client.put_object(Bucket=BUCKET, Key="latency-probe", Body=b"x")
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        client.head_object(Bucket=BUCKET, Key="latency-probe")
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,7 +198,12 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.no_local:
                     configs.append(("local disk", max(counts), {}))
                 configs += [("S3 loopback", n, s3.env()) for n in counts]
-                configs += [(f"S3 +{d * 1000:.0f} ms/request", max(counts), s3.env(s3.delayed(d))) for d in delays]
+                print(f"S3 request (HEAD) median: {request_latency(s3, s3.endpoint) * 1000:.1f} ms direct", end="")
+                for d in delays:
+                    endpoint = s3.delayed(d)
+                    print(f", {request_latency(s3, endpoint) * 1000:.1f} ms through the +{d * 1000:.0f} ms proxy", end="")
+                    configs.append((f"S3 +{d * 1000:.0f} ms/request", max(counts), s3.env(endpoint)))
+                print()
                 for n, (label, workers, extra) in enumerate(configs):
                     db = f"lake{n}"
                     pg.sql(f"CREATE DATABASE {db}")

@@ -6,7 +6,7 @@ Prefect server, and readers that have nothing but the environment:
 * `news-etl load --runner dask` of the samples and a few hundred generated pages into
   DATA_PATH 's3://...', one worker SIGKILLed mid-run: every input is exactly one article,
   duplicate or reject, counts add up, no article is stored twice;
-* `news-etl sql` and `news-etl search` from another data directory, a SQLAlchemy (duckdb-engine)
+* `news-etl sql`, `search` and `report` from another data directory, a SQLAlchemy (duckdb-engine)
   client in another process;
 * `news-etl maintain` on the object store: only unreferenced files deleted, readers still read;
 * S3 unreachable and PostgreSQL restarted; the S3 secret appears in no table, log, artifact,
@@ -183,6 +183,10 @@ def test_newsroom_cluster_s3_postgres_dask(cluster: Cluster, tmp_path: Path, pre
     again = reader("search", "التحالف الدولي", "--limit", "5", "--format", "json")  # the cached copy
     assert again.code == 0 and again.stdout == hits.stdout, again.stderr
     assert list((reader_dir / "cache").glob("search-*.duckdb")) == cached
+
+    report = reader("report", "--out", str(tmp_path / "report.html"))
+    outputs += [report.stdout, report.stderr]
+    assert report.code == 0 and (tmp_path / "report.html").stat().st_size > 0, report.stderr
 
     bi = _bi_client(cluster, tmp_path)
     outputs.append(json.dumps(bi))
