@@ -12,6 +12,7 @@
     NEWS_ETL_PREFECT=local|ephemeral            runs recorded by the data directory's local Prefect server
                                                 (default, reused) or a temporary one per command; a set
                                                 PREFECT_API_URL wins over both
+    NEWS_ETL_DATA_PATH=s3://bucket/prefix/      its data files and search index in object storage
 
 Read-only commands never import Prefect, so they answer fast.
 """
@@ -659,6 +660,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from render import progress  # lazy, like the imports above
     from warehouse.attach import WarehouseError
+    from warehouse.objectstore import ObjectStoreError
 
     try:
         with progress.session() if args.command in LONG_COMMANDS else nullcontext():
@@ -666,7 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as err:
         print(f"news-etl: error: {err}", file=sys.stderr)
         return err.code
-    except WarehouseError as err:
+    except (WarehouseError, ObjectStoreError) as err:
         print(f"news-etl: error: {err}", file=sys.stderr)
         return EXIT_ERROR
     except (OSError, duckdb.IOException) as err:  # a full disk or a read-only file system mid-run

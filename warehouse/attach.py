@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import objectstore
 from warehouse.catalog import POSTGRES_PREFIX, redact
 from warehouse.extensions import connect_memory, load_extension
 from warehouse.paths import LakePaths
@@ -27,11 +28,13 @@ class WarehouseError(RuntimeError):
     """A problem a user can act on (message is one clear sentence)."""
 
 
-def attach_sql(catalog: Path | str, files: Path, *, read_only: bool, override_data_path: bool = False) -> str:
-    """ATTACH of the lake; `catalog` is a DuckDB catalog file or 'postgres:<dsn>'.
+def attach_sql(catalog: Path | str, files: Path | str, *, read_only: bool, override_data_path: bool = False) -> str:
+    """ATTACH of the lake; `catalog` is a DuckDB catalog file or 'postgres:<dsn>', `files` a
+    folder (Path) or a location ending in a separator (str, e.g. s3://bucket/prefix/files/).
     `override_data_path`: use `files` even if the catalog records another data path (a local
     lake whose data directory was moved: every file path inside the catalog is relative)."""
-    options = [f"DATA_PATH {quote_literal(str(files) + os.sep)}"]
+    location = files if isinstance(files, str) else str(files) + os.sep
+    options = [f"DATA_PATH {quote_literal(location)}"]
     if override_data_path:
         options.append("OVERRIDE_DATA_PATH true")
     if read_only:
@@ -56,9 +59,11 @@ def attach_lake(con: duckdb.DuckDBPyConnection, paths: LakePaths, *, read_only: 
     load_extension(con, "ducklake")
     if not paths.catalog_setting.is_local:
         _load_postgres(con)
+    if paths.is_remote:
+        use_object_storage(con, paths)
     try:
         con.execute(attach_sql(
-            catalog_location(paths, read_only=read_only), paths.files, read_only=read_only,
+            catalog_location(paths, read_only=read_only), paths.files_location, read_only=read_only,
             # a local lake is one folder (catalog + files): it still opens after the folder moved;
             # with PostgreSQL every machine must use the same data path (_attach_failure says so)
             override_data_path=paths.catalog_setting.is_local,
@@ -70,12 +75,34 @@ def attach_lake(con: duckdb.DuckDBPyConnection, paths: LakePaths, *, read_only: 
     con.execute(f"USE {LAKE}")
 
 
+def use_object_storage(con: duckdb.DuckDBPyConnection, paths: LakePaths) -> None:
+    """httpfs (from its wheel) and a temporary secret made of the environment's credentials, for
+    a lake whose files are in object storage (warehouse/objectstore.py)."""
+    try:
+        load_extension(con, "httpfs")
+    except (ImportError, RuntimeError) as err:
+        raise WarehouseError(
+            "the lake on object storage needs the duckdb-extension-httpfs wheel matching duckdb "
+            f"(pip install -e '.[s3]'): {str(err).splitlines()[0]}"
+        ) from err
+    try:
+        objectstore.create_secret(con, paths.catalog_setting.data_path)
+    except objectstore.ObjectStoreError as err:
+        raise WarehouseError(str(err)) from None
+
+
 def check_catalog(paths: LakePaths) -> None:
-    """Fail fast, before a flow starts, when the PostgreSQL catalog cannot be reached (a plain
-    READ_ONLY connection: nothing is created). Nothing to check for the local catalog."""
+    """Fail fast, before a flow starts, when the PostgreSQL catalog (or the object storage the
+    data files are in) cannot be reached (a plain READ_ONLY connection: nothing is created).
+    Nothing to check for the local catalog."""
     setting = paths.catalog_setting
     if setting.is_local:
         return
+    if setting.is_remote:
+        try:
+            objectstore.check(setting.data_path)
+        except objectstore.ObjectStoreError as err:
+            raise WarehouseError(str(err)) from None
     con = connect_memory()
     try:
         _load_postgres(con)
@@ -118,8 +145,9 @@ def _attach_failure(paths: LakePaths, err: duckdb.Error, *, read_only: bool) -> 
     stored = re.search(r'does not match existing data path in the catalog "([^"]*)"', text)
     if stored:
         return (
-            f"{setting.describe()} keeps this lake's data files in {stored.group(1)}, not in {paths.files}{os.sep}: "
-            "use the same data directory (--data-dir / NEWS_ETL_DATA_DIR) on every machine"
+            f"{setting.describe()} keeps this lake's data files in {stored.group(1)}, not in {paths.files_location}: "
+            + ("set NEWS_ETL_DATA_PATH to the same root on every machine" if paths.is_remote else
+               "use the same data directory (--data-dir / NEWS_ETL_DATA_DIR) on every machine")
         )
     marker = 'Unable to connect to Postgres at "'
     if marker in text:  # the extension repeats the whole connection string: keep libpq's reason

@@ -7,9 +7,16 @@
                                         (or postgres:postgresql://news_etl@db.internal/lake);
                                         readers attach it directly, READ_ONLY
 
-The data files stay in DATA_DIR/lake/files/ either way. Anything else is refused with a
-CatalogError naming the accepted forms. A password in the connection string is never printed
-(`redact`): prefer ~/.pgpass or PGPASSWORD over writing it into the setting.
+The data files stay in DATA_DIR/lake/files/ unless NEWS_ETL_DATA_PATH names object storage:
+
+    NEWS_ETL_DATA_PATH=s3://bucket/prefix/   the lake's root on S3 (or an S3-compatible store):
+                                            data files under <root>files/, the search index
+                                            at <root>search.duckdb (warehouse/objectstore.py);
+                                            needs the PostgreSQL catalog
+
+Anything else is refused with a CatalogError naming the accepted forms. A password in the
+connection string is never printed (`redact`): prefer ~/.pgpass or PGPASSWORD over writing it
+into the setting. Object storage credentials come only from the environment (AWS_*).
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 ENV_CATALOG = "NEWS_ETL_CATALOG"
+ENV_DATA_PATH = "NEWS_ETL_DATA_PATH"
 POSTGRES_PREFIX = "postgres:"
+S3_PREFIX = "s3://"
 
 
 class CatalogError(ValueError):
@@ -31,6 +40,14 @@ class CatalogError(ValueError):
 class Catalog:
     kind: Literal["duckdb", "postgres"] = "duckdb"
     dsn: str = ""  # the libpq connection string (postgres only)
+    # the lake's root in object storage, "s3://bucket/prefix/" (always ending in "/"), or "" for
+    # DATA_DIR/lake/ on the local file system (NEWS_ETL_DATA_PATH)
+    data_path: str = ""
+
+    @property
+    def is_remote(self) -> bool:
+        """The data files (and the search index) live in object storage."""
+        return bool(self.data_path)
 
     @property
     def is_local(self) -> bool:
@@ -76,5 +93,33 @@ def parse_catalog(value: str | None) -> Catalog:
     )
 
 
+def parse_data_path(value: str | None, catalog: Catalog) -> Catalog:
+    """`catalog` with the lake's root in object storage (NEWS_ETL_DATA_PATH), checked: an
+    s3:// URL with a bucket, and the PostgreSQL catalog (a DuckDB-file catalog is published by
+    copying it next to the data files, which object storage cannot offer)."""
+    raw = (value or "").strip()
+    if not raw:
+        return catalog
+    if not raw.lower().startswith(S3_PREFIX):
+        shown = raw if len(raw) <= 60 else raw[:57] + "..."
+        raise CatalogError(
+            f"{ENV_DATA_PATH} must be empty (DATA_DIR/lake/ on this machine) or an object storage URL "
+            f"'s3://bucket/prefix/', not {shown!r}"
+        )
+    rest = raw[len(S3_PREFIX):].strip("/")
+    bucket = rest.split("/", 1)[0]
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]", bucket) or any(c in rest for c in "*?[]{}\\'\""):
+        raise CatalogError(
+            f"{ENV_DATA_PATH}={raw!r} is not a usable object storage URL: expected 's3://bucket/prefix/' "
+            "(a bucket name of lower-case letters, digits, '.' and '-'; no wildcards or quotes)"
+        )
+    if catalog.is_local:
+        raise CatalogError(
+            f"{ENV_DATA_PATH} (data files in object storage) needs the lake's catalog in PostgreSQL: "
+            f"set {ENV_CATALOG}='postgres:<connection string>' too"
+        )
+    return Catalog(catalog.kind, catalog.dsn, S3_PREFIX + rest + "/")
+
+
 def catalog_from_env() -> Catalog:
-    return parse_catalog(os.environ.get(ENV_CATALOG))
+    return parse_data_path(os.environ.get(ENV_DATA_PATH), parse_catalog(os.environ.get(ENV_CATALOG)))

@@ -85,7 +85,7 @@ def referenced_files(writer: LakeWriter) -> set[str]:
 
 def _referenced_files(con: duckdb.DuckDBPyConnection, paths: LakePaths, *, prefix: str) -> set[str]:
     row = con.execute(f"SELECT value FROM {prefix}ducklake_metadata WHERE key = 'data_path'").fetchone()
-    data_path = str(row[0]) if row else str(paths.files) + "/"
+    data_path = str(row[0]) if row else paths.files_location
     rows = con.execute(
         f"""
         SELECT f.path, f.path_is_relative, t.path, t.path_is_relative, s.path, s.path_is_relative
@@ -100,11 +100,16 @@ def _referenced_files(con: duckdb.DuckDBPyConnection, paths: LakePaths, *, prefi
     out = set()
     for fpath, frel, tpath, trel, spath, srel in rows:
         if not frel:
-            out.add(str(Path(fpath)))
+            out.add(_normal(fpath))
             continue
         base = tpath if not trel else (spath if not srel else data_path + spath) + tpath
-        out.add(str(Path(base + fpath)))
+        out.add(_normal(base + fpath))
     return out
+
+
+def _normal(location: str) -> str:
+    """One spelling per file: a local path normalised, an object storage URL as it is."""
+    return location if "://" in location else str(Path(location))
 
 
 def run_maintenance(
@@ -129,13 +134,13 @@ def run_maintenance(
 
     referenced = referenced_files(writer)
     scheduled = {
-        str(Path(r[0]))
+        _normal(str(r[0]))
         for r in con.execute(
             f"CALL ducklake_cleanup_old_files({lake}, dry_run => true, older_than => {_interval(grace)})"
         ).fetchall()
     }
     orphans = {
-        str(Path(r[0]))
+        _normal(str(r[0]))
         for r in con.execute(
             f"CALL ducklake_delete_orphaned_files({lake}, dry_run => true, older_than => {_interval(grace)})"
         ).fetchall()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warehouse.catalog import Catalog, catalog_from_env
+from warehouse.objectstore import files_url
 
 DEFAULT_DATA_DIR = "data"
 ENV_DATA_DIR = "NEWS_ETL_DATA_DIR"
@@ -43,6 +44,24 @@ class LakePaths:
     def files(self) -> Path:
         """Parquet data files, hive-partitioned: files/main/<table>/source_id=../pub_year=../..."""
         return self.lake_dir / "files"
+
+    @property
+    def is_remote(self) -> bool:
+        """The data files and the search index are in object storage (NEWS_ETL_DATA_PATH)."""
+        return self.catalog_setting.is_remote
+
+    @property
+    def files_location(self) -> str:
+        """Where the data files are, as DuckLake's DATA_PATH (ends with a separator): `files`
+        on this machine, or <root>files/ in object storage."""
+        if self.catalog_setting.is_remote:
+            return files_url(self.catalog_setting.data_path)
+        return str(self.files) + os.sep
+
+    @property
+    def search_cache(self) -> Path:
+        """Where a reader keeps its downloaded copy of a search index in object storage."""
+        return self.data_dir / "cache"
 
     @property
     def writer_lock(self) -> Path:

@@ -20,6 +20,11 @@ external access off still lets DuckLake read its catalog through the connection 
 It does not stop the postgres extension's own table functions (postgres_scan opens any
 connection string, postgres_query runs any read-only SQL on the catalog's server), so user
 queries that call them, or run SQL text (query(), json_execute_serialized_sql), are refused.
+
+With the data files in object storage (NEWS_ETL_DATA_PATH) the reader holds a temporary S3
+secret made from the environment; file access is limited to the lake's prefix (so a query can
+read the lake's Parquet files but nothing else in the bucket), `duckdb_secrets()` shows the
+secret redacted and unredacting is refused (the configuration is locked).
 """
 
 from __future__ import annotations
@@ -66,7 +71,10 @@ def connect_readonly(
         raise
     if limits is not None:
         limit_memory(con, limits, temp_dir)  # spilling: a private folder (removed by the caller), never the current directory
-    allowed = ", ".join(quote_literal(str(p) + "/") for p in (paths.files, paths.lake_dir))
+    folders = [str(p) + "/" for p in (paths.files, paths.lake_dir)]
+    if paths.is_remote:  # only the lake's own prefix, not the rest of the bucket
+        folders.append(paths.files_location)
+    allowed = ", ".join(quote_literal(f) for f in folders)
     con.execute(f"SET allowed_directories = [{allowed}]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")

@@ -16,6 +16,10 @@ indexing leaves the previous index (and a temporary file the next writer removes
   articles (tests/test_search.py compares them). The fts extension of DuckDB 1.5 has no
   incremental update of its own.
 
+With the lake in object storage (NEWS_ETL_DATA_PATH) the writer builds the index here, in its
+own lake/search.duckdb, and uploads it to <root>search.duckdb; readers download each new version
+once (warehouse/objectstore.py) and open their copy.
+
 The query is normalised like `body_search` (transforms.normalize.search_form), so hamza/alef
 variants, ة/ه, ى/ي and diacritics do not matter.
 """
@@ -37,6 +41,7 @@ import pyarrow as pa
 from core.settings import QueryLimits
 from transforms.normalize import search_form
 from warehouse.extensions import connect_memory, load_extension
+from warehouse.objectstore import IndexMissing, ObjectStoreError, fetch_index
 from warehouse.paths import LakePaths
 from warehouse.reader import limit_memory, statement_deadline
 from warehouse.schema import quote_ident, quote_literal
@@ -278,6 +283,24 @@ def _add_postings(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE delta_docs")
 
 
+def _reader_index(paths: LakePaths) -> Path:
+    """The index file a reader opens: lake/search.duckdb, or with the lake in object storage a
+    local copy of <root>search.duckdb (downloaded when it changed)."""
+    built = "it is built at the end of every run (`news-etl load`/`run`) and by `news-etl maintain`"
+    root = paths.catalog_setting.data_path
+    if root:
+        try:
+            return fetch_index(root, paths.search_cache)
+        except IndexMissing as err:
+            raise SearchUnavailable(f"{err}: {built}") from None
+        except (ObjectStoreError, OSError) as err:
+            raise SearchUnavailable(f"search index unavailable: {err}") from None
+    path = paths.lake_dir / SEARCH_FILE
+    if not path.exists():
+        raise SearchUnavailable(f"no search index at {path}: {built}")
+    return path
+
+
 @dataclass(frozen=True, slots=True)
 class SearchFilter:
     """Narrows a search before ranking: outlets, a publication date window (`since` inclusive,
@@ -296,12 +319,7 @@ def search(
     """Best BM25 matches for a free-text query (words are stemmed; all fields searched), within
     the memory and time of `limits`."""
     where = where or SearchFilter()
-    path = paths.lake_dir / SEARCH_FILE
-    if not path.exists():
-        raise SearchUnavailable(
-            f"no search index at {path}: it is built at the end of every run (`news-etl load`/`run`) "
-            "and by `news-etl maintain`"
-        )
+    path = _reader_index(paths)
     conditions: list[str] = []
     params: list[object] = []
     if where.sources:

@@ -8,7 +8,9 @@ Layout under the data directory (see warehouse/paths.py):
 
 With NEWS_ETL_CATALOG=postgres:<dsn> (warehouse/catalog.py) the catalog is a PostgreSQL
 database instead: the writer and the readers attach it directly (readers READ_ONLY), there is no
-published copy, and the data files stay in lake/files/. Use inside `warehouse.lock.writer_lock`.
+published copy, and the data files stay in lake/files/, or with NEWS_ETL_DATA_PATH=s3://...
+in object storage (the search index is then built here and uploaded after every run that changed
+it: warehouse/objectstore.py). Use inside `warehouse.lock.writer_lock`.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ from warehouse.events import EventRun, event_summary, resolve_events
 from warehouse.extensions import connect_memory
 from warehouse.ledger import Ledger, read_ledger
 from warehouse.migrations import LATEST_VERSION, current_version, migrate
+from warehouse.objectstore import ObjectStoreError, index_exists, upload_index
 from warehouse.paths import LakePaths
 from warehouse.publish import publish, remove_stale_temporaries
 from warehouse.report_queries import RunStats, query_run_stats
 from warehouse.schema import ARTICLE_CHILD_TABLES, NEARDUP_TABLES, PARTITIONS, SCHEMA_VERSION, TABLES, column_ddl, quote_ident
-from warehouse.search import IndexRefresh, refresh_search_index
+from warehouse.search import IndexRefresh, refresh_search_index, search_path
 
 
 class DataTestsFailed(WarehouseError):
@@ -52,7 +55,9 @@ class LakeWriter:
 
     def __init__(self, paths: LakePaths) -> None:
         self.paths = paths
-        paths.files.mkdir(parents=True, exist_ok=True)
+        paths.lake_dir.mkdir(parents=True, exist_ok=True)
+        if not paths.is_remote:
+            paths.files.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(paths)
         self.con = connect_memory()
         try:
@@ -131,7 +136,7 @@ class LakeWriter:
         try:
             if search:
                 self.refresh_search()
-        except (duckdb.Error, OSError) as err:
+        except (duckdb.Error, OSError, ObjectStoreError) as err:
             note = f"search index not updated: {str(err).splitlines()[0]}"
             message = f"{message}; {note}" if message else note
         runs.record_finish(self.con, run_id, status, counts, message)
@@ -247,8 +252,13 @@ class LakeWriter:
 
     def refresh_search(self, *, full: bool = False) -> IndexRefresh:
         """Bring the full-text index (lake/search.duckdb) up to date with the latest articles:
-        an update of the previous index, or a full build when `full` or much changed."""
-        return refresh_search_index(self.con, self.paths, full=full)
+        an update of the previous index, or a full build when `full` or much changed. With the
+        lake in object storage the index is then uploaded (when it changed, or is not there)."""
+        refresh = refresh_search_index(self.con, self.paths, full=full)
+        root = self.paths.catalog_setting.data_path
+        if root and (refresh.mode != "unchanged" or not index_exists(root)):
+            upload_index(search_path(self.paths), root)
+        return refresh
 
     # -- events and data tests ----------------------------------------------------------------
 
