@@ -94,8 +94,6 @@ def _environment(home: str, port: int) -> None:
     defaults = {
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
-        "PREFECT_UI_ENABLED": "true",
-        "PREFECT_SERVER_UI_ENABLED": "true",
         "PREFECT_SERVER_API_HOST": "127.0.0.1",
         "PREFECT_SERVER_API_PORT": str(port),
         "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
@@ -105,6 +103,9 @@ def _environment(home: str, port: int) -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    # the UI is what this server is for (`news-etl ui`); a command's own "no UI" setting, inherited
+    # from the process that started the server, does not apply to it
+    os.environ["PREFECT_UI_ENABLED"] = os.environ["PREFECT_SERVER_UI_ENABLED"] = "true"
 
 
 def main(argv: list[str] | None = None) -> int:

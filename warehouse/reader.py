@@ -23,8 +23,8 @@ queries that call them, or run SQL text (query(), json_execute_serialized_sql), 
 
 With the data files in object storage (NEWS_ETL_DATA_PATH) the reader holds a temporary S3
 secret made from the environment; file access is limited to the lake's prefix (so a query can
-read the lake's Parquet files but nothing else in the bucket), `duckdb_secrets()` shows the
-secret redacted and unredacting is refused (the configuration is locked).
+read the lake's Parquet files but nothing else in the bucket), and `duckdb_secrets()` is refused
+like every table function off the allow-list (the configuration is locked besides).
 """
 
 from __future__ import annotations
@@ -108,6 +108,9 @@ READ_TABLE_FUNCTIONS = frozenset({
     "ducklake_snapshots", "ducklake_table_info", "ducklake_list_files", "ducklake_table_changes",
     "ducklake_table_insertions", "ducklake_table_deletions", "ducklake_current_snapshot",
     "ducklake_last_committed_snapshot", "ducklake_options", "ducklake_settings",
+    # ... and the same called on the attached catalog (`lake.snapshots()`, `lake.table_changes(...)`)
+    "snapshots", "table_info", "table_changes", "table_insertions", "table_deletions", "current_snapshot",
+    "last_committed_snapshot",
 })
 # scalar functions that run SQL text the check cannot see, or reach PostgreSQL servers
 _REFUSED_SCALARS = frozenset({"query", "json_execute_serialized_sql", "pg_clear_cache", "read_postgres_binary"})
