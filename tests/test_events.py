@@ -12,6 +12,8 @@ import pytest
 from core import datafile
 from transforms.events import (
     MAX_DAYS_APART,
+    WEIGHTS,
+    ActorExample,
     ArticleInput,
     DateExample,
     EventsFile,
@@ -164,6 +166,23 @@ def test_a_part_of_a_total_told_in_the_next_sentence_is_no_report() -> None:
     assert [r.count_low for r in reports_of(a)] == [5]
 
 
+def test_the_parts_of_a_toll_its_sentence_gives_whole_are_no_reports() -> None:
+    # 25 dead of both sides, "18 of Nusra and seven of Division 30": one toll, not three incidents
+    text = ("وهاجمت جبهة النصرة الجمعة مقرا للفرقة 30 قرب مدينة اعزاز، ووقعت اشتباكات تسببت بمقتل 25 مقاتلا من الطرفين، "
+            "بحسب المرصد السوري لحقوق الإنسان، وقال المرصد إن القتلى هم 18 عنصرا من جبهة النصرة، وسبعة من الفرقة 30.")
+    assert [(r.kind, r.count_low) for r in reports_of(article(text, "2015-08-01"))] == [("killed", 25)]
+    # counts that do not add up to one of them stay reports of their own
+    other = "وقتل 5 مدنيين في قصف على مدينة الباب أمس، وقتل 3 مدنيين آخرين في قصف على مدينة منبج أمس."
+    assert sorted(r.count_low or 0 for r in reports_of(article(other))) == [3, 5]
+
+
+@pytest.mark.parametrize("example", event_rules().actor_examples, ids=lambda e: e.sentence[:30])
+def test_actor_examples_of_the_rules_file(example: ActorExample) -> None:
+    reps = reports_of(article(example.sentence, example.published))
+    assert reps, "the example makes no report"
+    assert (reps[0].perpetrator, reps[0].target) == (example.perpetrator, example.target)
+
+
 def test_perpetrator_and_target_from_the_actor_aliases() -> None:
     a = article("قتل 13 عنصرا من تنظيم داعش في غارات شنها التحالف الدولي على قرية قرب مدينة الحسكة أمس.")
     (r,) = [r for r in reports_of(a) if r.kind == "killed"]
@@ -239,6 +258,21 @@ def test_same_incident_from_two_outlets_scores_above_the_join_and_a_near_miss_be
                   sentence="قتل مدنيان في قصف علي حي الشعار")
     assert (pair_score(a, b) or 0) >= w.join
     assert (pair_score(a, near) or 0) < w.join
+
+
+def test_the_same_armed_target_is_evidence_of_one_incident() -> None:
+    # a restatement days later: no day, no place below the governorate, a sentence in other words;
+    # the same attackers and the same group attacked, and the same count, make it the same incident
+    week = dict(date_precision="week", date_lo=date(2015, 7, 28), date_hi=date(2015, 8, 4), event_date=date(2015, 8, 4))
+    day = date(2015, 7, 31)
+    a = report(place="Azaz", lat=36.59, lon=37.05, perpetrator="Nusra Front", target="Division 30",
+               event_date=day, date_lo=day, date_hi=day,
+               sentence="وقتل خمسه من افراد الفرقه 30 اثناء تصديهم للمهاجمين قرب اعزاز")
+    b = report(article_id="b", source_id="outlet-b", place=None, place_level=1, place_from="article", lat=None, lon=None,
+               perpetrator="Nusra Front", target="Division 30", **week,  # type: ignore[arg-type]  # Report fields
+               sentence="وبعدها بيوم قامت النصره بالهجوم علي مقر قياده الفرقه وقتلت 5 من مقاتليها")
+    assert (pair_score(a, b) or 0) >= WEIGHTS.join
+    assert (pair_score(a, dataclasses.replace(b, target=None)) or 0) < WEIGHTS.join
 
 
 def test_grouping_is_the_same_whatever_the_order_of_the_reports() -> None:

@@ -105,6 +105,7 @@ class EventRules:
     victim_days: int = 30
     abroad_where: frozenset[str] = frozenset()
     continues: frozenset[str] = frozenset()
+    actor_examples: tuple[ActorExample, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,14 @@ class DateExample:
 
 
 @dataclass(frozen=True, slots=True)
+class ActorExample:
+    sentence: str  # an article of this one sentence, published on `published`
+    perpetrator: str | None  # canonical names of transforms/data/aliases.yaml, of the sentence's first report
+    target: str | None
+    published: str = "2015-08-01"
+
+
+@dataclass(frozen=True, slots=True)
 class EventsFile:
     """transforms/data/events.ar.yaml"""
 
@@ -167,6 +176,7 @@ class EventsFile:
     not_done: list[str] = field(default_factory=list)
     abroad_where: list[str] = field(default_factory=list)
     continues: list[str] = field(default_factory=list)
+    actor_examples: list[ActorExample] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name, target in self.figure_kinds.items():
@@ -212,10 +222,11 @@ def build_rules(data: EventsFile) -> EventRules:
         victim_days=data.dates.victim_days,
         abroad_where=frozenset(sf(x) for x in data.abroad_where),
         continues=frozenset(sf(x) for x in data.continues),
+        actor_examples=tuple(data.actor_examples),
     )
 
 
-READER_VERSION = "2"  # bump when reports_of reads articles differently
+READER_VERSION = "3"  # bump when reports_of reads articles differently
 
 
 def _rules_text() -> str:
@@ -862,6 +873,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         return k > 0 and bool(toks) and not r.continues.isdisjoint(toks[0].forms) and (
             k - 1 in totals or bool(_find_phrases(_tokens(sentences[k - 1].text), r.not_incident)))
 
+    counted: list[tuple[str, int | None, int, Figure]] = []
     for f in sorted(article.figures, key=lambda f: (f.start if f.start is not None else -1, f.figure_no)):
         kind = r.figure_kinds.get(f.kind, f.kind)
         if kind not in r.kinds or f.of_figure is not None or (f.scope or "event") != "event" or f.part != "body":
@@ -870,6 +882,8 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         k = _sentence_index(sentences, anchor) if f.start is not None else None
         if k is not None and total(k):
             continue
+        counted.append((kind, k, anchor, f))
+    for kind, k, anchor, f in _parts_of_totals(counted):
         report(kind, k, anchor, f)
     trigger_kinds = sorted(r.triggers, key=lambda kind: r.kinds[kind].rank)
     for k, s in enumerate(sentences):
@@ -895,6 +909,26 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
                 told.add(r.kinds[other].family)
                 report(other, k, s.start + toks[j].start, None)
     return reports
+
+
+def _parts_of_totals(told: Sequence[tuple[str, int | None, int, Figure]]) -> list[tuple[str, int | None, int, Figure]]:
+    """Without the parts of a toll that its sentence also gives whole: counts of one kind in one
+    sentence of which one is the sum of two or more others ("تسببت بمقتل 25 مقاتلا ... القتلى هم 18
+    عنصرا من جبهة النصرة وسبعة من الفرقة 30"): the others are its parts, not incidents of their own."""
+    parts: set[int] = set()
+    by_sentence: dict[tuple[int, str], list[int]] = {}
+    for n, (kind, k, _, f) in enumerate(told):
+        if k is not None and f.count_low is not None and f.qualifier != "vague":
+            by_sentence.setdefault((k, kind), []).append(n)
+    for members in by_sentence.values():
+        if len(members) < 3:
+            continue
+        for whole in members:
+            others = [n for n in members if n != whole and n not in parts]
+            if sum(told[n][3].count_low or 0 for n in others) == told[whole][3].count_low:
+                parts.update(others)
+                break
+    return [x for n, x in enumerate(told) if n not in parts]
 
 
 # -- matching reports ---------------------------------------------------------------------------
@@ -984,6 +1018,7 @@ class Weights:
     person: float = 2.0  # a person named in both
     perpetrator_same: float = 0.5
     perpetrator_other: float = -1.0
+    target_same: float = 0.5  # the same armed actor attacked, kidnapped or arrested
     kind_other: float = -1.0  # killed and injured, or an attack and its toll
     adjacent: float = 0.5  # the same article, the next sentence
     nearby: float = 0.0  # the same article, up to three sentences away
@@ -1030,6 +1065,8 @@ def pair_score(a: Report, b: Report, rules: EventRules | None = None, weights: W
         s += w.person
     if a.perpetrator is not None and b.perpetrator is not None:
         s += w.perpetrator_same if a.perpetrator == b.perpetrator else w.perpetrator_other
+    if a.target is not None and a.target == b.target:
+        s += w.target_same
     if a.kind != b.kind:
         s += w.kind_other
     if a.article_id == b.article_id:
