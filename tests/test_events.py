@@ -12,7 +12,6 @@ import pytest
 from core import datafile
 from transforms.events import (
     MAX_DAYS_APART,
-    WEIGHTS,
     ActorExample,
     ArticleInput,
     DateExample,
@@ -31,6 +30,7 @@ from transforms.events import (
 )
 from transforms.facts import extract_facts
 from transforms.normalize import search_form
+from transforms.places import gazetteer
 
 
 def article(text: str, published: str | None = "2015-07-22", *, article_id: str = "a1", source: str = "outlet-a") -> ArticleInput:
@@ -151,6 +151,26 @@ def test_an_incident_abroad_is_not_given_the_articles_governorate() -> None:
     assert abroad and all(r.admin1 is None for r in abroad)
 
 
+def test_a_place_on_a_border_is_not_guessed_from_a_governorate_off_that_border() -> None:
+    zabadani = "وقتل 5 عناصر من قوات النظام في اشتباكات في مدينة الزبداني بريف دمشق في سوريا أمس.\n"
+    azaz = "وقتل 5 عناصر من قوات النظام في اشتباكات قرب مدينة اعزاز في سوريا أمس.\n"
+    on_border = "وخطفت جبهة النصرة أمس خمسة مقاتلين من الفرقة 30 في قرية قاح الحدودية مع تركيا."
+
+    def kidnapping(text: str) -> tuple[str | None, str]:
+        (r,) = [r for r in reports_of(article(text, "2015-08-05")) if r.kind == "kidnapped"]
+        return r.admin1, r.place_from
+
+    # a village "on the border with Turkey" is not in Rif Dimashq: placed in Syria only (see adopt)
+    assert kidnapping(zabadani + on_border) == (None, "country")
+    assert kidnapping(zabadani + on_border.replace(" الحدودية مع تركيا", "")) == ("Rif Dimashq", "context")
+    assert kidnapping(azaz + on_border) == ("Aleppo", "context")  # Aleppo lies on that border
+
+
+def test_the_border_governorates_of_the_rules_file_are_governorates() -> None:
+    known = {p.admin1 for ps in gazetteer().by_name.values() for p in ps if p.admin1}
+    assert event_rules().borders and all(govs <= known for _, govs in event_rules().borders)
+
+
 def test_a_place_abroad_nearer_the_toll_wins_and_a_state_as_actor_places_nothing() -> None:
     a = article("وأعلنت الداخلية التركية أن 30 شخصا قتلوا أمس في هجوم استهدف مدينة سوروتش التركية قرب الحدود مع مدينة كوباني.",
                 "2015-07-21")
@@ -258,21 +278,6 @@ def test_same_incident_from_two_outlets_scores_above_the_join_and_a_near_miss_be
                   sentence="قتل مدنيان في قصف علي حي الشعار")
     assert (pair_score(a, b) or 0) >= w.join
     assert (pair_score(a, near) or 0) < w.join
-
-
-def test_the_same_armed_target_is_evidence_of_one_incident() -> None:
-    # a restatement days later: no day, no place below the governorate, a sentence in other words;
-    # the same attackers and the same group attacked, and the same count, make it the same incident
-    week = dict(date_precision="week", date_lo=date(2015, 7, 28), date_hi=date(2015, 8, 4), event_date=date(2015, 8, 4))
-    day = date(2015, 7, 31)
-    a = report(place="Azaz", lat=36.59, lon=37.05, perpetrator="Nusra Front", target="Division 30",
-               event_date=day, date_lo=day, date_hi=day,
-               sentence="وقتل خمسه من افراد الفرقه 30 اثناء تصديهم للمهاجمين قرب اعزاز")
-    b = report(article_id="b", source_id="outlet-b", place=None, place_level=1, place_from="article", lat=None, lon=None,
-               perpetrator="Nusra Front", target="Division 30", **week,  # type: ignore[arg-type]  # Report fields
-               sentence="وبعدها بيوم قامت النصره بالهجوم علي مقر قياده الفرقه وقتلت 5 من مقاتليها")
-    assert (pair_score(a, b) or 0) >= WEIGHTS.join
-    assert (pair_score(a, dataclasses.replace(b, target=None)) or 0) < WEIGHTS.join
 
 
 def test_grouping_is_the_same_whatever_the_order_of_the_reports() -> None:

@@ -106,6 +106,7 @@ class EventRules:
     abroad_where: frozenset[str] = frozenset()
     continues: frozenset[str] = frozenset()
     actor_examples: tuple[ActorExample, ...] = ()
+    borders: tuple[tuple[frozenset[tuple[str, ...]], frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,12 @@ class DateExample:
 
 
 @dataclass(frozen=True, slots=True)
+class BorderSpec:
+    words: list[str]  # "الحدودية مع تركيا", "الحدود التركية"
+    governorates: list[str]  # the governorates along that border (admin1 of the gazetteer)
+
+
+@dataclass(frozen=True, slots=True)
 class ActorExample:
     sentence: str  # an article of this one sentence, published on `published`
     perpetrator: str | None  # canonical names of transforms/data/aliases.yaml, of the sentence's first report
@@ -177,6 +184,7 @@ class EventsFile:
     abroad_where: list[str] = field(default_factory=list)
     continues: list[str] = field(default_factory=list)
     actor_examples: list[ActorExample] = field(default_factory=list)
+    borders: list[BorderSpec] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name, target in self.figure_kinds.items():
@@ -223,6 +231,7 @@ def build_rules(data: EventsFile) -> EventRules:
         abroad_where=frozenset(sf(x) for x in data.abroad_where),
         continues=frozenset(sf(x) for x in data.continues),
         actor_examples=tuple(data.actor_examples),
+        borders=tuple((frozenset(_words(w) for w in b.words), frozenset(b.governorates)) for b in data.borders),
     )
 
 
@@ -725,6 +734,16 @@ def _abroad(toks: Sequence[_Tok], rules: EventRules) -> list[int]:
     return out
 
 
+def border_governorates(toks: Sequence[_Tok], rules: EventRules) -> frozenset[str] | None:
+    """The governorates a sentence allows when it puts something on a border ("في قرية قاح الحدودية
+    مع تركيا": Latakia, Idlib, Aleppo, Ar-Raqqah or Al-Hasakah); None when it names no border."""
+    allowed: set[str] | None = None
+    for words, governorates in rules.borders:
+        if _find_phrases(toks, words):
+            allowed = (allowed or set()) | governorates
+    return frozenset(allowed) if allowed is not None else None
+
+
 def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[Report]:  # one pass over an article's facts
     """The article's event reports, in text order."""
     r = rules or event_rules()
@@ -792,6 +811,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         place_from = "sentence"
         if chosen is not None and abroad_at and min(abs(a - local) for a in abroad_at) < min(abs(p.pos - local) for p in places):
             chosen = None  # "في هجوم استهدف مدينة سوروتش التركية قرب الحدود مع كوباني": the incident is abroad
+        border = border_governorates(toks, r)
         if chosen is None and k is not None and not abroad:
             # the place the text was just speaking of: the nearest sentence before (or the next one)
             # that names one, unless another of them goes on with this sentence's story
@@ -807,6 +827,8 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
             elif title_places:  # the place the headline names
                 chosen = _choose_place(title_places, 0)
                 place_from = "title"
+        if chosen is not None and place_from != "sentence" and border is not None and chosen.mention.admin1 not in border:
+            chosen = None  # a guess off the border the sentence names ("قرية قاح الحدودية مع تركيا" is not in Rif Dimashq)
         if chosen is not None and chosen.level < SPECIFIC:  # "... جنوب إدلب" under a headline naming the town
             finer = [p for p in title_places if p.mention.admin1 == chosen.mention.admin1 and p.level > chosen.level]
             if finer:
@@ -815,7 +837,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
             pm = chosen.mention
             place: str | None = pm.canonical
             place_ar, level, admin1, admin2, lat, lon = pm.canonical_ar, chosen.level, pm.admin1, pm.admin2, pm.lat, pm.lon
-        elif main_gov is not None and not abroad:
+        elif main_gov is not None and not abroad and (border is None or main_gov in border):
             place, place_ar, level, admin1, admin2, lat, lon = None, None, 1, main_gov, None, None, None
             place_from = "article"
         else:
@@ -1018,7 +1040,6 @@ class Weights:
     person: float = 2.0  # a person named in both
     perpetrator_same: float = 0.5
     perpetrator_other: float = -1.0
-    target_same: float = 0.5  # the same armed actor attacked, kidnapped or arrested
     kind_other: float = -1.0  # killed and injured, or an attack and its toll
     adjacent: float = 0.5  # the same article, the next sentence
     nearby: float = 0.0  # the same article, up to three sentences away
@@ -1065,8 +1086,6 @@ def pair_score(a: Report, b: Report, rules: EventRules | None = None, weights: W
         s += w.person
     if a.perpetrator is not None and b.perpetrator is not None:
         s += w.perpetrator_same if a.perpetrator == b.perpetrator else w.perpetrator_other
-    if a.target is not None and a.target == b.target:
-        s += w.target_same
     if a.kind != b.kind:
         s += w.kind_other
     if a.article_id == b.article_id:
