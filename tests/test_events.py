@@ -186,14 +186,25 @@ def test_a_part_of_a_total_told_in_the_next_sentence_is_no_report() -> None:
     assert [r.count_low for r in reports_of(a)] == [5]
 
 
-def test_the_parts_of_a_toll_its_sentence_gives_whole_are_no_reports() -> None:
-    # 25 dead of both sides, "18 of Nusra and seven of Division 30": one toll, not three incidents
-    text = ("وهاجمت جبهة النصرة الجمعة مقرا للفرقة 30 قرب مدينة اعزاز، ووقعت اشتباكات تسببت بمقتل 25 مقاتلا من الطرفين، "
-            "بحسب المرصد السوري لحقوق الإنسان، وقال المرصد إن القتلى هم 18 عنصرا من جبهة النصرة، وسبعة من الفرقة 30.")
-    assert [(r.kind, r.count_low) for r in reports_of(article(text, "2015-08-01"))] == [("killed", 25)]
-    # counts that do not add up to one of them stay reports of their own
-    other = "وقتل 5 مدنيين في قصف على مدينة الباب أمس، وقتل 3 مدنيين آخرين في قصف على مدينة منبج أمس."
-    assert sorted(r.count_low or 0 for r in reports_of(article(other))) == [3, 5]
+def test_a_toll_split_into_parts_is_one_report() -> None:
+    def counts(text: str) -> list[tuple[str, int | None, int | None]]:
+        return [(r.kind, r.count_low, r.count_high) for r in reports_of(article(text, "2015-08-01"))]
+
+    # 25 dead of both sides, "18 of Nusra and seven of Division 30": the parts of a toll given whole
+    assert counts("وهاجمت جبهة النصرة الجمعة مقرا للفرقة 30 قرب مدينة اعزاز، ووقعت اشتباكات تسببت بمقتل 25 مقاتلا من "
+                  "الطرفين، بحسب المرصد السوري لحقوق الإنسان، وقال المرصد إن القتلى هم 18 عنصرا من جبهة النصرة، "
+                  "وسبعة من الفرقة 30.") == [("killed", 25, 25)]
+    # the sides of one toll, joined by و or إضافة إلى: their sum
+    assert counts("وتسببت الاشتباكات قرب مدينة اعزاز أمس بمقتل 10 عناصر من تنظيم داعش و18 مقاتلا من الفصائل.") == [
+        ("killed", 28, 28)]
+    assert counts("وفي مدينة اعزاز قتل 34 عنصرا من قوات النظام أمس، بالإضافة إلى عنصرين من الحرس الثوري.") == [
+        ("killed", 36, 36)]
+    # a smaller count after a larger one, nothing between them but words: a part of it
+    assert counts("وفي مدينة اعزاز أصيب 100 شخص في انفجار أمس، وقال الأطباء إن 20 جريحا ما زالوا في حالة حرجة.") == [
+        ("injured", 100, 100)]
+    # another incident word or a place between two counts: two incidents, two reports
+    assert sorted(counts("وقتل 5 مدنيين في قصف على مدينة الباب أمس، وقتل 3 مدنيين آخرين في قصف على مدينة منبج أمس.")) == [
+        ("killed", 3, 3), ("killed", 5, 5)]
 
 
 @pytest.mark.parametrize("example", event_rules().actor_examples, ids=lambda e: e.sentence[:30])

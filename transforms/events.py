@@ -107,6 +107,8 @@ class EventRules:
     continues: frozenset[str] = frozenset()
     actor_examples: tuple[ActorExample, ...] = ()
     borders: tuple[tuple[frozenset[tuple[str, ...]], frozenset[str]], ...] = ()
+    toll_joins: frozenset[tuple[str, ...]] = frozenset()
+    toll_apart: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +187,8 @@ class EventsFile:
     continues: list[str] = field(default_factory=list)
     actor_examples: list[ActorExample] = field(default_factory=list)
     borders: list[BorderSpec] = field(default_factory=list)
+    toll_joins: list[str] = field(default_factory=list)
+    toll_apart: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name, target in self.figure_kinds.items():
@@ -232,6 +236,8 @@ def build_rules(data: EventsFile) -> EventRules:
         continues=frozenset(sf(x) for x in data.continues),
         actor_examples=tuple(data.actor_examples),
         borders=tuple((frozenset(_words(w) for w in b.words), frozenset(b.governorates)) for b in data.borders),
+        toll_joins=frozenset(_words(x) for x in data.toll_joins),
+        toll_apart=frozenset(sf(x) for x in data.toll_apart),
     )
 
 
@@ -905,7 +911,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         if k is not None and total(k):
             continue
         counted.append((kind, k, anchor, f))
-    for kind, k, anchor, f in _parts_of_totals(counted):
+    for kind, k, anchor, f in _parts_of_totals(counted, sentences, by_sentence, r):
         report(kind, k, anchor, f)
     trigger_kinds = sorted(r.triggers, key=lambda kind: r.kinds[kind].rank)
     for k, s in enumerate(sentences):
@@ -933,24 +939,66 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
     return reports
 
 
-def _parts_of_totals(told: Sequence[tuple[str, int | None, int, Figure]]) -> list[tuple[str, int | None, int, Figure]]:
-    """Without the parts of a toll that its sentence also gives whole: counts of one kind in one
-    sentence of which one is the sum of two or more others ("تسببت بمقتل 25 مقاتلا ... القتلى هم 18
-    عنصرا من جبهة النصرة وسبعة من الفرقة 30"): the others are its parts, not incidents of their own."""
-    parts: set[int] = set()
-    by_sentence: dict[tuple[int, str], list[int]] = {}
+def _parts_of_totals(
+    told: Sequence[tuple[str, int | None, int, Figure]], sentences: Sequence[Span], by_sentence: Mapping[int, Sequence[_Placed]],
+    rules: EventRules,
+) -> list[tuple[str, int | None, int, Figure]]:
+    """One toll per incident where a sentence splits it, among counts of one kind in one sentence:
+    those that add up to another are its parts and make no report ("25 قتيلا ... 18 من النصرة
+    وسبعة من الفرقة"). With no place and no incident word between two counts, a count joined to the
+    one before by و or a phrase of `toll_joins` (بالإضافة إلى، مقابل) is the other part of one
+    toll, read as their sum unless a word of `toll_apart` (في) stands between them ("25 متطرفا من
+    النصرة وسبعة من المدافعين": 32; the report keeps the first part's figure_no); a smaller count
+    otherwise is a part of the larger one before ("أصيب 100 ... وقال الأطباء إن 20 جريحا ما زالوا
+    في حالة حرجة"). A place or an incident word between two counts tells two incidents ("قتل 5 في
+    الباب، وقتل 3 في منبج"): both stay."""
+    drop: set[int] = set()
+    sums: dict[int, list[int]] = {}  # the first part of a toll -> all its parts
+    by_kind: dict[tuple[int, str], list[int]] = {}
     for n, (kind, k, _, f) in enumerate(told):
-        if k is not None and f.count_low is not None and f.qualifier != "vague":
-            by_sentence.setdefault((k, kind), []).append(n)
-    for members in by_sentence.values():
-        if len(members) < 3:
+        if k is not None and f.count_low is not None and f.qualifier != "vague" and rules.kinds[kind].people:
+            by_kind.setdefault((k, kind), []).append(n)
+    for (k, _), members in by_kind.items():
+        if len(members) < 2:
             continue
-        for whole in members:
-            others = [n for n in members if n != whole and n not in parts]
-            if sum(told[n][3].count_low or 0 for n in others) == told[whole][3].count_low:
-                parts.update(others)
-                break
-    return [x for n, x in enumerate(told) if n not in parts]
+        whole = next((w for w in members if len(members) > 2
+                      and sum(told[n][3].count_low or 0 for n in members if n != w) == told[w][3].count_low), None)
+        if whole is not None:
+            drop.update(n for n in members if n != whole)
+            continue
+        sentence = sentences[k]
+        places = [p.pos for p in by_sentence.get(k, [])]
+        head = members[0]
+        for i, j in itertools.pairwise(members):
+            a, b = told[i], told[j]
+            toks = _tokens(sentence.text[a[2] - sentence.start:])
+            upto = max((t for t, tok in enumerate(toks) if tok.start <= b[2] - a[2]), default=0)  # the second's first word
+            between = toks[1:upto + 1]  # from the word after the first count's to the second's first word
+            if any(a[2] < pos < b[2] for pos in places) or any(_is_trigger(between, t, rules) for t in range(len(between))):
+                head = j
+                continue
+            joined = (toks[upto].text.startswith("و") and len(toks[upto].text) > 1) or any(
+                upto - len(ph) >= 1 and _phrase_at(toks, upto - len(ph), ph) for ph in rules.toll_joins)
+            if joined and not any(not rules.toll_apart.isdisjoint(tok.forms) for tok in between):
+                sums.setdefault(head, [head]).append(j)
+                drop.add(j)
+            elif (b[3].count_low or 0) < (a[3].count_low or 0):
+                drop.add(j)
+            else:
+                head = j
+    out = []
+    for n, x in enumerate(told):
+        if n in drop:
+            continue
+        if n in sums:
+            parts = [told[m][3] for m in sums[n]]
+            low = sum(f.count_low or 0 for f in parts)
+            high = None if any(f.count_high is None for f in parts) else sum(f.count_high or 0 for f in parts)
+            qualifier = "exact" if all(f.qualifier == "exact" for f in parts) else "more_than" if high is None else "about"
+            out.append((x[0], x[1], x[2], replace(x[3], count_low=low, count_high=high, qualifier=qualifier)))
+        else:
+            out.append(x)
+    return out
 
 
 # -- matching reports ---------------------------------------------------------------------------
