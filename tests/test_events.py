@@ -202,9 +202,11 @@ def test_a_toll_split_into_parts_is_one_report() -> None:
     # a smaller count after a larger one, nothing between them but words: a part of it
     assert counts("وفي مدينة اعزاز أصيب 100 شخص في انفجار أمس، وقال الأطباء إن 20 جريحا ما زالوا في حالة حرجة.") == [
         ("injured", 100, 100)]
-    # another incident word or a place between two counts: two incidents, two reports
+    # another incident word or place between two counts, or a day of each: two incidents, two reports
     assert sorted(counts("وقتل 5 مدنيين في قصف على مدينة الباب أمس، وقتل 3 مدنيين آخرين في قصف على مدينة منبج أمس.")) == [
         ("killed", 3, 3), ("killed", 5, 5)]
+    assert sorted(counts("ووثق المرصد في مدينة اعزاز مقتل 12 مدنيا يوم الأحد، و3 مدنيين آخرين يوم الإثنين.")) == [
+        ("killed", 3, 3), ("killed", 12, 12)]
 
 
 @pytest.mark.parametrize("example", event_rules().actor_examples, ids=lambda e: e.sentence[:30])

@@ -939,6 +939,13 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
     return reports
 
 
+def _says_when(toks: Sequence[_Tok], rules: EventRules) -> bool:
+    """Whether the words name a day or a month (a weekday, أمس, يوليو)."""
+    t = date_tables()
+    named = set(t.weekdays) | {m for m in t.months if " " not in m}
+    return any(not named.isdisjoint(tok.forms) for tok in toks) or bool(_find_phrases(toks, rules.relative))
+
+
 def _parts_of_totals(
     told: Sequence[tuple[str, int | None, int, Figure]], sentences: Sequence[Span], by_sentence: Mapping[int, Sequence[_Placed]],
     rules: EventRules,
@@ -950,8 +957,8 @@ def _parts_of_totals(
     toll, read as their sum unless a word of `toll_apart` (في) stands between them ("25 متطرفا من
     النصرة وسبعة من المدافعين": 32; the report keeps the first part's figure_no); a smaller count
     otherwise is a part of the larger one before ("أصيب 100 ... وقال الأطباء إن 20 جريحا ما زالوا
-    في حالة حرجة"). A place or an incident word between two counts tells two incidents ("قتل 5 في
-    الباب، وقتل 3 في منبج"): both stay."""
+    في حالة حرجة"). A place or an incident word between two counts, or a day of each, tells two
+    incidents ("قتل 5 في الباب، وقتل 3 في منبج"، "12 يوم الأحد، و3 يوم الإثنين"): both stay."""
     drop: set[int] = set()
     sums: dict[int, list[int]] = {}  # the first part of a toll -> all its parts
     by_kind: dict[tuple[int, str], list[int]] = {}
@@ -974,8 +981,10 @@ def _parts_of_totals(
             toks = _tokens(sentence.text[a[2] - sentence.start:])
             upto = max((t for t, tok in enumerate(toks) if tok.start <= b[2] - a[2]), default=0)  # the second's first word
             between = toks[1:upto + 1]  # from the word after the first count's to the second's first word
-            if any(a[2] < pos < b[2] for pos in places) or any(_is_trigger(between, t, rules) for t in range(len(between))):
-                head = j
+            after = toks[upto:]  # the second count's words, to the end of the sentence
+            if (any(a[2] < pos < b[2] for pos in places) or any(_is_trigger(between, t, rules) for t in range(len(between)))
+                    or (_says_when(between, rules) and _says_when(after, rules))):
+                head = j  # another place, incident or day ("12 يوم الأحد، و3 يوم الإثنين"): another incident
                 continue
             joined = (toks[upto].text.startswith("و") and len(toks[upto].text) > 1) or any(
                 upto - len(ph) >= 1 and _phrase_at(toks, upto - len(ph), ph) for ph in rules.toll_joins)
