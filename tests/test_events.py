@@ -12,6 +12,7 @@ import pytest
 from core import datafile
 from transforms.events import (
     MAX_DAYS_APART,
+    ActorExample,
     ArticleInput,
     DateExample,
     EventsFile,
@@ -29,6 +30,7 @@ from transforms.events import (
 )
 from transforms.facts import extract_facts
 from transforms.normalize import search_form
+from transforms.places import gazetteer
 
 
 def article(text: str, published: str | None = "2015-07-22", *, article_id: str = "a1", source: str = "outlet-a") -> ArticleInput:
@@ -149,6 +151,26 @@ def test_an_incident_abroad_is_not_given_the_articles_governorate() -> None:
     assert abroad and all(r.admin1 is None for r in abroad)
 
 
+def test_a_place_on_a_border_is_not_guessed_from_a_governorate_off_that_border() -> None:
+    zabadani = "وقتل 5 عناصر من قوات النظام في اشتباكات في مدينة الزبداني بريف دمشق في سوريا أمس.\n"
+    azaz = "وقتل 5 عناصر من قوات النظام في اشتباكات قرب مدينة اعزاز في سوريا أمس.\n"
+    on_border = "وخطفت جبهة النصرة أمس خمسة مقاتلين من الفرقة 30 في قرية قاح الحدودية مع تركيا."
+
+    def kidnapping(text: str) -> tuple[str | None, str]:
+        (r,) = [r for r in reports_of(article(text, "2015-08-05")) if r.kind == "kidnapped"]
+        return r.admin1, r.place_from
+
+    # a village "on the border with Turkey" is not in Rif Dimashq: placed in Syria only (see adopt)
+    assert kidnapping(zabadani + on_border) == (None, "country")
+    assert kidnapping(zabadani + on_border.replace(" الحدودية مع تركيا", "")) == ("Rif Dimashq", "context")
+    assert kidnapping(azaz + on_border) == ("Aleppo", "context")  # Aleppo lies on that border
+
+
+def test_the_border_governorates_of_the_rules_file_are_governorates() -> None:
+    known = {p.admin1 for ps in gazetteer().by_name.values() for p in ps if p.admin1}
+    assert event_rules().borders and all(govs <= known for _, govs in event_rules().borders)
+
+
 def test_a_place_abroad_nearer_the_toll_wins_and_a_state_as_actor_places_nothing() -> None:
     a = article("وأعلنت الداخلية التركية أن 30 شخصا قتلوا أمس في هجوم استهدف مدينة سوروتش التركية قرب الحدود مع مدينة كوباني.",
                 "2015-07-21")
@@ -162,6 +184,36 @@ def test_a_part_of_a_total_told_in_the_next_sentence_is_no_report() -> None:
                 "كما لقي 115 مسلحا من جبهة النصرة حتفهم جراء غارات على مقرات لها في ريف حلب الغربي.\n"
                 "وقتل 5 مدنيين أمس في قصف على مدينة الباب.", "2015-07-23")
     assert [r.count_low for r in reports_of(a)] == [5]
+
+
+def test_a_toll_split_into_parts_is_one_report() -> None:
+    def counts(text: str) -> list[tuple[str, int | None, int | None]]:
+        return [(r.kind, r.count_low, r.count_high) for r in reports_of(article(text, "2015-08-01"))]
+
+    # 25 dead of both sides, "18 of Nusra and seven of Division 30": the parts of a toll given whole
+    assert counts("وهاجمت جبهة النصرة الجمعة مقرا للفرقة 30 قرب مدينة اعزاز، ووقعت اشتباكات تسببت بمقتل 25 مقاتلا من "
+                  "الطرفين، بحسب المرصد السوري لحقوق الإنسان، وقال المرصد إن القتلى هم 18 عنصرا من جبهة النصرة، "
+                  "وسبعة من الفرقة 30.") == [("killed", 25, 25)]
+    # the sides of one toll, joined by و or إضافة إلى: their sum
+    assert counts("وتسببت الاشتباكات قرب مدينة اعزاز أمس بمقتل 10 عناصر من تنظيم داعش و18 مقاتلا من الفصائل.") == [
+        ("killed", 28, 28)]
+    assert counts("وفي مدينة اعزاز قتل 34 عنصرا من قوات النظام أمس، بالإضافة إلى عنصرين من الحرس الثوري.") == [
+        ("killed", 36, 36)]
+    # a smaller count after a larger one, nothing between them but words: a part of it
+    assert counts("وفي مدينة اعزاز أصيب 100 شخص في انفجار أمس، وقال الأطباء إن 20 جريحا ما زالوا في حالة حرجة.") == [
+        ("injured", 100, 100)]
+    # another incident word or place between two counts, or a day of each: two incidents, two reports
+    assert sorted(counts("وقتل 5 مدنيين في قصف على مدينة الباب أمس، وقتل 3 مدنيين آخرين في قصف على مدينة منبج أمس.")) == [
+        ("killed", 3, 3), ("killed", 5, 5)]
+    assert sorted(counts("ووثق المرصد في مدينة اعزاز مقتل 12 مدنيا يوم الأحد، و3 مدنيين آخرين يوم الإثنين.")) == [
+        ("killed", 3, 3), ("killed", 12, 12)]
+
+
+@pytest.mark.parametrize("example", event_rules().actor_examples, ids=lambda e: e.sentence[:30])
+def test_actor_examples_of_the_rules_file(example: ActorExample) -> None:
+    reps = reports_of(article(example.sentence, example.published))
+    assert reps, "the example makes no report"
+    assert (reps[0].perpetrator, reps[0].target) == (example.perpetrator, example.target)
 
 
 def test_perpetrator_and_target_from_the_actor_aliases() -> None:

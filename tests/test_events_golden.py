@@ -30,6 +30,10 @@ def test_golden_articles_show_what_they_are_written_for() -> None:
     (arrests,) = [e for e in run2["events"] if e["kind"] == "arrested"]
     assert (arrests["reports"], arrests["best"], arrests["admin1"]) == (2, 20, "Deir ez-Zor")
     assert not [e for e in run2["events"] if e["admin1"] == "Al-Hasakah"]
+    # a toll given whole and in parts (25: 18 of one side, seven of the other) is one incident, its
+    # parts no events; the restatement two days later ("وكانت ... قامت بالهجوم ... يوم الجمعة") joins it
+    (azaz,) = [e for e in run2["events"] if e["admin1"] == "Aleppo"]
+    assert (azaz["place"], azaz["event_date"], azaz["reports"], azaz["best"]) == ("Azaz", "2026-03-06", 2, 25)
     # the bridge merged two events of the first run; the one reported first kept its id
     (merge,) = run2["merges"]
     assert merge["into_event"] == saraqib["event_id"] and merge["into_event"] in {e["event_id"] for e in run1["events"]}

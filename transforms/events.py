@@ -105,6 +105,10 @@ class EventRules:
     victim_days: int = 30
     abroad_where: frozenset[str] = frozenset()
     continues: frozenset[str] = frozenset()
+    actor_examples: tuple[ActorExample, ...] = ()
+    borders: tuple[tuple[frozenset[tuple[str, ...]], frozenset[str]], ...] = ()
+    toll_joins: frozenset[tuple[str, ...]] = frozenset()
+    toll_apart: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +154,20 @@ class DateExample:
 
 
 @dataclass(frozen=True, slots=True)
+class BorderSpec:
+    words: list[str]  # "الحدودية مع تركيا", "الحدود التركية"
+    governorates: list[str]  # the governorates along that border (admin1 of the gazetteer)
+
+
+@dataclass(frozen=True, slots=True)
+class ActorExample:
+    sentence: str  # an article of this one sentence, published on `published`
+    perpetrator: str | None  # canonical names of transforms/data/aliases.yaml, of the sentence's first report
+    target: str | None
+    published: str = "2015-08-01"
+
+
+@dataclass(frozen=True, slots=True)
 class EventsFile:
     """transforms/data/events.ar.yaml"""
 
@@ -167,6 +185,10 @@ class EventsFile:
     not_done: list[str] = field(default_factory=list)
     abroad_where: list[str] = field(default_factory=list)
     continues: list[str] = field(default_factory=list)
+    actor_examples: list[ActorExample] = field(default_factory=list)
+    borders: list[BorderSpec] = field(default_factory=list)
+    toll_joins: list[str] = field(default_factory=list)
+    toll_apart: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for name, target in self.figure_kinds.items():
@@ -212,10 +234,14 @@ def build_rules(data: EventsFile) -> EventRules:
         victim_days=data.dates.victim_days,
         abroad_where=frozenset(sf(x) for x in data.abroad_where),
         continues=frozenset(sf(x) for x in data.continues),
+        actor_examples=tuple(data.actor_examples),
+        borders=tuple((frozenset(_words(w) for w in b.words), frozenset(b.governorates)) for b in data.borders),
+        toll_joins=frozenset(_words(x) for x in data.toll_joins),
+        toll_apart=frozenset(sf(x) for x in data.toll_apart),
     )
 
 
-READER_VERSION = "2"  # bump when reports_of reads articles differently
+READER_VERSION = "3"  # bump when reports_of reads articles differently
 
 
 def _rules_text() -> str:
@@ -714,6 +740,16 @@ def _abroad(toks: Sequence[_Tok], rules: EventRules) -> list[int]:
     return out
 
 
+def border_governorates(toks: Sequence[_Tok], rules: EventRules) -> frozenset[str] | None:
+    """The governorates a sentence allows when it puts something on a border ("في قرية قاح الحدودية
+    مع تركيا": Latakia, Idlib, Aleppo, Ar-Raqqah or Al-Hasakah); None when it names no border."""
+    allowed: set[str] | None = None
+    for words, governorates in rules.borders:
+        if _find_phrases(toks, words):
+            allowed = (allowed or set()) | governorates
+    return frozenset(allowed) if allowed is not None else None
+
+
 def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[Report]:  # one pass over an article's facts
     """The article's event reports, in text order."""
     r = rules or event_rules()
@@ -781,6 +817,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         place_from = "sentence"
         if chosen is not None and abroad_at and min(abs(a - local) for a in abroad_at) < min(abs(p.pos - local) for p in places):
             chosen = None  # "في هجوم استهدف مدينة سوروتش التركية قرب الحدود مع كوباني": the incident is abroad
+        border = border_governorates(toks, r)
         if chosen is None and k is not None and not abroad:
             # the place the text was just speaking of: the nearest sentence before (or the next one)
             # that names one, unless another of them goes on with this sentence's story
@@ -796,6 +833,8 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
             elif title_places:  # the place the headline names
                 chosen = _choose_place(title_places, 0)
                 place_from = "title"
+        if chosen is not None and place_from != "sentence" and border is not None and chosen.mention.admin1 not in border:
+            chosen = None  # a guess off the border the sentence names ("قرية قاح الحدودية مع تركيا" is not in Rif Dimashq)
         if chosen is not None and chosen.level < SPECIFIC:  # "... جنوب إدلب" under a headline naming the town
             finer = [p for p in title_places if p.mention.admin1 == chosen.mention.admin1 and p.level > chosen.level]
             if finer:
@@ -804,7 +843,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
             pm = chosen.mention
             place: str | None = pm.canonical
             place_ar, level, admin1, admin2, lat, lon = pm.canonical_ar, chosen.level, pm.admin1, pm.admin2, pm.lat, pm.lon
-        elif main_gov is not None and not abroad:
+        elif main_gov is not None and not abroad and (border is None or main_gov in border):
             place, place_ar, level, admin1, admin2, lat, lon = None, None, 1, main_gov, None, None, None
             place_from = "article"
         else:
@@ -862,6 +901,7 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         return k > 0 and bool(toks) and not r.continues.isdisjoint(toks[0].forms) and (
             k - 1 in totals or bool(_find_phrases(_tokens(sentences[k - 1].text), r.not_incident)))
 
+    counted: list[tuple[str, int | None, int, Figure]] = []
     for f in sorted(article.figures, key=lambda f: (f.start if f.start is not None else -1, f.figure_no)):
         kind = r.figure_kinds.get(f.kind, f.kind)
         if kind not in r.kinds or f.of_figure is not None or (f.scope or "event") != "event" or f.part != "body":
@@ -870,6 +910,8 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
         k = _sentence_index(sentences, anchor) if f.start is not None else None
         if k is not None and total(k):
             continue
+        counted.append((kind, k, anchor, f))
+    for kind, k, anchor, f in _parts_of_totals(counted, sentences, by_sentence, r):
         report(kind, k, anchor, f)
     trigger_kinds = sorted(r.triggers, key=lambda kind: r.kinds[kind].rank)
     for k, s in enumerate(sentences):
@@ -895,6 +937,77 @@ def reports_of(article: ArticleInput, rules: EventRules | None = None) -> list[R
                 told.add(r.kinds[other].family)
                 report(other, k, s.start + toks[j].start, None)
     return reports
+
+
+def _says_when(toks: Sequence[_Tok], rules: EventRules) -> bool:
+    """Whether the words name a day or a month (a weekday, أمس, يوليو)."""
+    t = date_tables()
+    named = set(t.weekdays) | {m for m in t.months if " " not in m}
+    return any(not named.isdisjoint(tok.forms) for tok in toks) or bool(_find_phrases(toks, rules.relative))
+
+
+def _parts_of_totals(
+    told: Sequence[tuple[str, int | None, int, Figure]], sentences: Sequence[Span], by_sentence: Mapping[int, Sequence[_Placed]],
+    rules: EventRules,
+) -> list[tuple[str, int | None, int, Figure]]:
+    """One toll per incident where a sentence splits it, among counts of one kind in one sentence:
+    those that add up to another are its parts and make no report ("25 قتيلا ... 18 من النصرة
+    وسبعة من الفرقة"). With no place and no incident word between two counts, a count joined to the
+    one before by و or a phrase of `toll_joins` (بالإضافة إلى، مقابل) is the other part of one
+    toll, read as their sum unless a word of `toll_apart` (في) stands between them ("25 متطرفا من
+    النصرة وسبعة من المدافعين": 32; the report keeps the first part's figure_no); a smaller count
+    otherwise is a part of the larger one before ("أصيب 100 ... وقال الأطباء إن 20 جريحا ما زالوا
+    في حالة حرجة"). A place or an incident word between two counts, or a day of each, tells two
+    incidents ("قتل 5 في الباب، وقتل 3 في منبج"، "12 يوم الأحد، و3 يوم الإثنين"): both stay."""
+    drop: set[int] = set()
+    sums: dict[int, list[int]] = {}  # the first part of a toll -> all its parts
+    by_kind: dict[tuple[int, str], list[int]] = {}
+    for n, (kind, k, _, f) in enumerate(told):
+        if k is not None and f.count_low is not None and f.qualifier != "vague" and rules.kinds[kind].people:
+            by_kind.setdefault((k, kind), []).append(n)
+    for (k, _), members in by_kind.items():
+        if len(members) < 2:
+            continue
+        whole = next((w for w in members if len(members) > 2
+                      and sum(told[n][3].count_low or 0 for n in members if n != w) == told[w][3].count_low), None)
+        if whole is not None:
+            drop.update(n for n in members if n != whole)
+            continue
+        sentence = sentences[k]
+        places = [p.pos for p in by_sentence.get(k, [])]
+        head = members[0]
+        for i, j in itertools.pairwise(members):
+            a, b = told[i], told[j]
+            toks = _tokens(sentence.text[a[2] - sentence.start:])
+            upto = max((t for t, tok in enumerate(toks) if tok.start <= b[2] - a[2]), default=0)  # the second's first word
+            between = toks[1:upto + 1]  # from the word after the first count's to the second's first word
+            after = toks[upto:]  # the second count's words, to the end of the sentence
+            if (any(a[2] < pos < b[2] for pos in places) or any(_is_trigger(between, t, rules) for t in range(len(between)))
+                    or (_says_when(between, rules) and _says_when(after, rules))):
+                head = j  # another place, incident or day ("12 يوم الأحد، و3 يوم الإثنين"): another incident
+                continue
+            joined = (toks[upto].text.startswith("و") and len(toks[upto].text) > 1) or any(
+                upto - len(ph) >= 1 and _phrase_at(toks, upto - len(ph), ph) for ph in rules.toll_joins)
+            if joined and not any(not rules.toll_apart.isdisjoint(tok.forms) for tok in between):
+                sums.setdefault(head, [head]).append(j)
+                drop.add(j)
+            elif (b[3].count_low or 0) < (a[3].count_low or 0):
+                drop.add(j)
+            else:
+                head = j
+    out = []
+    for n, x in enumerate(told):
+        if n in drop:
+            continue
+        if n in sums:
+            parts = [told[m][3] for m in sums[n]]
+            low = sum(f.count_low or 0 for f in parts)
+            high = None if any(f.count_high is None for f in parts) else sum(f.count_high or 0 for f in parts)
+            qualifier = "exact" if all(f.qualifier == "exact" for f in parts) else "more_than" if high is None else "about"
+            out.append((x[0], x[1], x[2], replace(x[3], count_low=low, count_high=high, qualifier=qualifier)))
+        else:
+            out.append(x)
+    return out
 
 
 # -- matching reports ---------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """Golden events: hand-written articles (tests/golden_events/*.jsonl, two outlets on one air
 strike, a toll that grows, a strike the same day in another town, the same town five days later,
-one arrest campaign told by two outlets, a stock of prisoners) through the real transform and
+one arrest campaign told by two outlets, a stock of prisoners, a clash whose toll one outlet gives
+whole and in parts and another restates two days later) through the real transform and
 event resolution, and what must come out, written down in tests/golden_events/expected.json.
 
-Two steps, as two nightly runs: `articles.jsonl` alone, then `bridge.jsonl` (a later report that
+Two steps, as two nightly runs: `articles.jsonl` and `tolls.jsonl` (the clash near Azaz; the
+end-to-end and report tests load `articles.jsonl` alone), then `bridge.jsonl` (a later report that
 ties two events of the first run together) with the first run's event ids as `previous`.
 
     .venv/bin/python -m tests.golden_events.regen      # rewrite expected.json after a deliberate change; review the diff
@@ -66,7 +68,7 @@ def _step(res: Resolution, reports: list[Report], url_of: dict[str, str]) -> dic
 
 
 def compute() -> dict[str, Any]:
-    first = read_articles("articles.jsonl")
+    first = read_articles("articles.jsonl") + read_articles("tolls.jsonl")
     later = read_articles("bridge.jsonl")
     url_of = {a.article_id: url for url, a in first + later}
     reports1 = [r for _, a in first for r in reports_of(a)]
