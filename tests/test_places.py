@@ -209,3 +209,46 @@ def test_the_body_keeps_a_place_that_the_title_names_after_a_preposition() -> No
     assert ("أريحا", "title", "Idlib") in got
     assert ("أريحا", "body", "Idlib") in got
     assert not [m for m in facts.mentions if m.kind == "person"]
+
+
+def test_a_dual_of_a_settlement_word_needs_a_context_word() -> None:
+    """"القريتين" alone is "the two villages" named before, not the town Al-Qaryatayn."""
+    got = places_in("انسحب الثوار من تل أعور والفريكة في ريف إدلب، وقصفت قوات الأسد القريتين بالصواريخ.")
+    assert not any(c == "Al-Qaryatayn" for _s, c, _g in got)
+    assert ("القريتين", "Al-Qaryatayn", "Homs") in places_in("سيطر التنظيم على مدينة القريتين.")
+
+
+def test_a_list_takes_the_governorate_of_its_listed_names() -> None:
+    got = places_in("دارت اشتباكات في محيط قرى المشيك والزيارة وتل واسط والبحصة، بين قوات النظام والفصائل.")
+    assert ("المشيك", "المشيك", "Hama") in got
+    assert ("تل واسط", "تل واسط", "Hama") in got  # a hill's word begins a village's name
+    assert ("البحصة", "البحصه", "Hama") in got
+
+
+def test_a_village_of_a_listed_name_in_another_governorate() -> None:
+    got = places_in("كانوا عائدين من مدينة اعزاز في ريف حلب الشمالي إلى مقرهم في قرية المالكية القريبة.")
+    assert ("المالكية", "المالكيه", "Aleppo") in got
+    got = places_in("هاجم الجيش بلدة الغارية الغربية الواقعة إلى الشرق من درعا.")
+    assert ("الغارية الغربية", "الغاريه الغربيه", "Daraa") in got  # not the listed الغارية
+    assert not any(c == "Gharyeh" for _s, c, _g in got)
+
+
+def test_a_site_named_after_a_listed_place_is_a_place_of_its_own() -> None:
+    got = places_in("قتلت امرأة في مخيم درعا جراء القصف.")
+    assert ("مخيم درعا", "مخيم درعا", "Daraa") in got and ("درعا", "Daraa", "Daraa") in got
+    got = places_in("استهدفت غارة مشفى سراقب في ريف إدلب.")
+    assert not any(s == "مشفى سراقب" for s, _c, _g in got)  # a building named after its town is not
+
+
+def test_a_name_that_begins_with_its_context_word() -> None:
+    """The gazetteer lists "حي الشعار" and "الشعار" (which needs a context word)."""
+    got = places_in("أعدم في حريتان بحي الشعار في مدينة حلب.")
+    assert any(c == "Al-Shaar" and g == "Aleppo" for _s, c, g in got)
+
+
+def test_areas_roads_and_resorts_name_places() -> None:
+    got = places_in("ألقى الطيران براميل على منطقة البلد وسط الزبداني.")
+    assert ("البلد", "البلد", "Rif Dimashq") in got
+    got = places_in("تقدم الثوار على طريق سرغايا في ريف دمشق.")
+    assert any(c == "Sarghaya" for _s, c, _g in got)
+    assert not any(s == "عازلة" for s, _c, _g in places_in("طالبت تركيا بإقامة منطقة عازلة في ريف حلب."))

@@ -69,6 +69,8 @@ class Gazetteer:
     first_words: frozenset[str]  # first word of every name: only there is the full pattern tried
     list_heads: frozenset[str] = frozenset()
     not_names: frozenset[str] = frozenset()
+    name_adjectives: frozenset[str] = frozenset()
+    sites_of_places: frozenset[str] = frozenset()
 
 
 def _float(x: str) -> float | None:
@@ -91,12 +93,28 @@ class PlaceRulesFile:
     kind_order: tuple[str, ...] = ()
     list_heads: tuple[str, ...] = ()  # plural and dual settlement words: a list of names may follow
     not_names: tuple[str, ...] = ()  # common words that follow a settlement word and are no name
+    name_adjectives: tuple[str, ...] = ()  # "الغربية": after a village's name, another village
+    sites_of_places: tuple[str, ...] = ()  # "مخيم درعا", "مطار حماة": a site named after a place
+
+
+def _settlement_duals(rules: PlaceRulesFile) -> frozenset[str]:
+    """The definite duals of the settlement words (القريتين، البلدتين، المدينتين): a place of that
+    name (Al-Qaryatayn) is read as one only after a context word ("مدينة القريتين"); alone it is
+    "the two villages" named before."""
+    out: set[str] = set()
+    for word, kind in rules.settlement.items():
+        w = sf(word)
+        if kind in ("village", "town", "city") and w.endswith("ه") and len(w) > 2:
+            out.update({"ال" + w[:-1] + "تين", "ال" + w[:-1] + "تان"})
+    return frozenset(out)
 
 
 def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
     lines = [ln for ln in tsv.splitlines() if ln and not ln.startswith("#")]
     by_name: dict[str, list[Place]] = {}
+    duals = _settlement_duals(rules)
     for row in csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t"):
+        names = [sf(n) for n in row["names_ar"].split("|")]
         place = Place(
             kind=row["kind"],
             name_en=row["name_en"],
@@ -104,7 +122,7 @@ def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
             admin2=row["admin2"].strip() or None,
             lat=_float(row["lat"]),
             lon=_float(row["lon"]),
-            needs_context=row["context"] == "needs_context",
+            needs_context=row["context"] == "needs_context" or any(n in duals for n in names),
             name_ar=row["names_ar"].split("|")[0].strip() or None,
         )
         for name in row["names_ar"].split("|"):
@@ -126,6 +144,8 @@ def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
         kind_order=kind_order,
         first_words=first_words(frozen),
         list_heads=frozenset(sf(x) for x in rules.list_heads),
+        name_adjectives=frozenset(sf(x) for x in rules.name_adjectives),
+        sites_of_places=frozenset(sf(x) for x in rules.sites_of_places),
         not_names=frozenset(sf(x) for x in rules.not_names),
     )
 
@@ -141,6 +161,14 @@ _PREV_WORD = re.compile(r"([\w]+)[\s\"']*$")
 
 def _previous_word(text: str, pos: int) -> str | None:
     m = _PREV_WORD.search(text, max(0, pos - 40), pos)
+    return m.group(1) if m else None
+
+
+_NEXT_WORD = re.compile(r"[\s\"']*(\w+)")
+
+
+def _next_word(text: str, pos: int) -> str | None:
+    m = _NEXT_WORD.match(text, pos, pos + 40)
     return m.group(1) if m else None
 
 
@@ -175,11 +203,13 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
         prev_bases = set(bases(prev)) if prev else set()
         if prev_bases & g.org_heads:
             continue
-        has_context = bool(prev_bases & g.context)
+        has_context = bool(prev_bases & g.context) or key.split(" ", 1)[0] in g.context  # "حي الشعار": its own word
         wanted = next((g.kind_by_context[b] for b in bases(prev) if b in g.kind_by_context), None) if prev else None
         usable = tuple(p for p in places if has_context or not p.needs_context)
         if not usable:
             continue
+        if all(p.kind in ("village", "town") for p in usable) and _next_word(text, end) in g.name_adjectives:
+            continue  # "الغارية الغربية": another village than the listed "الغارية"
         found.append((m.group("name"), start, end, usable, wanted, sentence_at(sentences, start)))
     # the governorates named without doubt: in each sentence and in the whole article
     sure: dict[int, set[str]] = {}
@@ -195,6 +225,8 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
     out: list[Mention] = []
     for n, (surface, start, end, usable, wanted, s) in enumerate(found):
         stated = _stated_governorate(text, found, n, g)
+        if stated is None and _after_village_word(text, start, g):
+            stated = _other_governorate(found, n)  # "مدينة اعزاز في ريف حلب ... في قرية المالكية": Aleppo's
         if stated is not None and stated not in {p.admin1 for p in usable} and usable[0].kind not in ("governorate", "region", "country"):
             # "عين البيضا جنوب درعا": another place of that name, in the governorate the text states
             name = " ".join(surface.replace('"', " ").split())
@@ -206,7 +238,7 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
             country = _country_in(text, surface, end, g, s)  # "شمال سوريا" names the country too
             if country is not None:
                 out.append(country)
-    out.extend(_unlisted(text, sentences, g, SpanSet([*org_spans, *((m.start, m.end) for m in out)]), out))
+    out.extend(_unlisted(text, sentences, g, SpanSet([*org_spans, *((m.start, m.end) for m in out)]), out, main))
     return sorted(out, key=lambda m: m.start)
 
 
@@ -230,6 +262,31 @@ def _stated_governorate(text: str, found: list[_Found], n: int, g: Gazetteer) ->
     return govs.pop() if len(govs) == 1 else None
 
 
+def _after_village_word(text: str, start: int, g: Gazetteer) -> bool:
+    """Whether the name at `start` follows a singular village or town word (قرية، بلدة)."""
+    prev = _previous_word(text, start)
+    return prev is not None and any(g.settlement.get(b) in ("village", "town") and b not in g.list_heads for b in bases(prev))
+
+
+def _other_governorate(found: list[_Found], n: int) -> str | None:
+    """The one governorate of the other places of place n's sentence (those with one governorate),
+    when place n's candidates all lie elsewhere."""
+    sentence = found[n][5]
+    if sentence is None:
+        return None
+    others: set[str] = set()
+    for step in (-1, 1):  # the sentence's places stand next to place n in `found`
+        m = n + step
+        while 0 <= m < len(found) and found[m][5] is sentence:
+            govs = {p.admin1 for p in found[m][3]}
+            if len(govs) == 1 and None not in govs:
+                others.update(x for x in govs if x is not None)
+            m += step
+    if len(others) == 1 and others.isdisjoint(p.admin1 for p in found[n][3]):
+        return others.pop()
+    return None
+
+
 def _choose(usable: tuple[Place, ...], wanted: str | None, in_sentence: set[str], main: str | None) -> Place:
     if len({p.admin1 for p in usable}) > 1:
         for govs in (in_sentence, {main} if main else set()):
@@ -249,7 +306,9 @@ def _country_in(text: str, surface: str, end: int, g: Gazetteer, s: Span | None)
     return None
 
 
-def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, listed: list[Mention]) -> list[Mention]:
+def _unlisted(  # noqa: PLR0917  # the article's text, its places and its main governorate
+    text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, listed: list[Mention], main: str | None = None
+) -> list[Mention]:
     """Places named by a settlement word: villages and towns that the gazetteer lacks, with their
     governorate stated next to them, or the one governorate of their sentence (else of the
     sentence before, in the same paragraph); and every name of a list after a plural or dual
@@ -289,7 +348,8 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, li
                 items.extend(_list_items(tokens, items[0][1], g))
             after = items[-1][1]
             stated = _governorate_after(tokens, after, here, here_starts)
-            admin1 = stated or only_here or _previous_governorate(text, sentences, n_s, within)
+            of_list = _list_governorate(tokens, items, g, main) if is_list else None
+            admin1 = stated or of_list or only_here or _previous_governorate(text, sentences, n_s, within)
             for n_item, (first, k_end) in enumerate(items):
                 skip = 1 if n_item > 0 else 0  # the conjunction و before every further name of a list
                 a, b = tokens[first].start + skip, tokens[k_end - 1].end
@@ -297,15 +357,25 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, li
                     word = tok.text
                     clitics = next((len(word) - len(c) for c in tok_bases if c in g.settlement and word.endswith(c)), 0)
                     a = tok.start + clitics
+                site_admin1 = None
                 if taken.overlaps(a, b):
-                    continue
+                    of_place = b_set in g.sites_of_places and n_item == 0 and not is_list
+                    inner = _inner_place(here, here_starts, a, b) if of_place else None
+                    if inner is None or taken.overlaps(a, inner.start) or taken.overlaps(inner.end, b):
+                        continue
+                    site_admin1 = inner.admin1  # "مخيم درعا": a site named after a listed place, in its governorate
+                    b = inner.end
                 surface = text[a:b]
                 key = _key(surface)
                 known = g.by_name.get(key)
-                wide = known is not None and known[0].kind in ("governorate", "region", "country")
+                wide = known is not None and any(p.kind in ("governorate", "region", "country") for p in known)
                 if known and (admin1 is None or admin1 in {p.admin1 for p in known} or wide):
                     place = _choose(known, kind, {admin1} if admin1 else set(), None)
                     out.append(_mention(surface, place, a, b, s.text))
+                    taken.add(a, b)
+                    continue
+                if site_admin1 is not None:
+                    out.append(Mention("place", surface, " ".join(surface.replace('"', " ").split()), a, b, s.text, site_admin1))
                     taken.add(a, b)
                     continue
                 if admin1 is None:
@@ -339,6 +409,9 @@ def _read_item(tokens: list[Token], first: int, skip: int, g: Gazetteer) -> int:
     k = first
     while k < len(tokens) and k - first < 3:
         w = tokens[k].text[skip:] if k == first else tokens[k].text
+        if k == first and g.settlement.get(w) == "site" and k + 1 < len(tokens) and _item_word_ok(tokens[k + 1].text, g):
+            k += 2  # "قرى المشيك وتل واسط", "قرية تل الورد": a hill or a spring names the village
+            continue
         if not _item_word_ok(w, g):
             break
         if k > first and w.startswith(("و", "ب", "ل")) and not w.startswith("ال") and (len(w) > 3 or w[1:] in g.settlement):
@@ -366,6 +439,31 @@ def _list_items(tokens: list[Token], k: int, g: Gazetteer) -> list[tuple[int, in
         out.append((j, end))
         k = end
     return out
+
+
+def _inner_place(here: list[Mention], starts: list[int], a: int, b: int) -> Mention | None:
+    """The one listed place (with a governorate) inside [a, b) that does not start at a."""
+    inside = [m for m in here[bisect_left(starts, a) : bisect_left(starts, b)] if m.end <= b]
+    return inside[0] if len(inside) == 1 and inside[0].start > a else None
+
+
+def _list_governorate(tokens: list[Token], items: list[tuple[int, int]], g: Gazetteer, main: str | None) -> str | None:
+    """The one governorate of the names of a list that the gazetteer knows in one governorate only
+    ("قرى المشيك والزيارة وتل واسط": الزيارة is in Hama, so are its neighbours); when they
+    disagree (a village's name is often that of another elsewhere), the article's main governorate
+    if it is one of theirs."""
+    govs: set[str] = set()
+    for n_item, (first, end) in enumerate(items):
+        words = [t.text for t in tokens[first:end]]
+        if n_item > 0:
+            words[0] = words[0][1:]
+        known = g.by_name.get(" ".join(words), ())
+        admin1s = {p.admin1 for p in known}
+        if len(admin1s) == 1 and None not in admin1s:
+            govs.update(a for a in admin1s if a is not None)
+    if len(govs) == 1:
+        return govs.pop()
+    return main if main in govs else None
 
 
 def _previous_governorate(text: str, sentences: list[Span], n: int, within: Callable[[Span], list[Mention]]) -> str | None:
