@@ -667,19 +667,22 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
 
     found: list[tuple[Figure, int, int, Figure | None]] = []  # figure, first and last token, its total
     taken: list[tuple[int, int]] = []  # token spans of the counts already read
+    counted: set[str] = set()  # kinds with a count other than one in the sentence
 
     def add(  # noqa: PLR0917  # local helper
         kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int, *, implicit: bool = False, share: bool = False
     ) -> Figure | None:
         if not share and any(a <= last and first <= b for a, b in taken):
             return None  # this count is read already (by another trigger or kind)
-        if implicit and any(f.kind == kind and f.count_low != 1 for f, *_ in found):
+        if implicit and kind in counted:
             return None  # a bare singular after a count of the same kind is a part of it (not of a one)
         if kind == "detained" and has("stock"):
             kind = "held"  # "الاحتجاز المستمر لأكثر من ..." / "... محتجزين في سجونها"
         fig = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end, scope=_scope(kind, has, rules))
         found.append((fig, first, last, None))
         taken.append((first, last))
+        if low != 1:
+            counted.add(kind)
         return fig
 
     def add_joined(kind: str, after: int, prev: int | None) -> int:

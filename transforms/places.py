@@ -213,6 +213,7 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
         found.append((m.group("name"), start, end, usable, wanted, sentence_at(sentences, start)))
     # the governorates named without doubt: in each sentence and in the whole article
     sure: dict[int, set[str]] = {}
+    per_sentence: dict[int, dict[str, int]] = {}  # how many places of each governorate a sentence names
     counts: dict[str, int] = {}
     for _surface, _start, _end, usable, _wanted, s in found:
         gov = {p.admin1 for p in usable}
@@ -220,13 +221,15 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
             (admin1,) = gov
             if admin1 is not None:
                 sure.setdefault(s.start if s else -1, set()).add(admin1)
+                here = per_sentence.setdefault(s.start if s else -1, {})
+                here[admin1] = here.get(admin1, 0) + 1
                 counts[admin1] = counts.get(admin1, 0) + 1
     main = max(counts, key=lambda k: counts[k]) if counts else None
     out: list[Mention] = []
     for n, (surface, start, end, usable, wanted, s) in enumerate(found):
         stated = _stated_governorate(text, found, n, g)
         if stated is None and _after_village_word(text, start, g):
-            stated = _other_governorate(found, n)  # "مدينة اعزاز في ريف حلب ... في قرية المالكية": Aleppo's
+            stated = _other_governorate(usable, per_sentence.get(s.start if s else -1, {}))  # "مدينة اعزاز ... في قرية المالكية"
         if stated is not None and stated not in {p.admin1 for p in usable} and usable[0].kind not in ("governorate", "region", "country"):
             # "عين البيضا جنوب درعا": another place of that name, in the governorate the text states
             name = " ".join(surface.replace('"', " ").split())
@@ -268,21 +271,12 @@ def _after_village_word(text: str, start: int, g: Gazetteer) -> bool:
     return prev is not None and any(g.settlement.get(b) in ("village", "town") and b not in g.list_heads for b in bases(prev))
 
 
-def _other_governorate(found: list[_Found], n: int) -> str | None:
-    """The one governorate of the other places of place n's sentence (those with one governorate),
-    when place n's candidates all lie elsewhere."""
-    sentence = found[n][5]
-    if sentence is None:
-        return None
-    others: set[str] = set()
-    for step in (-1, 1):  # the sentence's places stand next to place n in `found`
-        m = n + step
-        while 0 <= m < len(found) and found[m][5] is sentence:
-            govs = {p.admin1 for p in found[m][3]}
-            if len(govs) == 1 and None not in govs:
-                others.update(x for x in govs if x is not None)
-            m += step
-    if len(others) == 1 and others.isdisjoint(p.admin1 for p in found[n][3]):
+def _other_governorate(usable: tuple[Place, ...], in_sentence: dict[str, int]) -> str | None:
+    """The one governorate of the other places of a place's sentence (`in_sentence`: places per
+    governorate, this one included), when the place's candidates all lie elsewhere."""
+    own = {p.admin1 for p in usable}
+    others = {gov for gov, n in in_sentence.items() if n > (1 if own == {gov} else 0)}
+    if len(others) == 1 and others.isdisjoint(own):
         return others.pop()
     return None
 
