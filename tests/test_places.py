@@ -252,3 +252,31 @@ def test_areas_roads_and_resorts_name_places() -> None:
     got = places_in("تقدم الثوار على طريق سرغايا في ريف دمشق.")
     assert any(c == "Sarghaya" for _s, c, _g in got)
     assert not any(s == "عازلة" for s, _c, _g in places_in("طالبت تركيا بإقامة منطقة عازلة في ريف حلب."))
+
+
+def test_a_clitic_on_a_two_letter_settlement_word() -> None:
+    assert ("الراشدين", "الراشدين", "Aleppo") in places_in("اشتباكات بحي الراشدين في مدينة حلب.")
+
+
+def test_a_list_item_after_a_name_with_um() -> None:
+    got = [s for s, _c, _g in places_in("قصف على قرى الحولة وأم شرشوح في ريف حمص.")]
+    assert "أم شرشوح" in got
+    got = [s for s, _c, _g in places_in("قصف الطيران بلدتي المسيفرة وأم ولد بريف درعا.")]
+    assert "أم ولد" in got  # not "أم" and "لد"
+
+
+def test_a_name_that_needs_context_joined_to_a_listed_town() -> None:
+    got = places_in("قصفت فصائل المعارضة مواقع للنظام في نبل والزهراء الاثنين.")
+    assert ("الزهراء", "Al-Zahraa", "Aleppo") in got
+    assert not any(c == "Al-Zahraa" for _s, c, _g in places_in("وقالت الزهراء إن الوضع صعب."))
+
+
+def test_springs_and_ruins_begin_village_names() -> None:
+    got = places_in("وامتد القصف الجوي إلى عين لاروز في جبل الزاوية.")
+    assert ("عين لاروز", "عين لاروز", "Idlib") in got
+    assert not any(s.startswith("عين") for s, _c, _g in places_in("وأخذ الجيش ذلك بعين الاعتبار في ريف حماة."))
+
+
+def test_an_axis_names_the_place_not_the_front() -> None:
+    got = [s for s, _c, _g in places_in("هاجم الثوار مواقع القوات عند محور الشلاح جنوب شرقي مدينة الزبداني.")]
+    assert "الشلاح" in got

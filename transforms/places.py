@@ -206,6 +206,8 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
         has_context = bool(prev_bases & g.context) or key.split(" ", 1)[0] in g.context  # "حي الشعار": its own word
         wanted = next((g.kind_by_context[b] for b in bases(prev) if b in g.kind_by_context), None) if prev else None
         usable = tuple(p for p in places if has_context or not p.needs_context)
+        if not usable and prev and text[m.start()] == "و":
+            usable = _joined_to(places, prev, g)  # "نبل والزهراء": next to a listed town of its governorate
         if not usable:
             continue
         if all(p.kind in ("village", "town") for p in usable) and _next_word(text, end) in g.name_adjectives:
@@ -263,6 +265,14 @@ def _stated_governorate(text: str, found: list[_Found], n: int, g: Gazetteer) ->
         return None
     govs = {p.admin1 for p in usable2}
     return govs.pop() if len(govs) == 1 else None
+
+
+def _joined_to(places: tuple[Place, ...], prev: str, g: Gazetteer) -> tuple[Place, ...]:
+    """The candidates of a name that needs a context word, joined by و to the listed town or
+    village before it (`prev`, a name that needs none) in the same governorate."""
+    before = [p for p in g.by_name.get(prev, ()) if not p.needs_context and p.kind in ("village", "town")]
+    govs = {p.admin1 for p in before}
+    return tuple(p for p in places if p.admin1 in govs and p.kind in ("village", "town"))
 
 
 def _after_village_word(text: str, start: int, g: Gazetteer) -> bool:
@@ -324,6 +334,8 @@ def _unlisted(  # noqa: PLR0917  # the article's text, its places and its main g
         only_here = _only_governorate(here)
         for i, tok in enumerate(tokens):
             tok_bases = bases(tok.text)
+            if len(tok.text) == 3 and tok.text[0] in _ONE_CLITIC and tok.text[1:] in g.settlement:
+                tok_bases = (*tok_bases, tok.text[1:])  # "بحي", "وتل": a clitic on a two-letter word
             b_set = next((b for b in tok_bases if b in g.settlement), None)
             if b_set is None or i + 1 >= len(tokens) or tok.text.endswith("ال" + b_set):
                 continue  # "المدن الساحلية", "البلدتين المحاصرتين": a definite noun takes adjectives, not a name
@@ -382,6 +394,7 @@ def _unlisted(  # noqa: PLR0917  # the article's text, its places and its main g
     return out
 
 
+_ONE_CLITIC = frozenset("وفبلك")
 _DUAL_OR_PLURAL_ADJ = re.compile(r"^ال\w+(?:تين|تان|يين|يون)$")
 _NISBA_OR_PARTICIPLE = re.compile(r"^(?:\w{2,}يه|م\w{2,4}ه|\w+(?:ها|هم|هما))$")
 
@@ -408,8 +421,8 @@ def _read_item(tokens: list[Token], first: int, skip: int, g: Gazetteer) -> int:
             continue
         if not _item_word_ok(w, g):
             break
-        if k > first and w.startswith(("و", "ب", "ل")) and not w.startswith("ال") and (len(w) > 3 or w[1:] in g.settlement):
-            break  # "بريف", "وقرية", "وحي": a new phrase
+        if k > first and w.startswith(("و", "ب", "ل")) and not w.startswith("ال") and (len(w) > 3 or w[1:] in g.settlement or w == "وام"):
+            break  # "بريف", "وقرية", "وحي", "وأم شرشوح": a new phrase
         if k > first and _DUAL_OR_PLURAL_ADJ.match(w):
             break  # "غرز القريبتان", "كفريا والفوعة الشيعيتين": an adjective of the list
         k += 1
