@@ -53,6 +53,7 @@ class Place:
     lon: float | None
     needs_context: bool
     name_ar: str | None = None  # the Arabic name (first of names_ar)
+    local: bool = False  # a site that every city has (المربع الأمني): in the governorate of its sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ class PlaceRulesFile:
     not_names: tuple[str, ...] = ()  # common words that follow a settlement word and are no name
     name_adjectives: tuple[str, ...] = ()  # "الغربية": after a village's name, another village
     sites_of_places: tuple[str, ...] = ()  # "مخيم درعا", "مطار حماة": a site named after a place
+    city_sites: tuple[str, ...] = ()  # "المربع الأمني", "الملعب البلدي": sites of the city named near them
 
 
 def _settlement_duals(rules: PlaceRulesFile) -> frozenset[str]:
@@ -129,6 +131,10 @@ def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
             key = sf(name)
             if len(key) >= 3:
                 by_name.setdefault(key, []).append(place)
+    for name in rules.city_sites:
+        key = sf(name)
+        if key not in by_name:  # the gazetteer's own place of that name wins
+            by_name[key] = [Place("site", key, None, None, None, None, needs_context=False, name_ar=name, local=True)]
     kind_order = rules.kind_order
     rank = {k: i for i, k in enumerate(kind_order)}
     frozen = {k: tuple(sorted(v, key=lambda p: rank.get(p.kind, len(rank)))) for k, v in by_name.items()}
@@ -228,7 +234,13 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
                 counts[admin1] = counts.get(admin1, 0) + 1
     main = max(counts, key=lambda k: counts[k]) if counts else None
     out: list[Mention] = []
+    index = {sp.start: i for i, sp in enumerate(sentences)} if any(u[0].local for *_x, u, _w, _s in found) else {}
     for n, (surface, start, end, usable, wanted, s) in enumerate(found):
+        if usable[0].local:
+            gov = _local_governorate(text, sentences, index, s, sure)
+            if gov is not None:
+                out.append(Mention("place", surface, usable[0].name_en, start, end, s.text if s else None, gov))
+            continue
         stated = _stated_governorate(text, found, n, g)
         if stated is None and _after_village_word(text, start, g):
             stated = _other_governorate(usable, per_sentence.get(s.start if s else -1, {}))  # "مدينة اعزاز ... في قرية المالكية"
@@ -265,6 +277,21 @@ def _stated_governorate(text: str, found: list[_Found], n: int, g: Gazetteer) ->
         return None
     govs = {p.admin1 for p in usable2}
     return govs.pop() if len(govs) == 1 else None
+
+
+def _local_governorate(text: str, sentences: list[Span], index: dict[int, int], s: Span | None, sure: dict[int, set[str]]) -> str | None:
+    """The one governorate of the places of sentence `s`, else of the sentence before it in the
+    same paragraph."""
+    if s is None:
+        return None
+    here = sure.get(s.start, set())
+    if here:
+        return next(iter(here)) if len(here) == 1 else None
+    n = index.get(s.start, 0)
+    if n == 0 or "\n" in text[sentences[n - 1].end : s.start]:
+        return None
+    before = sure.get(sentences[n - 1].start, set())
+    return next(iter(before)) if len(before) == 1 else None
 
 
 def _joined_to(places: tuple[Place, ...], prev: str, g: Gazetteer) -> tuple[Place, ...]:
