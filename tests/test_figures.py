@@ -311,6 +311,21 @@ def test_kidnapping_phrasings(sentence: str, expected: set[tuple[str, int | None
             "قتلت الغارات 3042 من تنظيم (داعش) وجبهة النصرة (تنظيم القاعدة في بلاد الشام) بينهم عشرات القياديين.",
             [("killed", 3042, 3042, "exact", None, "event"), ("killed", 10, 99, "vague", 0, "event")],
         ),
+        # a count of the ones just named in a breakdown, "N منهم"
+        (
+            "ارتفع إلى 18 عدد قتلى النظام بينهم 12 ضابطاً، اثنان منهم برتبة عميد.",
+            [("killed", 18, 18, "exact", None, "event"), ("killed", 12, 12, "exact", 0, "event"), ("killed", 2, 2, "exact", 0, "event")],
+        ),
+        # "من بين قتلى X" and the count after it
+        ("وأشار المرصد إلى أن من بين قتلى المعارضة ثلاثة من قادة المجموعات.", [("killed", 3, 3, "exact", None, "event")]),
+        # a plural of people with a possessive: "عدد من أفرادها"; "وعدد" is no toll ("عدد القتلى")
+        ("واتهمت الجماعة الجبهة بخطف زعيمها وعدد من أفرادها.", [("kidnapped", 2, None, "vague", None, "event")]),
+        # a number after "يقدرون ب" counts the people named before it
+        (
+            "بسبب مقتل أعداد كبيرة من المقاتلين الذين يقدرون بعشرات الآلاف في الصراع.",
+            [("killed", 10000, 99999, "vague", None, "event")],
+        ),
+        ("قتل 5 أشخاص في قصف استمر 3 أيام.", [("killed", 5, 5, "exact", None, "event")]),
         # "قتلها": her killing of
         ("أعلنت المعارضة تقدمها وقتلها عشرات من عناصر النظام.", [("killed", 10, 99, "vague", None, "event")]),
     ],

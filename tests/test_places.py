@@ -280,3 +280,9 @@ def test_springs_and_ruins_begin_village_names() -> None:
 def test_an_axis_names_the_place_not_the_front() -> None:
     got = [s for s, _c, _g in places_in("هاجم الثوار مواقع القوات عند محور الشلاح جنوب شرقي مدينة الزبداني.")]
     assert "الشلاح" in got
+
+
+def test_sites_that_many_cities_have_take_the_governorate_of_their_sentence() -> None:
+    got = places_in("سقطت قذائف على مناطق في محيط الحديقة العامة بمدينة حلب.")
+    assert ("الحديقة العامة", "الحديقه العامه", "Aleppo") in got
+    assert not any(s == "الحديقة العامة" for s, _c, _g in places_in("افتتحت البلدية الحديقة العامة أمس."))  # no governorate

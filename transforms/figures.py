@@ -66,6 +66,7 @@ class FigureRules:
     agents: frozenset[str]  # "ثلاثة مقنعين": nouns of the doers, never of the victims
     auxiliaries: frozenset[str]  # "كانوا قد": words between a counted subject and its verb
     asides: frozenset[str]  # "بحسب": first words of an aside between commas after a trigger
+    estimators: frozenset[str]  # "يقدرون": a number after one needs no counted noun
     first_words: frozenset[str]  # first words of every trigger: a quick filter per token
     index: dict[str, tuple[tuple[str, str, Phrase], ...]]  # first word -> (kind, mode, phrase)
 
@@ -114,6 +115,7 @@ class FiguresFile:
     agents: tuple[str, ...] = ()
     auxiliaries: tuple[str, ...] = ()
     asides: tuple[str, ...] = ()
+    estimators: tuple[str, ...] = ()
 
 
 def _phrases(items: Iterable[str]) -> tuple[Phrase, ...]:
@@ -164,6 +166,7 @@ def figure_rules() -> FigureRules:
         agents=frozenset(sf(x) for x in data.agents),
         auxiliaries=frozenset(sf(x) for x in data.auxiliaries),
         asides=frozenset(sf(x) for x in data.asides),
+        estimators=frozenset(sf(x) for x in data.estimators),
         first_words=frozenset(p[0] for table in (after, before, sg, du, toll) for phrases in table.values() for p in phrases),
         index=_index({"toll": toll, "before": before, "dual": du, "singular": sg, "after": after}),
     )
@@ -226,10 +229,24 @@ def _counted_noun_at(tokens: list[Token], nxt: int, q: Quantity, rules: FigureRu
         return False
     word = tokens[nxt].text
     if word == "من":
-        return nxt + 1 < len(tokens) and (_is_noun(tokens[nxt + 1].text, rules) or tokens[nxt + 1].text in rules.people_groups)
-    if not _is_noun(word, rules):
+        after = tokens[nxt + 1].text if nxt + 1 < len(tokens) else ""
+        return _is_noun(after, rules) or after in rules.people_groups or _possessed(after, rules)
+    if not _is_noun(word, rules) and not _possessed(word, rules):
         return False
     return not (q.numeric and word.startswith("ال"))
+
+
+_POSSESSIVES = ("هما", "هم", "هن", "ها", "ه")
+
+
+def _possessed(word: str, rules: FigureRules) -> bool:
+    """A plural of people with a possessive pronoun: "أفرادها", "عناصره", "مقاتليه" ("عدد من أفرادها",
+    "سبعة من عناصره")."""
+    for suffix in _POSSESSIVES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            stem = word[: -len(suffix)]
+            return stem in rules.plural or stem in rules.people_groups
+    return False
 
 
 def _is_trigger_noun(word: str, rules: FigureRules) -> bool:
@@ -262,7 +279,7 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
                 return None  # punctuation ends the search, but for an aside between commas
             k, gap = end, gap + 1
             continue
-        if (k > j or word.startswith("و")) and not rules.first_words.isdisjoint(bases(word)):
+        if (k > j or word.startswith("و")) and _trigger_at(tokens, k, rules):
             return None  # another trigger: the count belongs to it ("قتل مدنيان وأصيب ثلاثة آخرون", "قتل وجرح اثنان")
         q = quantity_at(tokens, k)
         only_fillers = all(tokens[m].text in rules.fillers or tokens[m].text in _QUOTE for m in range(j, k))
@@ -273,7 +290,8 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
                     return None
                 k, gap = nxt + 1, gap + 2  # a date or a duration in between ("صباح 12 تموز")
                 continue
-            has_noun = _counted_noun_at(tokens, nxt, q, rules)
+            counted = _counted_noun_at(tokens, nxt, q, rules)
+            has_noun = counted or (q.first > 0 and tokens[q.first - 1].text in rules.estimators)
             if nxt < len(tokens) and not rules.agents.isdisjoint(bases(tokens[nxt].text)):
                 return None  # "وخطف ثلاثة مقنعين الأب ...": the doers, not the victims
             if has_noun and _is_trigger_noun(tokens[nxt].text, rules):
@@ -281,7 +299,7 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
             adjacent = k == j and q.numeric and not _year_like(q, tokens)
             if has_noun or (only_fillers and not q.numeric) or adjacent:
                 partitive = nxt < len(tokens) and tokens[nxt].text == "من"
-                return _with_post(q, tokens, nxt + 1 if has_noun and not partitive else nxt)
+                return _with_post(q, tokens, nxt + 1 if counted and not partitive else nxt)
             return None  # a number without its counted noun: not a count, and no reading past it
         if only_fillers and word in ("احد", "احدي") and k + 1 < len(tokens):
             after = tokens[k + 1].text
@@ -305,6 +323,15 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
             gap += 1  # "اختطف مجهولون يوم أول أمس عنصراً": a time is no gap
         k += 1
     return None
+
+
+def _trigger_at(tokens: list[Token], k: int, rules: FigureRules) -> bool:
+    """Whether a trigger phrase starts at token k (not only its first word: "وعدد من" is no "عدد القتلى")."""
+    cands = bases(tokens[k].text)
+    if rules.first_words.isdisjoint(cands):
+        return False
+    phrases = [phrase for c in cands for _kind, _mode, phrase in rules.index.get(c, ())]
+    return any(_match(tokens, k, phrase, article=True, cands=cands) is not None for phrase in phrases)
 
 
 def _aside_end(tokens: list[Token], k: int, rules: FigureRules) -> int | None:
@@ -572,8 +599,23 @@ def _breakdowns(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[i
                 out.extend(_joined_parts(tokens, m, rules))
             break
         out.extend(_joined_parts(tokens, k, rules))
+        sub = _sub_part(tokens, out[-1][4] + 1, rules)  # "بينهم 12 ضابطاً، اثنان منهم برتبة عميد"
+        if sub is not None:
+            out.append(sub)
         break
     return out
+
+
+def _sub_part(tokens: list[Token], k: int, rules: FigureRules) -> tuple[int | None, int | None, str, int, int] | None:
+    """"، اثنان منهم": a count of the ones just named, right after them."""
+    if k < len(tokens) and tokens[k].text in ("،", ","):
+        k += 1
+    q = quantity_at(tokens, k)
+    after = tokens[q.last + 1].text if q is not None and q.last + 1 < len(tokens) else ""
+    if q is None or after not in rules.breakdown or after.startswith("بين"):
+        return None
+    low, high = apply_qualifier(q)
+    return low, high, q.qualifier, q.first, q.last + 1
 
 
 def _qualifier_near(tokens: list[Token], k: int) -> tuple[int, str] | None:
@@ -742,6 +784,13 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 if e is None:
                     continue
                 q = _quantity_before(tokens, i) or _two_after(tokens, e + 1)
+                if q is None and i > 0 and tokens[i - 1].text == "بين":
+                    count = _count_after(tokens, e + 1, rules)  # "ومن بين قتلى المعارضة ثلاثة من قادة المجموعات"
+                    if count is not None:
+                        low, high, qualifier, last = count
+                        add_parts(add(kind, low, high, qualifier, i, last), last + 1)
+                        done = True
+                        break
                 if q is not None:
                     low, high = apply_qualifier(q)
                     post = qualifier_after(tokens, e + 1)

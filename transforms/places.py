@@ -237,9 +237,9 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
     index = {sp.start: i for i, sp in enumerate(sentences)} if any(u[0].local for *_x, u, _w, _s in found) else {}
     for n, (surface, start, end, usable, wanted, s) in enumerate(found):
         if usable[0].local:
-            gov = _local_governorate(text, sentences, index, s, sure)
-            if gov is not None:
-                out.append(Mention("place", surface, usable[0].name_en, start, end, s.text if s else None, gov))
+            local = _local_governorate(text, sentences, index, s, sure)
+            if local is not None:
+                out.append(Mention("place", surface, usable[0].name_en, start, end, s.text if s else None, local))
             continue
         stated = _stated_governorate(text, found, n, g)
         if stated is None and _after_village_word(text, start, g):
