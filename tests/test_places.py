@@ -286,3 +286,15 @@ def test_sites_that_many_cities_have_take_the_governorate_of_their_sentence() ->
     got = places_in("سقطت قذائف على مناطق في محيط الحديقة العامة بمدينة حلب.")
     assert ("الحديقة العامة", "الحديقه العامه", "Aleppo") in got
     assert not any(s == "الحديقة العامة" for s, _c, _g in places_in("افتتحت البلدية الحديقة العامة أمس."))  # no governorate
+
+
+def test_a_name_after_fi_tied_by_a_locator_to_a_listed_place() -> None:
+    got = places_in("استهدفت قوات الأسد قرية كفرموس في شحشبو بريف إدلب الجنوبي بالصواريخ.")
+    assert ("شحشبو", "شحشبو", "Idlib") in got
+    got = [s for s, _c, _g in places_in("في حين عادت معركة الساحل بريف اللاذقية.")]
+    assert not any(s.startswith("حين") for s in got)
+
+
+def test_a_village_spelled_with_ta_marbuta_is_the_listed_one_with_alef() -> None:
+    got = places_in("تحطمت طائرة حربية في سوق مزدحم في بلدة أريحة.")
+    assert any(c == "Ariha" for _s, c, _g in got), got

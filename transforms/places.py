@@ -255,7 +255,9 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
             country = _country_in(text, surface, end, g, s)  # "شمال سوريا" names the country too
             if country is not None:
                 out.append(country)
-    out.extend(_unlisted(text, sentences, g, SpanSet([*org_spans, *((m.start, m.end) for m in out)]), out, main))
+    taken_all = SpanSet([*org_spans, *((m.start, m.end) for m in out)])
+    out.extend(_unlisted(text, sentences, g, taken_all, out, main))
+    out.extend(_tied(text, sentences, g, taken_all, [m for m in out if m.admin1]))
     return sorted(out, key=lambda m: m.start)
 
 
@@ -400,7 +402,7 @@ def _unlisted(  # noqa: PLR0917  # the article's text, its places and its main g
                     b = inner.end
                 surface = text[a:b]
                 key = _key(surface)
-                known = g.by_name.get(key)
+                known = g.by_name.get(key) or _final_variant(key, g)
                 wide = known is not None and any(p.kind in ("governorate", "region", "country") for p in known)
                 if known and (admin1 is None or admin1 in {p.admin1 for p in known} or wide):
                     place = _choose(known, kind, {admin1} if admin1 else set(), None)
@@ -473,6 +475,46 @@ def _list_items(tokens: list[Token], k: int, g: Gazetteer) -> list[tuple[int, in
         out.append((j, end))
         k = end
     return out
+
+
+def _tied(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, listed: list[Mention]) -> list[Mention]:
+    """"في شحشبو بريف إدلب": an unlisted name after في, tied by a locator to the listed place right
+    after it, is a place of that place's governorate."""
+    out: list[Mention] = []
+    listed = sorted(listed, key=lambda m: m.start)
+    starts = [m.start for m in listed]
+    for s, hit in zip(sentences, trigger_flags(sentences, g.locators), strict=True):
+        if not hit:
+            continue
+        tokens = tokenize(s.text, s.start)
+        for i in range(len(tokens) - 2):
+            if tokens[i].text != "في":
+                continue
+            end = _read_item(tokens, i + 1, 0, g)
+            if end == i + 1 or end >= len(tokens) or g.locators.isdisjoint(bases(tokens[end].text)):
+                continue
+            if end - i == 2 and not _name_like(tokens[i + 1].text):
+                continue
+            a, b = tokens[i + 1].start, tokens[end - 1].end
+            if taken.overlaps(a, b) or any(w.text in g.not_names or w.text in g.context for w in tokens[i + 1 : end]):
+                continue
+            nxt = listed[bisect_left(starts, tokens[end].start) : bisect_left(starts, tokens[min(len(tokens) - 1, end + 2)].end)]
+            if not nxt or nxt[0].admin1 is None:
+                continue
+            surface = text[a:b]
+            out.append(Mention("place", surface, " ".join(surface.replace('"', " ").split()), a, b, s.text, nxt[0].admin1))
+            taken.add(a, b)
+    return out
+
+
+def _final_variant(key: str, g: Gazetteer) -> tuple[Place, ...] | None:
+    """A listed place whose name ends in ا where the text writes ة, or the other way round
+    ("بلدة أريحة" is أريحا); only after a settlement word, and not for a place that needs context."""
+    if len(key) < 4 or key[-1] not in "اه":
+        return None
+    other = key[:-1] + ("ه" if key[-1] == "ا" else "ا")
+    found = tuple(p for p in g.by_name.get(other, ()) if not p.needs_context)
+    return found or None
 
 
 def _inner_place(here: list[Mention], starts: list[int], a: int, b: int) -> Mention | None:
