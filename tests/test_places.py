@@ -298,3 +298,10 @@ def test_a_name_after_fi_tied_by_a_locator_to_a_listed_place() -> None:
 def test_a_village_spelled_with_ta_marbuta_is_the_listed_one_with_alef() -> None:
     got = places_in("تحطمت طائرة حربية في سوق مزدحم في بلدة أريحة.")
     assert any(c == "Ariha" for _s, c, _g in got), got
+
+
+def test_a_persons_short_form_inside_a_longer_place_is_the_places_word() -> None:
+    body = "ونقل الناشط الإعلامي أبو العبد الشمالي أن الشرطة أطلقت النار قرب مدينة أكدة الخاضعة للمعارضة بريف حلب الشمالي."
+    facts = extract_facts(body, search_form(body))
+    assert "ريف حلب الشمالي" in [m.surface for m in facts.mentions if m.kind == "place"]
+    assert [m.surface for m in facts.mentions if m.kind == "person"] == ["أبو العبد الشمالي"]

@@ -33,6 +33,7 @@ from transforms.sentences import (
     SpanSet,
     Token,
     bases,
+    clitic_forms,
     first_words,
     phrase_index,
     prefiltered_matches,
@@ -72,6 +73,7 @@ class Gazetteer:
     not_names: frozenset[str] = frozenset()
     name_adjectives: frozenset[str] = frozenset()
     sites_of_places: frozenset[str] = frozenset()
+    settlement_forms: frozenset[str] = frozenset()  # written forms of the settlement words: a quick test per token
 
 
 def _float(x: str) -> float | None:
@@ -152,6 +154,7 @@ def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
         list_heads=frozenset(sf(x) for x in rules.list_heads),
         name_adjectives=frozenset(sf(x) for x in rules.name_adjectives),
         sites_of_places=frozenset(sf(x) for x in rules.sites_of_places),
+        settlement_forms=clitic_forms(frozenset(sf(k) for k in rules.settlement)),
         not_names=frozenset(sf(x) for x in rules.not_names),
     )
 
@@ -362,6 +365,8 @@ def _unlisted(  # noqa: PLR0917  # the article's text, its places and its main g
         here_starts = [m.start for m in here]
         only_here = _only_governorate(here)
         for i, tok in enumerate(tokens):
+            if tok.text not in g.settlement_forms:
+                continue
             tok_bases = bases(tok.text)
             if len(tok.text) == 3 and tok.text[0] in _ONE_CLITIC and tok.text[1:] in g.settlement:
                 tok_bases = (*tok_bases, tok.text[1:])  # "بحي", "وتل": a clitic on a two-letter word
