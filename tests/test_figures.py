@@ -332,3 +332,9 @@ def test_kidnapping_phrasings(sentence: str, expected: set[tuple[str, int | None
 )
 def test_third_round_phrasings(sentence: str, expected: list[tuple[str, int | None, int | None, str | None, int | None, str]]) -> None:
     assert figs_linked(sentence) == expected
+
+
+def test_an_attack_word_counts_once_per_sentence() -> None:
+    """"شنت الجبهة هجوما ... لكنها تعرضت لهجوم مضاد": the self-counting singular keeps the old rule."""
+    got = figs_linked("وفي الشهر الماضي شنت الجبهة الجنوبية هجوما لطرد القوات الحكومية لكنها تعرضت لهجوم مضاد من القوات الحكومية.")
+    assert got == [("attacks", 1, 1, "exact", None, "event")]

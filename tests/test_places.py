@@ -305,3 +305,24 @@ def test_a_persons_short_form_inside_a_longer_place_is_the_places_word() -> None
     facts = extract_facts(body, search_form(body))
     assert "ريف حلب الشمالي" in [m.surface for m in facts.mentions if m.kind == "place"]
     assert [m.surface for m in facts.mentions if m.kind == "person"] == ["أبو العبد الشمالي"]
+
+
+def test_guards_of_the_area_and_list_rules() -> None:
+    """Phrases read on articles outside the labelled sets: no place in them."""
+    for text in (
+        "وتختلف عن اتفاقات حمص القديمة لجهة عدم السماح للمقاتلين بالاحتفاظ بأسلحتهم.",
+        "ستوفر المنطقة الآمنة من وجهة النظر التركية مكانا في ريف حلب.",
+        "قصفت الطائرة السيارة قرب قرية الحضر وهي منطقة يقطنها الدروز في ريف القنيطرة.",
+        "فجر التنظيم عربة مفخخة استهدفت منطقة تمركز للوحدات الكردية في ريف الحسكة.",
+        "استعادت قوات النظام مواقع عسكرية في مثلث جنوب دمشق.",
+        "ولفت إلى مقتل البقية جراء استهداف مواقع وحواجز للتنظيم وآليات على الطرق المؤدية إلى حلب.",
+    ):
+        got = [s for s, c, _g in places_in(text) if c == " ".join(s.split()) or c == s]
+        assert not any(w in " ".join(got) for w in ("عدم", "النظر", "يقطنها", "تمركز", "مثلث", "آليات", "للتنظيم")), (text, got)
+
+
+def test_a_quarter_tied_to_its_city() -> None:
+    got = places_in("اندلعت اشتباكات في حي الخالدية بمدينة حلب.")
+    assert any(g == "Aleppo" and "الخالدية" in s for s, _c, g in got)
+    got = places_in("ستمتد المنطقة من مدينة جرابلس على نهر الفرات شرقا إلى مدينة أعزاز غربا.")
+    assert ("نهر الفرات", "Euphrates river", None) in got

@@ -710,14 +710,16 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
     found: list[tuple[Figure, int, int, Figure | None]] = []  # figure, first and last token, its total
     taken: list[tuple[int, int]] = []  # token spans of the counts already read
     counted: set[str] = set()  # kinds with a count other than one in the sentence
+    seen: set[str] = set()  # kinds with a figure in the sentence
 
     def add(  # noqa: PLR0917  # local helper
-        kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int, *, implicit: bool = False, share: bool = False
+        kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int, *, implicit: bool = False, share: bool = False,
+        self_one: bool = False,
     ) -> Figure | None:
         if not share and any(a <= last and first <= b for a, b in taken):
             return None  # this count is read already (by another trigger or kind)
-        if implicit and kind in counted:
-            return None  # a bare singular after a count of the same kind is a part of it (not of a one)
+        if implicit and (kind in counted or (self_one and kind in seen)):
+            return None  # a bare singular after a count of the same kind is a part of it (not of a one; "هجوم" after any)
         if kind == "detained" and has("stock"):
             kind = "held"  # "الاحتجاز المستمر لأكثر من ..." / "... محتجزين في سجونها"
         fig = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end, scope=_scope(kind, has, rules))
@@ -725,6 +727,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
         taken.append((first, last))
         if low != 1:
             counted.add(kind)
+        seen.add(kind)
         return fig
 
     def add_joined(kind: str, after: int, prev: int | None) -> int:
@@ -817,7 +820,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
             for phrase in _longest_first(here.get((kind, "singular"))):
                 e = _match(tokens, i, phrase, article=False, cands=cands)
                 if e is not None and _quantity_before(tokens, i) is None:
-                    add(kind, 1, 1, "exact", i, e, implicit=True)
+                    add(kind, 1, 1, "exact", i, e, implicit=True, self_one=True)
                     done = True
                     break
             if done:

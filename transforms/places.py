@@ -74,6 +74,8 @@ class Gazetteer:
     name_adjectives: frozenset[str] = frozenset()
     sites_of_places: frozenset[str] = frozenset()
     settlement_forms: frozenset[str] = frozenset()  # written forms of the settlement words: a quick test per token
+    after_min_only: frozenset[str] = frozenset()  # "جهة": a settlement word only as written, after من
+    ties: frozenset[str] = frozenset()  # "بريف", "شمال": tie a name after في to the listed place after them
 
 
 def _float(x: str) -> float | None:
@@ -99,6 +101,8 @@ class PlaceRulesFile:
     name_adjectives: tuple[str, ...] = ()  # "الغربية": after a village's name, another village
     sites_of_places: tuple[str, ...] = ()  # "مخيم درعا", "مطار حماة": a site named after a place
     city_sites: tuple[str, ...] = ()  # "المربع الأمني", "الملعب البلدي": sites of the city named near them
+    after_min_only: tuple[str, ...] = ()  # settlement words that count only as written, right after من
+    ties: tuple[str, ...] = ()  # locators that tie a name after في to the listed place after them
 
 
 def _settlement_duals(rules: PlaceRulesFile) -> frozenset[str]:
@@ -155,6 +159,8 @@ def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
         name_adjectives=frozenset(sf(x) for x in rules.name_adjectives),
         sites_of_places=frozenset(sf(x) for x in rules.sites_of_places),
         settlement_forms=clitic_forms(frozenset(sf(k) for k in rules.settlement)),
+        after_min_only=frozenset(sf(x) for x in rules.after_min_only),
+        ties=frozenset(sf(x) for x in rules.ties),
         not_names=frozenset(sf(x) for x in rules.not_names),
     )
 
@@ -276,7 +282,7 @@ def _stated_governorate(text: str, found: list[_Found], n: int, g: Gazetteer) ->
     between = [w.strip("\"'") for w in text[end:start2].split()]
     if len(between) > 3 or any(not w.isalpha() or w.startswith("و") for w in between):
         return None  # a list ("الحسكة وريف دير الزور") or another clause
-    tied = any(b in g.locators for w in between for b in bases(w))
+    tied = any(b in g.locators for w in between for b in bases(w)) or between in (["بمدينه"], ["في", "مدينه"])  # "حي الخالدية بمدينة حلب"
     starts = any(b in g.locators for b in bases(surface2.split()[0])) and all(w in ("ب", "في") for w in between)
     if not (tied or starts):
         return None
@@ -373,6 +379,8 @@ def _unlisted(  # noqa: PLR0917  # the article's text, its places and its main g
             b_set = next((b for b in tok_bases if b in g.settlement), None)
             if b_set is None or i + 1 >= len(tokens) or tok.text.endswith("ال" + b_set):
                 continue  # "المدن الساحلية", "البلدتين المحاصرتين": a definite noun takes adjectives, not a name
+            if b_set in g.after_min_only and (tok.text != b_set or i == 0 or tokens[i - 1].text != "من"):
+                continue  # "من جهة العرقوب"; not "لجهة عدم السماح", "من وجهة النظر"
             kind = g.settlement[b_set]
             k = i + 1
             if tokens[k].text in "\"'":
@@ -420,7 +428,7 @@ def _unlisted(  # noqa: PLR0917  # the article's text, its places and its main g
                     continue
                 if admin1 is None:
                     continue
-                if stated is None and k_end - first == 1 and not _name_like(tokens[first].text[skip:]):
+                if (stated is None or (is_list and n_item == 0)) and k_end - first == 1 and not _name_like(tokens[first].text[skip:]):
                     continue  # "بلدة شيعية", "حي شعبي", "قاعدة عسكرية": a description, not a name
                 name = " ".join(surface.replace('"', " ").split())
                 out.append(Mention("place", surface, name, a, b, s.text, admin1))  # canonical_ar: as written
@@ -429,6 +437,7 @@ def _unlisted(  # noqa: PLR0917  # the article's text, its places and its main g
 
 
 _ONE_CLITIC = frozenset("وفبلك")
+_PRONOUN_WORD = re.compile(r"^(?!ال)\w{3,}(?:ها|هم|هما)$")
 _DUAL_OR_PLURAL_ADJ = re.compile(r"^ال\w+(?:تين|تان|يين|يون)$")
 _NISBA_OR_PARTICIPLE = re.compile(r"^(?:\w{2,}يه|م\w{2,4}ه|\w+(?:ها|هم|هما))$")
 
@@ -448,6 +457,8 @@ def _read_item(tokens: list[Token], first: int, skip: int, g: Gazetteer) -> int:
     """The end (exclusive token index) of a place name of one to three words starting at token
     `first` (its first `skip` letters are a conjunction)."""
     k = first
+    if _PRONOUN_WORD.match(tokens[first].text[skip:]):
+        return first  # "منطقة يقطنها الدروز": a verb or a noun with a pronoun begins no name
     while k < len(tokens) and k - first < 3:
         w = tokens[k].text[skip:] if k == first else tokens[k].text
         if k == first and g.settlement.get(w) == "site" and k + 1 < len(tokens) and _item_word_ok(tokens[k + 1].text, g):
@@ -496,8 +507,8 @@ def _tied(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, listed
             if tokens[i].text != "في":
                 continue
             end = _read_item(tokens, i + 1, 0, g)
-            if end == i + 1 or end >= len(tokens) or g.locators.isdisjoint(bases(tokens[end].text)):
-                continue
+            if end == i + 1 or end >= len(tokens) or g.ties.isdisjoint(bases(tokens[end].text)):
+                continue  # a compass word or ريف ties it: "في شحشبو بريف إدلب"
             if end - i == 2 and not _name_like(tokens[i + 1].text):
                 continue
             a, b = tokens[i + 1].start, tokens[end - 1].end
