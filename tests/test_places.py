@@ -326,3 +326,25 @@ def test_a_quarter_tied_to_its_city() -> None:
     assert any(g == "Aleppo" and "الخالدية" in s for s, _c, g in got)
     got = places_in("ستمتد المنطقة من مدينة جرابلس على نهر الفرات شرقا إلى مدينة أعزاز غربا.")
     assert ("نهر الفرات", "Euphrates river", None) in got
+
+
+def test_an_area_needs_its_governorate_next_to_it() -> None:
+    assert ("رميلان", "رميلان", "Al-Hasakah") in places_in("دوى انفجار في منطقة رميلان بمحافظة الحسكة.")
+    assert not any(s == "الخليج" for s, _c, _g in places_in("أكد الوزراء في حلب على تجنيب منطقة الخليج أي أخطار."))
+
+
+def test_a_list_or_a_name_followed_by_another_country_is_no_syrian_place() -> None:
+    got = [s for s, _c, _g in places_in("ونفذت الطائرات غارات على إدلب وبالقرب من مدن الحبانية وحديثة والموصل في العراق.")]
+    assert not any(s in got for s in ("الحبانية", "حديثة", "الموصل"))
+    got = [s for s, _c, _g in places_in("عبر اللاجئون من ريف حمص إلى منطقة عرسال في شرق لبنان.")]
+    assert "عرسال" not in got
+
+
+def test_a_listed_town_keeps_its_governorate_next_to_one_other_place() -> None:
+    got = places_in("شنت قوات المعارضة هجوما على بلدة بصرى الشام قرب السويداء.")
+    assert any(c == "Busra al-Sham" for _s, c, _g in got)
+
+
+def test_a_plural_verb_is_no_list_item() -> None:
+    got = [s for s, _c, _g in places_in("تسلل مقاتلون إلى مدينتي عين العرب وتل أبيض ونفذوا فيهما هجمات.")]
+    assert not any("نفذوا" in s for s in got)

@@ -76,6 +76,7 @@ class Gazetteer:
     settlement_forms: frozenset[str] = frozenset()  # written forms of the settlement words: a quick test per token
     after_min_only: frozenset[str] = frozenset()  # "جهة": a settlement word only as written, after من
     ties: frozenset[str] = frozenset()  # "بريف", "شمال": tie a name after في to the listed place after them
+    abroad: frozenset[str] = frozenset()  # other countries: a name that one follows is no Syrian place
 
 
 def _float(x: str) -> float | None:
@@ -103,6 +104,7 @@ class PlaceRulesFile:
     city_sites: tuple[str, ...] = ()  # "المربع الأمني", "الملعب البلدي": sites of the city named near them
     after_min_only: tuple[str, ...] = ()  # settlement words that count only as written, right after من
     ties: tuple[str, ...] = ()  # locators that tie a name after في to the listed place after them
+    abroad: tuple[str, ...] = ()  # other countries, after a name: not a Syrian place
 
 
 def _settlement_duals(rules: PlaceRulesFile) -> frozenset[str]:
@@ -161,6 +163,7 @@ def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
         settlement_forms=clitic_forms(frozenset(sf(k) for k in rules.settlement)),
         after_min_only=frozenset(sf(x) for x in rules.after_min_only),
         ties=frozenset(sf(x) for x in rules.ties),
+        abroad=frozenset(sf(x) for x in rules.abroad),
         not_names=frozenset(sf(x) for x in rules.not_names),
     )
 
@@ -323,9 +326,10 @@ def _other_governorate(usable: tuple[Place, ...], in_sentence: dict[str, int]) -
     """The one governorate of the other places of a place's sentence (`in_sentence`: places per
     governorate, this one included), when the place's candidates all lie elsewhere."""
     own = {p.admin1 for p in usable}
-    others = {gov for gov, n in in_sentence.items() if n > (1 if own == {gov} else 0)}
-    if len(others) == 1 and others.isdisjoint(own):
-        return others.pop()
+    others = {gov: n - (1 if own == {gov} else 0) for gov, n in in_sentence.items()}
+    named = [gov for gov, n in others.items() if n > 0]
+    if len(named) == 1 and named[0] not in own and others[named[0]] >= 2:  # named twice: "اعزاز في ريف حلب"
+        return named[0]
     return None
 
 
@@ -395,9 +399,13 @@ def _unlisted(  # noqa: PLR0917  # the article's text, its places and its main g
             if is_list:
                 items.extend(_list_items(tokens, items[0][1], g))
             after = items[-1][1]
+            if any(b in g.abroad for t in tokens[after : after + 4] for b in bases(t.text)):
+                continue  # "مدن الحبانية وحديثة والموصل في العراق", "منطقة عرسال في شرق لبنان"
             stated = _governorate_after(tokens, after, here, here_starts)
             of_list = _list_governorate(tokens, items, g, main) if is_list else None
             admin1 = stated or of_list or only_here or _previous_governorate(text, sentences, n_s, within)
+            if kind == "area":
+                admin1 = stated  # "منطقة رميلان بمحافظة الحسكة"; not "منطقة الخليج", "منطقة عرسال في شرق لبنان"
             for n_item, (first, k_end) in enumerate(items):
                 skip = 1 if n_item > 0 else 0  # the conjunction و before every further name of a list
                 a, b = tokens[first].start + skip, tokens[k_end - 1].end
@@ -457,8 +465,9 @@ def _read_item(tokens: list[Token], first: int, skip: int, g: Gazetteer) -> int:
     """The end (exclusive token index) of a place name of one to three words starting at token
     `first` (its first `skip` letters are a conjunction)."""
     k = first
-    if _PRONOUN_WORD.match(tokens[first].text[skip:]):
-        return first  # "منطقة يقطنها الدروز": a verb or a noun with a pronoun begins no name
+    head = tokens[first].text[skip:]
+    if _PRONOUN_WORD.match(head) or (len(head) >= 5 and head.endswith("وا")):
+        return first  # "منطقة يقطنها الدروز", "ونفذوا فيهما": a verb or a noun with a pronoun begins no name
     while k < len(tokens) and k - first < 3:
         w = tokens[k].text[skip:] if k == first else tokens[k].text
         if k == first and g.settlement.get(w) == "site" and k + 1 < len(tokens) and _item_word_ok(tokens[k + 1].text, g):
@@ -468,6 +477,8 @@ def _read_item(tokens: list[Token], first: int, skip: int, g: Gazetteer) -> int:
             break
         if k > first and w.startswith(("و", "ب", "ل")) and not w.startswith("ال") and (len(w) > 3 or w[1:] in g.settlement or w == "وام"):
             break  # "بريف", "وقرية", "وحي", "وأم شرشوح": a new phrase
+        if k > first and len(w) >= 5 and w.endswith("وا"):
+            break  # "ونفذوا": a plural verb ends the name
         if k > first and _DUAL_OR_PLURAL_ADJ.match(w):
             break  # "غرز القريبتان", "كفريا والفوعة الشيعيتين": an adjective of the list
         k += 1
