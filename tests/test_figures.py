@@ -75,7 +75,8 @@ def figs(text: str) -> set[tuple[str, int | None, int | None, str | None]]:
         ("أكد 3 شهود أن عناصر قتلوا في الاشتباك", set()),  # the nearest counted noun has no count
         ("عنصران من التنظيم لقيا حتفهما", {("killed", 2, 2, "exact")}),
         ("وقالت الوكالة إن 4 مواطنين قتلوا في التفجير", {("killed", 4, 4, "exact")}),  # a count beats a dual reading
-        ("إن 57 مدنياً بينهم 12 طفلاً و6 نساء قتلوا", {("killed", 57, 57, "exact")}),  # the total, not the breakdown, before the verb
+        # the total, not the breakdown, before the verb; the breakdown is read as its parts
+        ("إن 57 مدنياً بينهم 12 طفلاً و6 نساء قتلوا", {("killed", 57, 57, "exact"), ("killed", 12, 12, "exact"), ("killed", 6, 6, "exact")}),
         ("إن 11 شخصاً قتلوا و32 أصيبوا بجروح", {("killed", 11, 11, "exact")}),  # another trigger stops the look back
         # ranges need an opener (بين / ما بين); "من N إلى M" is mostly a toll that rose
         ("مقتل ما بين 20 و25 شخصاً", {("killed", 20, 25, "range")}),
@@ -251,3 +252,89 @@ def test_parts_after_a_named_person_in_a_breakdown() -> None:
 )
 def test_kidnapping_phrasings(sentence: str, expected: set[tuple[str, int | None, int | None, str | None]]) -> None:
     assert figs(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a toll's number before it, preferred to a count after it; its breakdown after the toll
+        (
+            "ارتفع إلى 18 على الأقل عدد قتلى النظام بينهم 12 ضابطاً في الهجوم.",
+            [("killed", 18, None, "at_least", None, "event"), ("killed", 12, 12, "exact", 0, "event")],
+        ),
+        # ... or past its breakdown, commas and a number included
+        (
+            "كذلك ارتفع إلى 9 بينهم رئيس المجلس المحلي وخمسة أطفال دون سن الـ 18، ومواطنة عدد القتلى الذين قضوا أمس.",
+            [("killed", 9, 9, "exact", None, "event"), ("killed", 5, 5, "exact", 0, "event")],
+        ),
+        # "عدد X الذين قتلوا": the toll of a counted noun before its verb
+        ("ارتفع الى 25 على الأقل عدد مقاتلي الجبهة الذين لقوا مصرعهم في الغارات.", [("killed", 25, None, "at_least", None, "event")]),
+        # a breakdown as an aside, auxiliaries before the verb
+        (
+            "يذكر أن ثلاثة مدنيين، بينهم طفلة، كانوا قد قتلوا خلال العيد.",
+            [("killed", 3, 3, "exact", None, "event"), ("killed", 1, 1, "exact", 0, "event")],
+        ),
+        # counts joined by و before one verb are figures of their own
+        (
+            "إن أربعة من أفراده وثمانية مهاجمين على الأقل قتلوا.",
+            [("killed", 4, 4, "exact", None, "event"), ("killed", 8, None, "at_least", None, "event")],
+        ),
+        # a partitive of the toll's noun before the verb
+        ("فإن عشرة أشخاص من القتلى قضوا جراء سقوط قذيفة.", [("killed", 10, 10, "exact", None, "event")]),
+        # an aside between the trigger and its count
+        ("وقتل، بحسب المرصد، حوالى خمسين ألف جندي خلال النزاع.", [("killed", 50000, 50000, "about", None, "event")]),
+        ("ونفذت الجبهة حكم الإعدام، أمس، بحق عشرة أشخاص.", [("killed", 10, 10, "exact", None, "event")]),
+        # but not any clause between commas
+        ("وقتل، وهو ما أكده الناشطون، 10 أشخاص.", []),
+        # a list of counts per place, the counted noun said once
+        (
+            "بلغ عدد الضحايا في حماة 13 شخصاً، وسبعة في ريف دمشق، واثنين في الرقة، وضحية واحدة في اللاذقية.",
+            [
+                ("killed", 13, 13, "exact", None, "event"),
+                ("killed", 7, 7, "exact", None, "event"),
+                ("killed", 2, 2, "exact", None, "event"),
+                ("killed", 1, 1, "exact", None, "event"),
+            ],
+        ),
+        # "وأحد" + people after a singular; a one after a one is no part of it; after a joiner
+        (
+            "قتل قائد عسكري وأحد العناصر في الاشتباكات.",
+            [("killed", 1, 1, "exact", None, "event"), ("killed", 1, 1, "exact", None, "event")],
+        ),
+        (
+            "إن 173 مدنياً قتلوا بالإضافة إلى مقتل مقاتل إسلامي.",
+            [("killed", 173, 173, "exact", None, "event"), ("killed", 1, 1, "exact", None, "event")],
+        ),
+        ("اعتقلت الشرطة عنصرين، وفي الأولى اعتقلت شخصاً.", [("arrested", 2, 2, "exact", None, "event")]),
+        # a breakdown far after its total, past parentheses
+        (
+            "قتلت الغارات 3042 من تنظيم (داعش) وجبهة النصرة (تنظيم القاعدة في بلاد الشام) بينهم عشرات القياديين.",
+            [("killed", 3042, 3042, "exact", None, "event"), ("killed", 10, 99, "vague", 0, "event")],
+        ),
+        # a count of the ones just named in a breakdown, "N منهم"
+        (
+            "ارتفع إلى 18 عدد قتلى النظام بينهم 12 ضابطاً، اثنان منهم برتبة عميد.",
+            [("killed", 18, 18, "exact", None, "event"), ("killed", 12, 12, "exact", 0, "event"), ("killed", 2, 2, "exact", 0, "event")],
+        ),
+        # "من بين قتلى X" and the count after it
+        ("وأشار المرصد إلى أن من بين قتلى المعارضة ثلاثة من قادة المجموعات.", [("killed", 3, 3, "exact", None, "event")]),
+        # a plural of people with a possessive: "عدد من أفرادها"; "وعدد" is no toll ("عدد القتلى")
+        ("واتهمت الجماعة الجبهة بخطف زعيمها وعدد من أفرادها.", [("kidnapped", 2, None, "vague", None, "event")]),
+        # a number after "يقدرون ب" counts the people named before it
+        (
+            "بسبب مقتل أعداد كبيرة من المقاتلين الذين يقدرون بعشرات الآلاف في الصراع.",
+            [("killed", 10000, 99999, "vague", None, "event")],
+        ),
+        ("قتل 5 أشخاص في قصف استمر 3 أيام.", [("killed", 5, 5, "exact", None, "event")]),
+        # "قتلها": her killing of
+        ("أعلنت المعارضة تقدمها وقتلها عشرات من عناصر النظام.", [("killed", 10, 99, "vague", None, "event")]),
+    ],
+)
+def test_third_round_phrasings(sentence: str, expected: list[tuple[str, int | None, int | None, str | None, int | None, str]]) -> None:
+    assert figs_linked(sentence) == expected
+
+
+def test_an_attack_word_counts_once_per_sentence() -> None:
+    """"شنت الجبهة هجوما ... لكنها تعرضت لهجوم مضاد": the self-counting singular keeps the old rule."""
+    got = figs_linked("وفي الشهر الماضي شنت الجبهة الجنوبية هجوما لطرد القوات الحكومية لكنها تعرضت لهجوم مضاد من القوات الحكومية.")
+    assert got == [("attacks", 1, 1, "exact", None, "event")]

@@ -13,6 +13,7 @@ checks odd and random input).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
 from transforms.actors import extract_actors
@@ -55,7 +56,7 @@ def _extract(body: str, body_search: str, cut: int) -> Facts:
     sentences = split_sentences(text)
     orgs = extract_actors(text, sentences)
     places = extract_places(text, sentences, orgs)
-    people = extract_people(text, sentences, orgs, places)
+    people = _not_inside_places(extract_people(text, sentences, orgs, places), places)
     omap = OffsetMap(body, body_search)
     # the article's own spelling judges every person once: None (refuted), or the end to keep
     judged = {(p.start, p.end): _person_in_body(body, omap.start(p.start), omap.end(p.end)) for p in people if p.kind == "person"}
@@ -72,6 +73,21 @@ def _extract(body: str, body_search: str, cut: int) -> Facts:
     figures = extract_figures(sentences)
     clear_token_cache()  # the cache serves the extractors of one article, not the next one
     return to_body(body, body_search, sentences, mentions, figures, omap=omap, judged=judged, cut=cut)
+
+
+def _not_inside_places(people: list[Mention], places: list[Mention]) -> list[Mention]:
+    """A one-word short form of a person inside a longer place's name is the place's word, not the
+    person ("ريف حلب الشمالي" after "أبو العبد الشمالي")."""
+    long_places = sorted((pl.start, pl.end) for pl in places if " " in pl.surface.strip())
+    if not long_places:
+        return people
+    starts = [a for a, _b in long_places]
+
+    def inside(p: Mention) -> bool:
+        k = bisect_right(starts, p.start) - 1  # the last long place that starts at or before the person
+        return k >= 0 and long_places[k][1] >= p.end and long_places[k] != (p.start, p.end)
+
+    return [p for p in people if not (p.kind == "person" and " " not in p.surface.strip() and inside(p))]
 
 
 _NOT_IN_NAME = re.compile(r"(?:^|\s)(?:على|إلى|الى|حتى)(?:\s|$)")

@@ -34,6 +34,8 @@ Phrase = tuple[str, ...]
 MAX_GAP = 3  # words allowed between an "after" trigger and a count
 FAR_GAP = 9  # words allowed between an "after" trigger and a count followed by its counted noun
 BACK_GAP = 12  # words a "subject_first" verb looks back for its counted subject
+BREAKDOWN_GAP = 30  # words between a count and the بينهم of its breakdown
+TOLL_BACK = 20  # words a toll looks back for "ارتفع إلى N" when a breakdown stands between
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,9 @@ class FigureRules:
     part_markers: tuple[str, ...]  # "من القتلى", "منهم": a count in a later sentence that is a part of a total
     time_words: frozenset[str]  # "يوم أول أمس": words of a time between a trigger and its count
     agents: frozenset[str]  # "ثلاثة مقنعين": nouns of the doers, never of the victims
+    auxiliaries: frozenset[str]  # "كانوا قد": words between a counted subject and its verb
+    asides: frozenset[str]  # "بحسب": first words of an aside between commas after a trigger
+    estimators: frozenset[str]  # "يقدرون": a number after one needs no counted noun
     first_words: frozenset[str]  # first words of every trigger: a quick filter per token
     index: dict[str, tuple[tuple[str, str, Phrase], ...]]  # first word -> (kind, mode, phrase)
 
@@ -108,6 +113,9 @@ class FiguresFile:
     part_markers: tuple[str, ...] = ()
     time_words: tuple[str, ...] = ()
     agents: tuple[str, ...] = ()
+    auxiliaries: tuple[str, ...] = ()
+    asides: tuple[str, ...] = ()
+    estimators: tuple[str, ...] = ()
 
 
 def _phrases(items: Iterable[str]) -> tuple[Phrase, ...]:
@@ -156,6 +164,9 @@ def figure_rules() -> FigureRules:
         part_markers=tuple(sf(x) for x in data.part_markers),
         time_words=frozenset(sf(x) for x in data.time_words),
         agents=frozenset(sf(x) for x in data.agents),
+        auxiliaries=frozenset(sf(x) for x in data.auxiliaries),
+        asides=frozenset(sf(x) for x in data.asides),
+        estimators=frozenset(sf(x) for x in data.estimators),
         first_words=frozenset(p[0] for table in (after, before, sg, du, toll) for phrases in table.values() for p in phrases),
         index=_index({"toll": toll, "before": before, "dual": du, "singular": sg, "after": after}),
     )
@@ -218,10 +229,24 @@ def _counted_noun_at(tokens: list[Token], nxt: int, q: Quantity, rules: FigureRu
         return False
     word = tokens[nxt].text
     if word == "من":
-        return nxt + 1 < len(tokens) and (_is_noun(tokens[nxt + 1].text, rules) or tokens[nxt + 1].text in rules.people_groups)
-    if not _is_noun(word, rules):
+        after = tokens[nxt + 1].text if nxt + 1 < len(tokens) else ""
+        return _is_noun(after, rules) or after in rules.people_groups or _possessed(after, rules)
+    if not _is_noun(word, rules) and not _possessed(word, rules):
         return False
     return not (q.numeric and word.startswith("ال"))
+
+
+_POSSESSIVES = ("هما", "هم", "هن", "ها", "ه")
+
+
+def _possessed(word: str, rules: FigureRules) -> bool:
+    """A plural of people with a possessive pronoun: "أفرادها", "عناصره", "مقاتليه" ("عدد من أفرادها",
+    "سبعة من عناصره")."""
+    for suffix in _POSSESSIVES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            stem = word[: -len(suffix)]
+            return stem in rules.plural or stem in rules.people_groups
+    return False
 
 
 def _is_trigger_noun(word: str, rules: FigureRules) -> bool:
@@ -249,8 +274,12 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
             k += 1
             continue
         if not any(ch.isalnum() for ch in word):
-            return None  # punctuation ends the search
-        if (k > j or word.startswith("و")) and not rules.first_words.isdisjoint(bases(word)):
+            end = _aside_end(tokens, k, rules)
+            if end is None:
+                return None  # punctuation ends the search, but for an aside between commas
+            k, gap = end, gap + 1
+            continue
+        if (k > j or word.startswith("و")) and _trigger_at(tokens, k, rules):
             return None  # another trigger: the count belongs to it ("قتل مدنيان وأصيب ثلاثة آخرون", "قتل وجرح اثنان")
         q = quantity_at(tokens, k)
         only_fillers = all(tokens[m].text in rules.fillers or tokens[m].text in _QUOTE for m in range(j, k))
@@ -261,7 +290,8 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
                     return None
                 k, gap = nxt + 1, gap + 2  # a date or a duration in between ("صباح 12 تموز")
                 continue
-            has_noun = _counted_noun_at(tokens, nxt, q, rules)
+            counted = _counted_noun_at(tokens, nxt, q, rules)
+            has_noun = counted or (q.first > 0 and tokens[q.first - 1].text in rules.estimators)
             if nxt < len(tokens) and not rules.agents.isdisjoint(bases(tokens[nxt].text)):
                 return None  # "وخطف ثلاثة مقنعين الأب ...": the doers, not the victims
             if has_noun and _is_trigger_noun(tokens[nxt].text, rules):
@@ -269,7 +299,7 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
             adjacent = k == j and q.numeric and not _year_like(q, tokens)
             if has_noun or (only_fillers and not q.numeric) or adjacent:
                 partitive = nxt < len(tokens) and tokens[nxt].text == "من"
-                return _with_post(q, tokens, nxt + 1 if has_noun and not partitive else nxt)
+                return _with_post(q, tokens, nxt + 1 if counted and not partitive else nxt)
             return None  # a number without its counted noun: not a count, and no reading past it
         if only_fillers and word in ("احد", "احدي") and k + 1 < len(tokens):
             after = tokens[k + 1].text
@@ -292,6 +322,33 @@ def _count_after(  # noqa: PLR0911  # one return per way a count can follow a tr
         if word not in rules.fillers and word not in rules.time_words:
             gap += 1  # "اختطف مجهولون يوم أول أمس عنصراً": a time is no gap
         k += 1
+    return None
+
+
+def _trigger_at(tokens: list[Token], k: int, rules: FigureRules) -> bool:
+    """Whether a trigger phrase starts at token k (not only its first word: "وعدد من" is no "عدد القتلى")."""
+    cands = bases(tokens[k].text)
+    if rules.first_words.isdisjoint(cands):
+        return False
+    phrases = [phrase for c in cands for _kind, _mode, phrase in rules.index.get(c, ())]
+    return any(_match(tokens, k, phrase, article=True, cands=cands) is not None for phrase in phrases)
+
+
+def _aside_end(tokens: list[Token], k: int, rules: FigureRules) -> int | None:
+    """After an aside between commas that starts at the comma k ("، بحسب المرصد،", "، أمس،"):
+    the token after its closing comma, or None."""
+    if tokens[k].text not in ("،", ","):
+        return None
+    for m in range(k + 1, min(len(tokens), k + 5)):
+        if tokens[m].text in ("،", ","):
+            words = [t.text for t in tokens[k + 1 : m]]
+            if words and all(w.isalpha() for w in words) and (
+                words[0] in rules.asides or all(w in rules.time_words for w in words)
+            ):
+                return m + 1
+            return None
+        if not tokens[m].text.isalpha():
+            return None
     return None
 
 
@@ -341,12 +398,33 @@ def _joined_parts(
             out.append((low, high, q.qualifier, k, q.last + 1))
             k = _skip_phrase(tokens, q.last + 2, rules)
             continue
+        if q is not None and prev is not None and _elliptic_at(tokens, q.last + 1):
+            low, high = apply_qualifier(q)  # "13 شخصاً في حماة، وسبعة في ريف دمشق": the noun left out
+            out.append((low, high, q.qualifier, k, q.last))
+            k = _skip_phrase(tokens, q.last + 1, rules)
+            continue
+        people_next = k + 1 < len(tokens) and (_is_noun(tokens[k + 1].text, rules) or tokens[k + 1].text in rules.people_groups)
+        if rest in ("احد", "احدي") and people_next:
+            out.append((1, 1, "exact", k, k + 1))  # "قتل قائد عسكري وأحد العناصر"
+            k = _skip_phrase(tokens, k + 2, rules)
+            continue
         n = 1 if rest in rules.singular or rest in rules.singular_acc else 2 if rest in rules.dual else 0
-        if not n or not rules.first_words.isdisjoint(bases(rest)) or (prev is not None and prev > 2):
+        if n == 1 and k + 1 < len(tokens) and tokens[k + 1].text in ("واحد", "واحده"):
+            out.append((1, 1, "exact", k, k + 1))  # "وضحية واحدة في اللاذقية": a one said as one, after any count
+            k = _skip_phrase(tokens, k + 2, rules)
+            continue
+        if not n or not rules.first_words.isdisjoint(bases(rest)):
+            break
+        if prev is not None and prev > 2:
             break
         out.append((n, n, "exact", k, k))
         k += 1
     return out
+
+
+def _elliptic_at(tokens: list[Token], k: int) -> bool:
+    """A count whose noun is left out, before a place ("وسبعة في ريف دمشق"): في and a word."""
+    return k + 1 < len(tokens) and tokens[k].text == "في" and tokens[k + 1].text.isalpha()
 
 
 def _next_is_co_kind(tokens: list[Token], k: int, kind: str, rules: FigureRules) -> bool:
@@ -360,6 +438,8 @@ def _skip_phrase(tokens: list[Token], k: int, rules: FigureRules) -> int:
     for m in range(k, min(len(tokens), k + 9)):
         if _joiner_at(tokens, m, rules) or (tokens[m].text.startswith("و") and quantity_at(tokens, m) is not None):
             return m
+        if tokens[m].text.startswith("و") and m + 1 < len(tokens) and tokens[m + 1].text in ("واحد", "واحده"):
+            return m  # "، وحالة واحدة على يد التنظيم"
         word = tokens[m].text
         if word in rules.breakdown:
             return k  # "بينهم ... وخمسة أطفال": what follows is a part of the count, not another one
@@ -370,6 +450,11 @@ def _skip_phrase(tokens: list[Token], k: int, rules: FigureRules) -> int:
         if not word.isalpha() or quantity_at(tokens, m) is not None or not rules.first_words.isdisjoint(bases(word)):
             return k
     return k
+
+
+def _after_joiner(tokens: list[Token], i: int, rules: FigureRules) -> bool:
+    """Whether an additive joiner ends right before token i ("بالإضافة إلى مقتل مقاتل")."""
+    return any(i >= len(p) and tuple(t.text for t in tokens[i - len(p) : i]) == p for p in rules.joiners)
 
 
 def _joiner_at(tokens: list[Token], k: int, rules: FigureRules) -> int:
@@ -386,30 +471,53 @@ def _joiner_at(tokens: list[Token], k: int, rules: FigureRules) -> int:
 def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules, *, singular: bool = False) -> Count | None:  # noqa: PLR0911  # one return per shape of subject
     """The count of the counted noun standing before the verb at i, up to BACK_GAP words back:
     the nearest counted noun with a count decides; a noun without one is passed over only inside
-    a partitive ("من عناصر التنظيم"); "N من X" is a count ("ثمانية من مقاتلي التنظيم قتلوا"); a
-    breakdown after بينهم/منهم gives way to the total before it; a qualifier after the noun
-    counts ("14 مسلحاً على الأقل"); a comma may stand right before the verb."""
-    start = i - 1
-    if start >= 0 and tokens[start].text in ("،", ","):
-        start -= 1
-    for n in range(start, max(-1, i - BACK_GAP), -1):
+    a partitive ("من عناصر التنظيم", "عشرة أشخاص من القتلى قضوا"); "N من X" is a count ("ثمانية
+    من مقاتلي التنظيم قتلوا"); a breakdown after بينهم/منهم gives way to the total before it, also
+    as an aside between commas ("ثلاثة مدنيين، بينهم طفلة، كانوا قد قتلوا"); a qualifier after the
+    noun counts ("14 مسلحاً على الأقل"); a comma may stand right before the verb, auxiliaries
+    (كانوا قد) between; "ارتفع إلى 25 عدد مقاتلي النصرة الذين لقوا مصرعهم": the number of a
+    toll of the noun."""
+    n = i - 1
+    if n >= 0 and tokens[n].text in ("،", ","):
+        n -= 1
+    while n >= 0 and tokens[n].text in rules.auxiliaries:
+        n -= 1
+    while n > max(-1, i - BACK_GAP - 1):
         word = tokens[n].text
         if word in _QUOTE:
+            n -= 1
             continue
-        if not any(ch.isalnum() for ch in word) or not rules.first_words.isdisjoint(bases(word)):
-            return None  # punctuation, or another trigger: "11 شخصا قتلوا و32 أصيبوا" is not 11 injured
+        if word in ("،", ",") and n >= 3:
+            # "، بينهم طفلة،": an aside that is a breakdown, between commas
+            opening = next((b for b in range(n - 2, max(-1, n - 6), -1) if tokens[b].text in ("،", ",")), None)
+            if opening is not None and tokens[opening + 1].text in rules.breakdown:
+                n = opening - 1
+                continue
+        if not any(ch.isalnum() for ch in word):
+            return None  # punctuation
+        if not rules.first_words.isdisjoint(bases(word)):
+            if n > 0 and tokens[n - 1].text == "من" and _is_trigger_noun(word, rules):
+                n -= 1  # "عشرة أشخاص من القتلى قضوا": a partitive of the toll's noun
+                continue
+            return None  # another trigger: "11 شخصا قتلوا و32 أصيبوا" is not 11 injured
         if word == "من" and n > 0:
             q = _quantity_ending_at(tokens, n - 1)
             if q is not None and q.numeric:
                 low, high = apply_qualifier(q)
                 return low, high, q.qualifier, q.first  # "ثمانية من مقاتلي التنظيم ... قتلوا"
+            n -= 1
             continue
         if not _is_noun(word, rules):
+            n -= 1
             continue
         q = _quantity_before(tokens, n)
         if q is None:
             if n > 0 and tokens[n - 1].text == "من":
+                n -= 1
                 continue  # "من عناصر التنظيم": the counted noun stands before the partitive
+            if n > 0 and tokens[n - 1].text == "عدد":
+                got = _toll_before(tokens, n - 1, rules)  # "ارتفع إلى 25 عدد مقاتلي النصرة الذين لقوا"
+                return got[:4] if got is not None else None
             if word in rules.dual:
                 return 2, 2, "exact", n
             if singular and i - n <= 3 and (word in rules.singular or word in rules.singular_acc):
@@ -426,6 +534,15 @@ def _count_before_verb(tokens: list[Token], i: int, rules: FigureRules, *, singu
     return None
 
 
+def _noun_end(tokens: list[Token], first: int, rules: FigureRules) -> int:
+    """The token after the count that starts at `first` and its counted noun, if one follows."""
+    q = quantity_at(tokens, first)
+    if q is None:
+        return first + 1
+    nxt = q.last + 1
+    return nxt + 1 if nxt < len(tokens) and _is_noun(tokens[nxt].text, rules) else nxt
+
+
 def _quantity_ending_at(tokens: list[Token], end: int) -> Quantity | None:
     for start in range(max(0, end - 5), end + 1):
         q = quantity_at(tokens, start)
@@ -438,12 +555,14 @@ def _breakdowns(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[i
     """Parts of a count that ends at token k-1: "بينهم 7 أطفال و3 نساء", "بينهم طفل",
     "بينهم امرأتان", "بينهم عدد من الأطفال" -> (low, high, qualifier, first, last) for each part."""
     out: list[tuple[int | None, int | None, str, int, int]] = []
-    for m in range(k, min(len(tokens), k + 6)):  # past a short phrase: "368 شخصاً خلال الشهر الماضي، بينهم"
+    # past a phrase with no count and no trigger: "368 شخصاً خلال الشهر الماضي، بينهم", "3042 من
+    # تنظيم (داعش) وجبهة النصرة (تنظيم القاعدة في بلاد الشام) بينهم عشرات القياديين"
+    for m in range(k, min(len(tokens), k + BREAKDOWN_GAP)):
         word = tokens[m].text
         if word in rules.breakdown or (word == "من" and m + 1 < len(tokens) and tokens[m + 1].text in rules.breakdown):
             k = m
             break
-        if word in ("،", ",") or word in _QUOTE:
+        if word in ("،", ",") or word in _QUOTE or word in _PARENS:
             continue
         if not word.isalpha() or quantity_at(tokens, m) is not None or not rules.first_words.isdisjoint(bases(word)):
             break
@@ -480,8 +599,23 @@ def _breakdowns(tokens: list[Token], k: int, rules: FigureRules) -> list[tuple[i
                 out.extend(_joined_parts(tokens, m, rules))
             break
         out.extend(_joined_parts(tokens, k, rules))
+        sub = _sub_part(tokens, out[-1][4] + 1, rules)  # "بينهم 12 ضابطاً، اثنان منهم برتبة عميد"
+        if sub is not None:
+            out.append(sub)
         break
     return out
+
+
+def _sub_part(tokens: list[Token], k: int, rules: FigureRules) -> tuple[int | None, int | None, str, int, int] | None:
+    """"، اثنان منهم": a count of the ones just named, right after them."""
+    if k < len(tokens) and tokens[k].text in ("،", ","):
+        k += 1
+    q = quantity_at(tokens, k)
+    after = tokens[q.last + 1].text if q is not None and q.last + 1 < len(tokens) else ""
+    if q is None or after not in rules.breakdown or after.startswith("بين"):
+        return None
+    low, high = apply_qualifier(q)
+    return low, high, q.qualifier, q.first, q.last + 1
 
 
 def _qualifier_near(tokens: list[Token], k: int) -> tuple[int, str] | None:
@@ -575,19 +709,25 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
 
     found: list[tuple[Figure, int, int, Figure | None]] = []  # figure, first and last token, its total
     taken: list[tuple[int, int]] = []  # token spans of the counts already read
+    counted: set[str] = set()  # kinds with a count other than one in the sentence
+    seen: set[str] = set()  # kinds with a figure in the sentence
 
     def add(  # noqa: PLR0917  # local helper
-        kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int, *, implicit: bool = False, share: bool = False
+        kind: str, low: int | None, high: int | None, qualifier: str, first: int, last: int, *, implicit: bool = False, share: bool = False,
+        self_one: bool = False,
     ) -> Figure | None:
         if not share and any(a <= last and first <= b for a, b in taken):
             return None  # this count is read already (by another trigger or kind)
-        if implicit and any(f.kind == kind for f, *_ in found):
-            return None  # a bare singular after a count of the same kind is a part of it
+        if implicit and (kind in counted or (self_one and kind in seen)):
+            return None  # a bare singular after a count of the same kind is a part of it (not of a one; "هجوم" after any)
         if kind == "detained" and has("stock"):
             kind = "held"  # "الاحتجاز المستمر لأكثر من ..." / "... محتجزين في سجونها"
         fig = Figure(kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end, scope=_scope(kind, has, rules))
         found.append((fig, first, last, None))
         taken.append((first, last))
+        if low != 1:
+            counted.add(kind)
+        seen.add(kind)
         return fig
 
     def add_joined(kind: str, after: int, prev: int | None) -> int:
@@ -597,12 +737,14 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 after = last + 1
         return after
 
-    def add_parts(total: Figure | None, after: int) -> None:
+    def add_parts(total: Figure | None, after: int, own: tuple[int, int] | None = None) -> None:
+        """Counts joined to a total and its breakdown; `own` is the total's span when it holds them
+        ("ثلاثة مدنيين، بينهم طفلة، كانوا قد قتلوا")."""
         if total is None:
             return
         after = add_joined(total.kind, after, total.count_low)
         for low, high, qualifier, first, last in _breakdowns(tokens, after, rules):
-            if any(a <= last and first <= b for a, b in taken):
+            if any(a <= last and first <= b for a, b in taken if (a, b) != own):
                 continue
             part = Figure(total.kind, low, high, qualifier, sentence.text, tokens[first].start, tokens[last].end, scope=total.scope)
             found.append((part, first, last, total))
@@ -628,10 +770,13 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 e = _match(tokens, i, phrase, article=True, cands=cands)
                 if e is None:
                     continue
-                got = _toll_count(tokens, e + 1, rules) or _toll_before(tokens, i)
+                got = _toll_before(tokens, i, rules) or _toll_count(tokens, e + 1, rules)
                 if got is not None:
                     low, high, qualifier, first, last = got
-                    add_parts(add(kind, low, high, qualifier, first, last), last + 1)
+                    total = add(kind, low, high, qualifier, first, last)
+                    add_parts(total, last + 1)
+                    if last < i:  # "ارتفع إلى 18 عدد قتلى النظام بينهم 12 ضابطاً": parts after the toll
+                        add_parts(total, e + 1)
                     done = True
                     break
             if done:
@@ -642,6 +787,13 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 if e is None:
                     continue
                 q = _quantity_before(tokens, i) or _two_after(tokens, e + 1)
+                if q is None and i > 0 and tokens[i - 1].text == "بين":
+                    count = _count_after(tokens, e + 1, rules)  # "ومن بين قتلى المعارضة ثلاثة من قادة المجموعات"
+                    if count is not None:
+                        low, high, qualifier, last = count
+                        add_parts(add(kind, low, high, qualifier, i, last), last + 1)
+                        done = True
+                        break
                 if q is not None:
                     low, high = apply_qualifier(q)
                     post = qualifier_after(tokens, e + 1)
@@ -668,7 +820,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
             for phrase in _longest_first(here.get((kind, "singular"))):
                 e = _match(tokens, i, phrase, article=False, cands=cands)
                 if e is not None and _quantity_before(tokens, i) is None:
-                    add(kind, 1, 1, "exact", i, e, implicit=True)
+                    add(kind, 1, 1, "exact", i, e, implicit=True, self_one=True)
                     done = True
                     break
             if done:
@@ -683,7 +835,7 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                 count = _count_after(tokens, e + 2 if other else e + 1, rules)
                 if count is not None:
                     low, high, qualifier, last = count
-                    implicit = low == 1 and high == 1 and quantity_at(tokens, last) is None
+                    implicit = low == 1 and high == 1 and quantity_at(tokens, last) is None and not _after_joiner(tokens, i, rules)
                     total = add(kind, low, high, qualifier, i, last, implicit=implicit)
                     if other is not None and total is not None:
                         add(other, low, high, qualifier, i, last, share=True)
@@ -693,7 +845,16 @@ def figures_in_sentence(sentence: Span) -> list[Figure]:
                     back = _count_before_verb(tokens, i, rules, singular=phrase not in rules.subject_first[kind])
                     if back is not None:
                         low, high, qualifier, first = back
-                        add(kind, low, high, qualifier, first, e)
+                        total = add(kind, low, high, qualifier, first, e)
+                        if total is not None:
+                            add_parts(total, _noun_end(tokens, first, rules), own=(first, e))
+                        # "25 مقاتلاً من الفصائل وثمانية من مقاتلي التنظيم قتلوا": counts joined before
+                        while total is not None and tokens[first].text.startswith("و") and first > 0:
+                            back = _count_before_verb(tokens, first, rules)
+                            if back is None:
+                                break
+                            low, high, qualifier, first = back
+                            total = add(kind, low, high, qualifier, first, e, share=True)
                         break
     found.sort(key=lambda x: (x[0].start or 0, x[0].kind))
     index = {id(f): n for n, (f, *_rest) in enumerate(found)}
@@ -721,16 +882,23 @@ def _co_kind(tokens: list[Token], k: int, kind: str, mode: str, rules: FigureRul
     return None
 
 
-def _toll_before(tokens: list[Token], i: int) -> tuple[int | None, int | None, str, int, int] | None:
-    """"ارتفع إلى 18 على الأقل عدد القتلى": the number of a toll written before it."""
-    for b in range(i - 1, max(-1, i - 6), -1):
-        if tokens[b].text in ("الي", "حتي") and b + 1 < i:
+def _toll_before(tokens: list[Token], i: int, rules: FigureRules) -> tuple[int | None, int | None, str, int, int] | None:
+    """"ارتفع إلى 18 على الأقل عدد القتلى": the number of a toll written before it, also past
+    its breakdown ("ارتفع إلى 9 بينهم رئيس المجلس المحلي وخمسة أطفال عدد القتلى")."""
+    for b in range(i - 1, max(-1, i - TOLL_BACK), -1):
+        word = tokens[b].text
+        if not any(ch.isalnum() for ch in word) and word not in _QUOTE and word not in ("،", ","):
+            return None
+        if word in ("الي", "حتي") and b + 1 < i:
             q = quantity_at(tokens, b + 1)
             if q is None:
                 return None
             post = qualifier_after(tokens, q.last + 1)
             if post is not None and q.qualifier == "exact":
                 q = Quantity(q.first, q.last, q.low, q.high, post[1], q.numeric)
+            end = q.last + (post[0] if post is not None else 0)
+            if i - b > 6 and (end + 1 >= len(tokens) or tokens[end + 1].text not in rules.breakdown):
+                return None  # far from its toll only with a breakdown in between
             low, high = apply_qualifier(q)
             return low, high, q.qualifier, q.first, q.last
     return None

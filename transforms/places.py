@@ -33,6 +33,7 @@ from transforms.sentences import (
     SpanSet,
     Token,
     bases,
+    clitic_forms,
     first_words,
     phrase_index,
     prefiltered_matches,
@@ -53,6 +54,7 @@ class Place:
     lon: float | None
     needs_context: bool
     name_ar: str | None = None  # the Arabic name (first of names_ar)
+    local: bool = False  # a site that every city has (المربع الأمني): in the governorate of its sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,12 @@ class Gazetteer:
     first_words: frozenset[str]  # first word of every name: only there is the full pattern tried
     list_heads: frozenset[str] = frozenset()
     not_names: frozenset[str] = frozenset()
+    name_adjectives: frozenset[str] = frozenset()
+    sites_of_places: frozenset[str] = frozenset()
+    settlement_forms: frozenset[str] = frozenset()  # written forms of the settlement words: a quick test per token
+    after_min_only: frozenset[str] = frozenset()  # "جهة": a settlement word only as written, after من
+    ties: frozenset[str] = frozenset()  # "بريف", "شمال": tie a name after في to the listed place after them
+    abroad: frozenset[str] = frozenset()  # other countries: a name that one follows is no Syrian place
 
 
 def _float(x: str) -> float | None:
@@ -91,12 +99,32 @@ class PlaceRulesFile:
     kind_order: tuple[str, ...] = ()
     list_heads: tuple[str, ...] = ()  # plural and dual settlement words: a list of names may follow
     not_names: tuple[str, ...] = ()  # common words that follow a settlement word and are no name
+    name_adjectives: tuple[str, ...] = ()  # "الغربية": after a village's name, another village
+    sites_of_places: tuple[str, ...] = ()  # "مخيم درعا", "مطار حماة": a site named after a place
+    city_sites: tuple[str, ...] = ()  # "المربع الأمني", "الملعب البلدي": sites of the city named near them
+    after_min_only: tuple[str, ...] = ()  # settlement words that count only as written, right after من
+    ties: tuple[str, ...] = ()  # locators that tie a name after في to the listed place after them
+    abroad: tuple[str, ...] = ()  # other countries, after a name: not a Syrian place
+
+
+def _settlement_duals(rules: PlaceRulesFile) -> frozenset[str]:
+    """The definite duals of the settlement words (القريتين، البلدتين، المدينتين): a place of that
+    name (Al-Qaryatayn) is read as one only after a context word ("مدينة القريتين"); alone it is
+    "the two villages" named before."""
+    out: set[str] = set()
+    for word, kind in rules.settlement.items():
+        w = sf(word)
+        if kind in ("village", "town", "city") and w.endswith("ه") and len(w) > 2:
+            out.update({"ال" + w[:-1] + "تين", "ال" + w[:-1] + "تان"})
+    return frozenset(out)
 
 
 def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
     lines = [ln for ln in tsv.splitlines() if ln and not ln.startswith("#")]
     by_name: dict[str, list[Place]] = {}
+    duals = _settlement_duals(rules)
     for row in csv.DictReader(io.StringIO("\n".join(lines)), delimiter="\t"):
+        names = [sf(n) for n in row["names_ar"].split("|")]
         place = Place(
             kind=row["kind"],
             name_en=row["name_en"],
@@ -104,13 +132,17 @@ def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
             admin2=row["admin2"].strip() or None,
             lat=_float(row["lat"]),
             lon=_float(row["lon"]),
-            needs_context=row["context"] == "needs_context",
+            needs_context=row["context"] == "needs_context" or any(n in duals for n in names),
             name_ar=row["names_ar"].split("|")[0].strip() or None,
         )
         for name in row["names_ar"].split("|"):
             key = sf(name)
             if len(key) >= 3:
                 by_name.setdefault(key, []).append(place)
+    for name in rules.city_sites:
+        key = sf(name)
+        if key not in by_name:  # the gazetteer's own place of that name wins
+            by_name[key] = [Place("site", key, None, None, None, None, needs_context=False, name_ar=name, local=True)]
     kind_order = rules.kind_order
     rank = {k: i for i, k in enumerate(kind_order)}
     frozen = {k: tuple(sorted(v, key=lambda p: rank.get(p.kind, len(rank)))) for k, v in by_name.items()}
@@ -126,6 +158,12 @@ def parse_gazetteer(tsv: str, rules: PlaceRulesFile) -> Gazetteer:
         kind_order=kind_order,
         first_words=first_words(frozen),
         list_heads=frozenset(sf(x) for x in rules.list_heads),
+        name_adjectives=frozenset(sf(x) for x in rules.name_adjectives),
+        sites_of_places=frozenset(sf(x) for x in rules.sites_of_places),
+        settlement_forms=clitic_forms(frozenset(sf(k) for k in rules.settlement)),
+        after_min_only=frozenset(sf(x) for x in rules.after_min_only),
+        ties=frozenset(sf(x) for x in rules.ties),
+        abroad=frozenset(sf(x) for x in rules.abroad),
         not_names=frozenset(sf(x) for x in rules.not_names),
     )
 
@@ -141,6 +179,14 @@ _PREV_WORD = re.compile(r"([\w]+)[\s\"']*$")
 
 def _previous_word(text: str, pos: int) -> str | None:
     m = _PREV_WORD.search(text, max(0, pos - 40), pos)
+    return m.group(1) if m else None
+
+
+_NEXT_WORD = re.compile(r"[\s\"']*(\w+)")
+
+
+def _next_word(text: str, pos: int) -> str | None:
+    m = _NEXT_WORD.match(text, pos, pos + 40)
     return m.group(1) if m else None
 
 
@@ -175,14 +221,19 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
         prev_bases = set(bases(prev)) if prev else set()
         if prev_bases & g.org_heads:
             continue
-        has_context = bool(prev_bases & g.context)
+        has_context = bool(prev_bases & g.context) or key.split(" ", 1)[0] in g.context  # "حي الشعار": its own word
         wanted = next((g.kind_by_context[b] for b in bases(prev) if b in g.kind_by_context), None) if prev else None
         usable = tuple(p for p in places if has_context or not p.needs_context)
+        if not usable and prev and text[m.start()] == "و":
+            usable = _joined_to(places, prev, g)  # "نبل والزهراء": next to a listed town of its governorate
         if not usable:
             continue
+        if all(p.kind in ("village", "town") for p in usable) and _next_word(text, end) in g.name_adjectives:
+            continue  # "الغارية الغربية": another village than the listed "الغارية"
         found.append((m.group("name"), start, end, usable, wanted, sentence_at(sentences, start)))
     # the governorates named without doubt: in each sentence and in the whole article
     sure: dict[int, set[str]] = {}
+    per_sentence: dict[int, dict[str, int]] = {}  # how many places of each governorate a sentence names
     counts: dict[str, int] = {}
     for _surface, _start, _end, usable, _wanted, s in found:
         gov = {p.admin1 for p in usable}
@@ -190,11 +241,21 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
             (admin1,) = gov
             if admin1 is not None:
                 sure.setdefault(s.start if s else -1, set()).add(admin1)
+                here = per_sentence.setdefault(s.start if s else -1, {})
+                here[admin1] = here.get(admin1, 0) + 1
                 counts[admin1] = counts.get(admin1, 0) + 1
     main = max(counts, key=lambda k: counts[k]) if counts else None
     out: list[Mention] = []
+    index = {sp.start: i for i, sp in enumerate(sentences)} if any(u[0].local for *_x, u, _w, _s in found) else {}
     for n, (surface, start, end, usable, wanted, s) in enumerate(found):
+        if usable[0].local:
+            local = _local_governorate(text, sentences, index, s, sure)
+            if local is not None:
+                out.append(Mention("place", surface, usable[0].name_en, start, end, s.text if s else None, local))
+            continue
         stated = _stated_governorate(text, found, n, g)
+        if stated is None and _after_village_word(text, start, g):
+            stated = _other_governorate(usable, per_sentence.get(s.start if s else -1, {}))  # "مدينة اعزاز ... في قرية المالكية"
         if stated is not None and stated not in {p.admin1 for p in usable} and usable[0].kind not in ("governorate", "region", "country"):
             # "عين البيضا جنوب درعا": another place of that name, in the governorate the text states
             name = " ".join(surface.replace('"', " ").split())
@@ -206,7 +267,9 @@ def extract_places(text: str, sentences: list[Span], orgs: list[Mention] | None 
             country = _country_in(text, surface, end, g, s)  # "شمال سوريا" names the country too
             if country is not None:
                 out.append(country)
-    out.extend(_unlisted(text, sentences, g, SpanSet([*org_spans, *((m.start, m.end) for m in out)]), out))
+    taken_all = SpanSet([*org_spans, *((m.start, m.end) for m in out)])
+    out.extend(_unlisted(text, sentences, g, taken_all, out, main))
+    out.extend(_tied(text, sentences, g, taken_all, [m for m in out if m.admin1]))
     return sorted(out, key=lambda m: m.start)
 
 
@@ -222,12 +285,52 @@ def _stated_governorate(text: str, found: list[_Found], n: int, g: Gazetteer) ->
     between = [w.strip("\"'") for w in text[end:start2].split()]
     if len(between) > 3 or any(not w.isalpha() or w.startswith("و") for w in between):
         return None  # a list ("الحسكة وريف دير الزور") or another clause
-    tied = any(b in g.locators for w in between for b in bases(w))
+    tied = any(b in g.locators for w in between for b in bases(w)) or between in (["بمدينه"], ["في", "مدينه"])  # "حي الخالدية بمدينة حلب"
     starts = any(b in g.locators for b in bases(surface2.split()[0])) and all(w in ("ب", "في") for w in between)
     if not (tied or starts):
         return None
     govs = {p.admin1 for p in usable2}
     return govs.pop() if len(govs) == 1 else None
+
+
+def _local_governorate(text: str, sentences: list[Span], index: dict[int, int], s: Span | None, sure: dict[int, set[str]]) -> str | None:
+    """The one governorate of the places of sentence `s`, else of the sentence before it in the
+    same paragraph."""
+    if s is None:
+        return None
+    here = sure.get(s.start, set())
+    if here:
+        return next(iter(here)) if len(here) == 1 else None
+    n = index.get(s.start, 0)
+    if n == 0 or "\n" in text[sentences[n - 1].end : s.start]:
+        return None
+    before = sure.get(sentences[n - 1].start, set())
+    return next(iter(before)) if len(before) == 1 else None
+
+
+def _joined_to(places: tuple[Place, ...], prev: str, g: Gazetteer) -> tuple[Place, ...]:
+    """The candidates of a name that needs a context word, joined by و to the listed town or
+    village before it (`prev`, a name that needs none) in the same governorate."""
+    before = [p for p in g.by_name.get(prev, ()) if not p.needs_context and p.kind in ("village", "town")]
+    govs = {p.admin1 for p in before}
+    return tuple(p for p in places if p.admin1 in govs and p.kind in ("village", "town"))
+
+
+def _after_village_word(text: str, start: int, g: Gazetteer) -> bool:
+    """Whether the name at `start` follows a singular village or town word (قرية، بلدة)."""
+    prev = _previous_word(text, start)
+    return prev is not None and any(g.settlement.get(b) in ("village", "town") and b not in g.list_heads for b in bases(prev))
+
+
+def _other_governorate(usable: tuple[Place, ...], in_sentence: dict[str, int]) -> str | None:
+    """The one governorate of the other places of a place's sentence (`in_sentence`: places per
+    governorate, this one included), when the place's candidates all lie elsewhere."""
+    own = {p.admin1 for p in usable}
+    others = {gov: n - (1 if own == {gov} else 0) for gov, n in in_sentence.items()}
+    named = [gov for gov, n in others.items() if n > 0]
+    if len(named) == 1 and named[0] not in own and others[named[0]] >= 2:  # named twice: "اعزاز في ريف حلب"
+        return named[0]
+    return None
 
 
 def _choose(usable: tuple[Place, ...], wanted: str | None, in_sentence: set[str], main: str | None) -> Place:
@@ -249,7 +352,9 @@ def _country_in(text: str, surface: str, end: int, g: Gazetteer, s: Span | None)
     return None
 
 
-def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, listed: list[Mention]) -> list[Mention]:
+def _unlisted(  # noqa: PLR0917  # the article's text, its places and its main governorate
+    text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, listed: list[Mention], main: str | None = None
+) -> list[Mention]:
     """Places named by a settlement word: villages and towns that the gazetteer lacks, with their
     governorate stated next to them, or the one governorate of their sentence (else of the
     sentence before, in the same paragraph); and every name of a list after a plural or dual
@@ -270,10 +375,16 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, li
         here_starts = [m.start for m in here]
         only_here = _only_governorate(here)
         for i, tok in enumerate(tokens):
+            if tok.text not in g.settlement_forms:
+                continue
             tok_bases = bases(tok.text)
+            if len(tok.text) == 3 and tok.text[0] in _ONE_CLITIC and tok.text[1:] in g.settlement:
+                tok_bases = (*tok_bases, tok.text[1:])  # "بحي", "وتل": a clitic on a two-letter word
             b_set = next((b for b in tok_bases if b in g.settlement), None)
             if b_set is None or i + 1 >= len(tokens) or tok.text.endswith("ال" + b_set):
                 continue  # "المدن الساحلية", "البلدتين المحاصرتين": a definite noun takes adjectives, not a name
+            if b_set in g.after_min_only and (tok.text != b_set or i == 0 or tokens[i - 1].text != "من"):
+                continue  # "من جهة العرقوب"; not "لجهة عدم السماح", "من وجهة النظر"
             kind = g.settlement[b_set]
             k = i + 1
             if tokens[k].text in "\"'":
@@ -288,8 +399,13 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, li
             if is_list:
                 items.extend(_list_items(tokens, items[0][1], g))
             after = items[-1][1]
+            if any(b in g.abroad for t in tokens[after : after + 4] for b in bases(t.text)):
+                continue  # "مدن الحبانية وحديثة والموصل في العراق", "منطقة عرسال في شرق لبنان"
             stated = _governorate_after(tokens, after, here, here_starts)
-            admin1 = stated or only_here or _previous_governorate(text, sentences, n_s, within)
+            of_list = _list_governorate(tokens, items, g, main) if is_list else None
+            admin1 = stated or of_list or only_here or _previous_governorate(text, sentences, n_s, within)
+            if kind == "area":
+                admin1 = stated  # "منطقة رميلان بمحافظة الحسكة"; not "منطقة الخليج", "منطقة عرسال في شرق لبنان"
             for n_item, (first, k_end) in enumerate(items):
                 skip = 1 if n_item > 0 else 0  # the conjunction و before every further name of a list
                 a, b = tokens[first].start + skip, tokens[k_end - 1].end
@@ -297,20 +413,30 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, li
                     word = tok.text
                     clitics = next((len(word) - len(c) for c in tok_bases if c in g.settlement and word.endswith(c)), 0)
                     a = tok.start + clitics
+                site_admin1 = None
                 if taken.overlaps(a, b):
-                    continue
+                    of_place = b_set in g.sites_of_places and n_item == 0 and not is_list
+                    inner = _inner_place(here, here_starts, a, b) if of_place else None
+                    if inner is None or taken.overlaps(a, inner.start) or taken.overlaps(inner.end, b):
+                        continue
+                    site_admin1 = inner.admin1  # "مخيم درعا": a site named after a listed place, in its governorate
+                    b = inner.end
                 surface = text[a:b]
                 key = _key(surface)
-                known = g.by_name.get(key)
-                wide = known is not None and known[0].kind in ("governorate", "region", "country")
+                known = g.by_name.get(key) or _final_variant(key, g)
+                wide = known is not None and any(p.kind in ("governorate", "region", "country") for p in known)
                 if known and (admin1 is None or admin1 in {p.admin1 for p in known} or wide):
                     place = _choose(known, kind, {admin1} if admin1 else set(), None)
                     out.append(_mention(surface, place, a, b, s.text))
                     taken.add(a, b)
                     continue
+                if site_admin1 is not None:
+                    out.append(Mention("place", surface, " ".join(surface.replace('"', " ").split()), a, b, s.text, site_admin1))
+                    taken.add(a, b)
+                    continue
                 if admin1 is None:
                     continue
-                if stated is None and k_end - first == 1 and not _name_like(tokens[first].text[skip:]):
+                if (stated is None or (is_list and n_item == 0)) and k_end - first == 1 and not _name_like(tokens[first].text[skip:]):
                     continue  # "بلدة شيعية", "حي شعبي", "قاعدة عسكرية": a description, not a name
                 name = " ".join(surface.replace('"', " ").split())
                 out.append(Mention("place", surface, name, a, b, s.text, admin1))  # canonical_ar: as written
@@ -318,6 +444,8 @@ def _unlisted(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, li
     return out
 
 
+_ONE_CLITIC = frozenset("وفبلك")
+_PRONOUN_WORD = re.compile(r"^(?!ال)\w{3,}(?:ها|هم|هما)$")
 _DUAL_OR_PLURAL_ADJ = re.compile(r"^ال\w+(?:تين|تان|يين|يون)$")
 _NISBA_OR_PARTICIPLE = re.compile(r"^(?:\w{2,}يه|م\w{2,4}ه|\w+(?:ها|هم|هما))$")
 
@@ -337,12 +465,20 @@ def _read_item(tokens: list[Token], first: int, skip: int, g: Gazetteer) -> int:
     """The end (exclusive token index) of a place name of one to three words starting at token
     `first` (its first `skip` letters are a conjunction)."""
     k = first
+    head = tokens[first].text[skip:]
+    if _PRONOUN_WORD.match(head) or (len(head) >= 5 and head.endswith("وا")):
+        return first  # "منطقة يقطنها الدروز", "ونفذوا فيهما": a verb or a noun with a pronoun begins no name
     while k < len(tokens) and k - first < 3:
         w = tokens[k].text[skip:] if k == first else tokens[k].text
+        if k == first and g.settlement.get(w) == "site" and k + 1 < len(tokens) and _item_word_ok(tokens[k + 1].text, g):
+            k += 2  # "قرى المشيك وتل واسط", "قرية تل الورد": a hill or a spring names the village
+            continue
         if not _item_word_ok(w, g):
             break
-        if k > first and w.startswith(("و", "ب", "ل")) and not w.startswith("ال") and (len(w) > 3 or w[1:] in g.settlement):
-            break  # "بريف", "وقرية", "وحي": a new phrase
+        if k > first and w.startswith(("و", "ب", "ل")) and not w.startswith("ال") and (len(w) > 3 or w[1:] in g.settlement or w == "وام"):
+            break  # "بريف", "وقرية", "وحي", "وأم شرشوح": a new phrase
+        if k > first and len(w) >= 5 and w.endswith("وا"):
+            break  # "ونفذوا": a plural verb ends the name
         if k > first and _DUAL_OR_PLURAL_ADJ.match(w):
             break  # "غرز القريبتان", "كفريا والفوعة الشيعيتين": an adjective of the list
         k += 1
@@ -366,6 +502,71 @@ def _list_items(tokens: list[Token], k: int, g: Gazetteer) -> list[tuple[int, in
         out.append((j, end))
         k = end
     return out
+
+
+def _tied(text: str, sentences: list[Span], g: Gazetteer, taken: SpanSet, listed: list[Mention]) -> list[Mention]:
+    """"في شحشبو بريف إدلب": an unlisted name after في, tied by a locator to the listed place right
+    after it, is a place of that place's governorate."""
+    out: list[Mention] = []
+    listed = sorted(listed, key=lambda m: m.start)
+    starts = [m.start for m in listed]
+    for s, hit in zip(sentences, trigger_flags(sentences, g.locators), strict=True):
+        if not hit:
+            continue
+        tokens = tokenize(s.text, s.start)
+        for i in range(len(tokens) - 2):
+            if tokens[i].text != "في":
+                continue
+            end = _read_item(tokens, i + 1, 0, g)
+            if end == i + 1 or end >= len(tokens) or g.ties.isdisjoint(bases(tokens[end].text)):
+                continue  # a compass word or ريف ties it: "في شحشبو بريف إدلب"
+            if end - i == 2 and not _name_like(tokens[i + 1].text):
+                continue
+            a, b = tokens[i + 1].start, tokens[end - 1].end
+            if taken.overlaps(a, b) or any(w.text in g.not_names or w.text in g.context for w in tokens[i + 1 : end]):
+                continue
+            nxt = listed[bisect_left(starts, tokens[end].start) : bisect_left(starts, tokens[min(len(tokens) - 1, end + 2)].end)]
+            if not nxt or nxt[0].admin1 is None:
+                continue
+            surface = text[a:b]
+            out.append(Mention("place", surface, " ".join(surface.replace('"', " ").split()), a, b, s.text, nxt[0].admin1))
+            taken.add(a, b)
+    return out
+
+
+def _final_variant(key: str, g: Gazetteer) -> tuple[Place, ...] | None:
+    """A listed place whose name ends in ا where the text writes ة, or the other way round
+    ("بلدة أريحة" is أريحا); only after a settlement word, and not for a place that needs context."""
+    if len(key) < 4 or key[-1] not in "اه":
+        return None
+    other = key[:-1] + ("ه" if key[-1] == "ا" else "ا")
+    found = tuple(p for p in g.by_name.get(other, ()) if not p.needs_context)
+    return found or None
+
+
+def _inner_place(here: list[Mention], starts: list[int], a: int, b: int) -> Mention | None:
+    """The one listed place (with a governorate) inside [a, b) that does not start at a."""
+    inside = [m for m in here[bisect_left(starts, a) : bisect_left(starts, b)] if m.end <= b]
+    return inside[0] if len(inside) == 1 and inside[0].start > a else None
+
+
+def _list_governorate(tokens: list[Token], items: list[tuple[int, int]], g: Gazetteer, main: str | None) -> str | None:
+    """The one governorate of the names of a list that the gazetteer knows in one governorate only
+    ("قرى المشيك والزيارة وتل واسط": الزيارة is in Hama, so are its neighbours); when they
+    disagree (a village's name is often that of another elsewhere), the article's main governorate
+    if it is one of theirs."""
+    govs: set[str] = set()
+    for n_item, (first, end) in enumerate(items):
+        words = [t.text for t in tokens[first:end]]
+        if n_item > 0:
+            words[0] = words[0][1:]
+        known = g.by_name.get(" ".join(words), ())
+        admin1s = {p.admin1 for p in known}
+        if len(admin1s) == 1 and None not in admin1s:
+            govs.update(a for a in admin1s if a is not None)
+    if len(govs) == 1:
+        return govs.pop()
+    return main if main in govs else None
 
 
 def _previous_governorate(text: str, sentences: list[Span], n: int, within: Callable[[Span], list[Mention]]) -> str | None:
