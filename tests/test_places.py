@@ -348,3 +348,9 @@ def test_a_listed_town_keeps_its_governorate_next_to_one_other_place() -> None:
 def test_a_plural_verb_is_no_list_item() -> None:
     got = [s for s, _c, _g in places_in("تسلل مقاتلون إلى مدينتي عين العرب وتل أبيض ونفذوا فيهما هجمات.")]
     assert not any("نفذوا" in s for s in got)
+
+
+@pytest.mark.parametrize("text", ['قتل رجل في قرية "', "قتل رجل في بلدة '", "وصل إلى قرية"])
+def test_a_sentence_that_ends_at_a_settlement_word_or_its_quote_names_no_place(text: str) -> None:
+    facts = extract_facts(text, search_form(text))
+    assert [m for m in facts.mentions if m.kind == "place"] == []

@@ -69,7 +69,8 @@ def _extract(body: str, body_search: str, cut: int) -> Facts:
         if p.kind == "person" and judged[(p.start, p.end)] == omap.end(p.end) and not (p.canonical in refuted and " " not in p.surface)
     )
     places = [pl for pl in places if not person_spans.overlaps(pl.start, pl.end)]
-    mentions = sorted(orgs + places + people, key=lambda m: (m.start, m.kind))
+    # a name never runs across a line break (a paragraph's end, or the title's)
+    mentions = sorted((m for m in orgs + places + people if "\n" not in text[m.start : m.end]), key=lambda m: (m.start, m.kind))
     figures = extract_figures(sentences)
     clear_token_cache()  # the cache serves the extractors of one article, not the next one
     return to_body(body, body_search, sentences, mentions, figures, omap=omap, judged=judged, cut=cut)

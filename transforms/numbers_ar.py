@@ -96,6 +96,8 @@ def _strip_clitic(word: str) -> list[str]:
 def _match_phrase(tokens: list[Token], i: int, table: dict[tuple[str, ...], str], clitics: bool) -> tuple[int, str] | None:
     """Longest phrase of `table` starting at token i: (number of tokens, value)."""
     best: tuple[int, str] | None = None
+    if not 0 <= i < len(tokens):
+        return None
     word = tokens[i].text
     starts = _first_words(table)
     if word not in starts and not (clitics and not starts.isdisjoint(_strip_clitic(word))):
@@ -209,6 +211,8 @@ def _range_at(tokens: list[Token], i: int, nw: NumberWords) -> Quantity | None:
 def quantity_at(tokens: list[Token], i: int) -> Quantity | None:
     """The quantity that starts at token i (with a qualifier before or after it, or a range of
     two numbers), or None."""
+    if not 0 <= i < len(tokens):
+        return None  # past the sentence's end (a joiner or a phrase was its last word)
     nw = number_words()
     ranged = _range_at(tokens, i, nw)
     if ranged is not None:

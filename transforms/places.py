@@ -464,6 +464,8 @@ def _item_word_ok(w: str, g: Gazetteer) -> bool:
 def _read_item(tokens: list[Token], first: int, skip: int, g: Gazetteer) -> int:
     """The end (exclusive token index) of a place name of one to three words starting at token
     `first` (its first `skip` letters are a conjunction)."""
+    if first >= len(tokens):
+        return first  # the sentence ends at the settlement word (or its opening quote)
     k = first
     head = tokens[first].text[skip:]
     if _PRONOUN_WORD.match(head) or (len(head) >= 5 and head.endswith("وا")):
