@@ -22,10 +22,11 @@ def _warm() -> None:
 
 @pytest.mark.parametrize("shape", ["text", "html", "no-stops", "links"])
 def test_ten_times_the_bytes_is_at_most_fifteen_times_the_time(shape: str) -> None:
-    small = min(timed(shape, 0.2), timed(shape, 0.2))
-    large = timed(shape, 2.0)
-    if large > 15 * small:  # a busy moment on a shared machine: measure once more before failing
-        large = min(large, timed(shape, 2.0))
+    # CPU time of this process: the test is about the algorithm, not about what else the machine runs
+    small = timed(shape, 0.2, repeat=2, cpu=True)
+    large = timed(shape, 2.0, cpu=True)
+    if large > 15 * small:  # caches shared with a busy neighbour: measure once more before failing
+        large = min(large, timed(shape, 2.0, cpu=True))
     assert large <= 15 * small, f"{shape}: 0.2 MB in {small:.2f} s, 2 MB in {large:.2f} s ({large / small:.1f}x)"
 
 
