@@ -23,6 +23,7 @@ from transforms import neardup
 from transforms.events import Report, reports_of, rules_version
 from transforms.records import DocumentResult, RawDocument
 from warehouse import events as wh_events
+from warehouse import writer as wh_writer
 from warehouse.batch import commit_counts_total
 from warehouse.lock import writer_lock
 from warehouse.paths import LakePaths
@@ -166,3 +167,16 @@ def test_reports_of_another_version_or_other_rules_are_read_from_the_lake(tmp_pa
     assert read == 0
     again, read = _load(paths, "run-3", [batch])
     assert read == 0 and again["events"] == tables["events"]
+
+
+def test_beyond_the_kept_reports_the_articles_are_read_back_with_the_same_events(tmp_path: Path) -> None:
+    batches = [_sentences()]
+    fast, capped = LakePaths(data_dir=tmp_path / "fast"), LakePaths(data_dir=tmp_path / "capped")
+    want, read = _load(fast, "run-1", batches)
+    assert read == 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(wh_writer, "KEEP_REPORTS", 10)
+        got, read = _load(capped, "run-1", batches)
+    stored = len(want["clusters"])
+    assert read == stored - 10 > 0
+    assert got == want

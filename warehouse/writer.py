@@ -42,6 +42,10 @@ from warehouse.report_queries import RunStats, query_run_stats
 from warehouse.schema import ARTICLE_CHILD_TABLES, NEARDUP_TABLES, PARTITIONS, SCHEMA_VERSION, TABLES, column_ddl, quote_ident
 from warehouse.search import IndexRefresh, refresh_search_index, search_path
 
+# at most this many articles' event reports from the workers are kept until the run's end (~1 KB
+# an article on SaudiNewsNet); those of the articles beyond are read back when the events are resolved
+KEEP_REPORTS = 200_000
+
 
 class DataTestsFailed(WarehouseError):
     """A data test found offending rows after a run; the run's data is committed and visible."""
@@ -265,7 +269,7 @@ class LakeWriter:
         for row in stored:
             aid = str(row["article_id"])
             rules, reports = given.get((aid, str(row["content_hash"])), (None, None))
-            if rules is None or reports is None:
+            if rules is None or reports is None or (aid not in self.reports and len(self.reports) >= KEEP_REPORTS):
                 self.reports.pop(aid, None)
             else:
                 self.reports[aid] = (int(row["version"]), rules, reports)
