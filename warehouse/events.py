@@ -13,7 +13,9 @@ change of the rules are all caught by the next run). Only the neighbourhood of t
 resolved again: per governorate, the stored reports whose dates lie within MAX_DAYS_APART of a new
 report, with every report of the events these belong to, and the events that lost a report of a
 changed article. `full=True` (news-etl maintain) resolves every stored report again. Event ids are
-kept across runs (transforms.events.resolve); all of it is one DuckLake commit.
+kept across runs (transforms.events.resolve); all of it is one DuckLake commit. The reports of
+the articles a load just committed come with them from the workers (computed before the commit
+from the same facts: collect/extract.py); the others are read back from the lake.
 """
 
 from __future__ import annotations
