@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from collect.deadline import DocumentDeadline, TooSlow
 from collect.inputs import DEFAULT_BUDGET, InputUnit, Rejected, Slice, read_unit
 from core.settings import InputBudget, LoadSettings
+from transforms import neardup
+from transforms.events import reports_of, rules_version, stored_input
 from transforms.identity import text_ref
 from transforms.pipeline import TransformOptions, transform_document
 from transforms.records import DocumentResult, RawDocument
@@ -33,13 +35,30 @@ def transform_item(item: RawDocument | Rejected, options: TransformOptions | Non
     if isinstance(item, Rejected):
         return DocumentResult.rejected(item.input_ref, item.reason, item.detail)
     try:
-        return transform_document(item, options)
+        return for_commit(transform_document(item, options))
     except MemoryError:
         return DocumentResult.rejected(item.input_ref, "too_large", "transforming the document ran out of memory")
     except Exception as err:  # noqa: BLE001  # one bad document must not end the batch
         where = traceback.extract_tb(err.__traceback__)[-1]
         detail = f"{type(err).__name__}: {err} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
         return DocumentResult.rejected(item.input_ref, "transform_error", detail[:500])
+
+
+def for_commit(result: DocumentResult) -> DocumentResult:
+    """The article's near-duplicate signature and event reports, computed here in the worker so
+    that the committing process need not (warehouse/clustering.py and warehouse/events.py use
+    them, and compute them themselves for a result that lacks them). Reports that fail to be
+    read are left out: resolution then reads the stored article and reports the error there."""
+    a = result.article
+    if a is None:
+        return result
+    result.signature = neardup.signature(a.body_search)
+    try:
+        result.reports = reports_of(stored_input(a, result.mentions, result.figures))
+        result.reports_rules = rules_version()
+    except Exception:  # noqa: BLE001  # the run's resolution reads the article again and fails there, as before
+        result.reports = None
+    return result
 
 
 def unit_items(unit: InputUnit, budget: InputBudget = DEFAULT_BUDGET, skip: int = 0) -> Iterator[tuple[int, RawDocument | Rejected]]:

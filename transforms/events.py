@@ -46,7 +46,7 @@ from transforms.fields import local_day
 from transforms.offsets import OffsetMap
 from transforms.people import people_rules
 from transforms.places import gazetteer
-from transforms.records import Figure, Mention
+from transforms.records import Article, Figure, Mention
 from transforms.sentences import Span, bases, sf, split_sentences
 
 MAX_DAYS_APART = 2  # never one event across reports whose dates are further apart
@@ -299,6 +299,25 @@ class ArticleInput:
     figures: Sequence[Figure] = ()
     search_offsets: bool = False
     published_offset_minutes: int | None = None  # the source's UTC offset: its publication day is local_day(...)
+
+
+def stored_input(article: Article, mentions: Sequence[Mention], figures: Sequence[Figure]) -> ArticleInput:
+    """The `ArticleInput` that warehouse.events.read_articles builds from this article's stored
+    rows, built from the transform's records (in the worker, before the commit): the facts in
+    the order the query reads them, each field as the row stores it (a mention without its
+    surface_search, a figure without a scope as "event")."""
+    def nulls_last(v: int | None) -> tuple[bool, int]:
+        return (v is None, v if v is not None else 0)
+
+    figs = sorted(figures, key=lambda f: (nulls_last(f.figure_no), nulls_last(f.start), nulls_last(f.end)))
+    ments = sorted(mentions, key=lambda m: (m.start, m.end, m.kind))
+    legacy = bool(figs or ments) and all(f.sentence_search is None for f in figs) and all(m.sentence_search is None for m in ments)
+    return ArticleInput(
+        article.article_id, article.source_id, article.published_at, article.body, article.body_search,
+        [replace(m, surface_search=None) for m in ments],
+        [replace(f, sentence=f.sentence or "", scope=f.scope or "event") for f in figs],
+        legacy, article.published_offset_minutes,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from transforms.events import Report
 
 MediaType = Literal["text", "html"]
 # how much of published_at the source gave: minute (a time with its zone), day, month, year, none
@@ -134,6 +137,12 @@ class DocumentResult:
     figures: list[Figure] = field(default_factory=list)
     embeds: list[Embed] = field(default_factory=list)
     removed: list[Removed] = field(default_factory=list)
+    # computed in the worker from the article (collect/extract.py), so the committing process
+    # need not: the near-duplicate signature of body_search (transforms/neardup.py), and the
+    # event reports of the article's facts with the version of the rules that read them
+    signature: tuple[int, ...] | None = None
+    reports: list[Report] | None = None
+    reports_rules: str | None = None
 
     @classmethod
     def rejected(cls, input_ref: str, reason: str, detail: str) -> DocumentResult:

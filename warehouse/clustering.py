@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import duckdb
 import pyarrow as pa
 
@@ -10,14 +12,22 @@ from transforms import neardup
 from warehouse.batch import Plan
 
 
-def cluster(con: duckdb.DuckDBPyConnection, plan: Plan, run_id: str) -> None:
+def cluster(
+    con: duckdb.DuckDBPyConnection, plan: Plan, run_id: str, signatures: Mapping[str, neardup.Signature] | None = None
+) -> None:
     """Give every article version of the plan a cluster_id (an updated article keeps its stored
     one; a new one joins its most similar stored or earlier article's cluster, else starts its
-    own) and add the signature rows of the latest versions."""
+    own) and add the signature rows of the latest versions. `signatures`: those already computed
+    (in the workers), by body_search; the others are computed here."""
     versions = plan.rows["article_versions"]
     if not versions:
         return
-    sigs = [(str(r["article_id"]), neardup.signature(str(r["body_search"]))) for r in versions]
+    known = signatures or {}
+    sigs: list[tuple[str, neardup.Signature]] = []
+    for r in versions:
+        body = str(r["body_search"])
+        sig = known.get(body)
+        sigs.append((str(r["article_id"]), sig if sig is not None else neardup.signature(body)))
     bands = {sig: neardup.band_buckets(sig) for _, sig in sigs}  # hashed once per signature
     buckets = pa.table(
         {

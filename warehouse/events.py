@@ -13,16 +13,19 @@ change of the rules are all caught by the next run). Only the neighbourhood of t
 resolved again: per governorate, the stored reports whose dates lie within MAX_DAYS_APART of a new
 report, with every report of the events these belong to, and the events that lost a report of a
 changed article. `full=True` (news-etl maintain) resolves every stored report again. Event ids are
-kept across runs (transforms.events.resolve); all of it is one DuckLake commit.
+kept across runs (transforms.events.resolve); all of it is one DuckLake commit. The reports of
+the articles a load just committed come with them from the workers (computed before the commit
+from the same facts: collect/extract.py); the others are read back from the lake.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import pyarrow as pa
@@ -280,16 +283,66 @@ def _write(con: duckdb.DuckDBPyConnection, res: Resolution, reports: Sequence[Re
     ])
 
 
-def resolve_events(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, *, full: bool = False) -> EventRun:
+def _utc_session(con: duckdb.DuckDBPyConnection) -> ZoneInfo | None:
+    """The session's zone when it is UTC (DuckDB gives stored timestamps in it), else None: the
+    reports computed from UTC instants in the workers are then not used (a stored article's
+    publication day, read back in another zone, may differ) and the articles are read back."""
+    row = con.execute("SELECT current_setting('TimeZone')").fetchone()
+    try:
+        zone = ZoneInfo(str(row[0]) if row is not None else "UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+    utc = all(datetime(2000, month, 1, tzinfo=zone).utcoffset() == timedelta(0) for month in (1, 7))
+    return zone if utc else None
+
+
+def _as_read(reports: list[Report], zone: ZoneInfo) -> list[Report]:
+    """Reports computed before the commit, with published_at in the session's time zone, as
+    the stored article's are read (the order of resolution compares their ISO texts)."""
+    return [
+        replace(rep, published_at=rep.published_at.astimezone(zone)) if rep.published_at is not None else rep
+        for rep in reports
+    ]
+
+
+def new_reports(
+    con: duckdb.DuckDBPyConnection, stale: Sequence[tuple[str, int]], given: Mapping[str, tuple[int, str, list[Report]]] | None = None
+) -> list[Report]:
+    """The reports of the `stale` articles, in their order: those `given` (computed in the
+    workers from the very version stored, by the current rules) as they are, the others read
+    from the lake."""
+    given = given or {}
+    rules = rules_version()
+    zone = _utc_session(con) if given else None
+    out: list[Report] = []
+    for i in range(0, len(stale), CHUNK):
+        chunk = stale[i:i + CHUNK]
+        have: dict[str, list[Report]] = {}
+        for aid, version in chunk:
+            got = given.get(aid)
+            if got is not None and zone is not None and got[0] == version and got[1] == rules:
+                have[aid] = _as_read(got[2], zone)
+        missing = [aid for aid, _ in chunk if aid not in have]
+        if missing:
+            for article in read_articles(con, missing):
+                have[article.article_id] = reports_of(article)
+        for aid, _ in chunk:
+            out.extend(have.get(aid, ()))
+    return out
+
+
+def resolve_events(
+    con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, *, full: bool = False,
+    given: Mapping[str, tuple[int, str, list[Report]]] | None = None,
+) -> EventRun:
     """Read the reports of the articles that need it and resolve their neighbourhood (or, with
-    `full`, every stored report) in one transaction of the caller's connection."""
+    `full`, every stored report) in one transaction of the caller's connection. `given`: reports
+    already computed (article_id -> (version, rules version, reports)), used for the articles
+    whose stored version and rules they match."""
     stale = stale_articles(con)
     if not stale and not full:
         return EventRun()
-    new: list[Report] = []
-    for i in range(0, len(stale), CHUNK):
-        for article in read_articles(con, [aid for aid, _ in stale[i:i + CHUNK]]):
-            new.extend(reports_of(article))
+    new = new_reports(con, stale, given)
     changed = _ids_table(aid for aid, _ in stale)
     adrift = [rep for rep in new if floating(rep)]
     if adrift:  # placed only in Syria: the governorate of the incident they restate, if one

@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from core.settings import FreshnessRules
+from transforms.events import Report
 from transforms.records import DocumentResult
 from warehouse import freshness, runs
 from warehouse.attach import LAKE, META, WarehouseError, attach_lake, where_is
@@ -40,6 +41,10 @@ from warehouse.publish import publish, remove_stale_temporaries
 from warehouse.report_queries import RunStats, query_run_stats
 from warehouse.schema import ARTICLE_CHILD_TABLES, NEARDUP_TABLES, PARTITIONS, SCHEMA_VERSION, TABLES, column_ddl, quote_ident
 from warehouse.search import IndexRefresh, refresh_search_index, search_path
+
+# at most this many articles' event reports from the workers are kept until the run's end (~1 KB
+# an article on SaudiNewsNet); those of the articles beyond are read back when the events are resolved
+KEEP_REPORTS = 200_000
 
 
 class DataTestsFailed(WarehouseError):
@@ -66,6 +71,9 @@ class LakeWriter:
             self.con.close()
             raise
         self.moved_from = self._adopt_data_path()
+        # event reports computed in the workers for the articles this writer committed:
+        # article_id -> (stored version, rules version, reports); resolve_events uses them
+        self.reports: dict[str, tuple[int, str, list[Report]]] = {}
         self.ensure_schema()
 
     def _adopt_data_path(self) -> str | None:
@@ -219,7 +227,9 @@ class LakeWriter:
             results, run_id=run_id, now=now, stored_by_id=by_id, stored_by_hash=by_hash, known_inputs=known
         )
         plan.rows["input_ledger"].extend({**row, "run_id": run_id, "recorded_at": now} for row in ledger or ())
-        cluster(self.con, plan, run_id)
+        cluster(self.con, plan, run_id, {
+            r.article.body_search: r.signature for r in results if r.article is not None and r.signature is not None
+        })
         self.con.execute("BEGIN")
         try:
             if plan.replace_ids:
@@ -245,8 +255,24 @@ class LakeWriter:
         finally:
             if plan.replace_ids:
                 self.con.unregister("replaced_ids")
+        self._keep_reports(results, plan.rows["articles"])
         self.publish()
         return BatchCounts.from_plan(plan, inputs=sum(1 for _ in results))
+
+    def _keep_reports(self, results: list[DocumentResult], stored: list[dict[str, Any]]) -> None:
+        """Keep the workers' event reports of the article versions just committed (a result
+        without them, or another version: resolution reads the stored article)."""
+        given = {
+            (r.article.article_id, r.article.content_hash): (r.reports_rules, r.reports)
+            for r in results if r.article is not None
+        }
+        for row in stored:
+            aid = str(row["article_id"])
+            rules, reports = given.get((aid, str(row["content_hash"])), (None, None))
+            if rules is None or reports is None or (aid not in self.reports and len(self.reports) >= KEEP_REPORTS):
+                self.reports.pop(aid, None)
+            else:
+                self.reports[aid] = (int(row["version"]), rules, reports)
 
     # -- publishing -------------------------------------------------------------------------
 
@@ -266,7 +292,8 @@ class LakeWriter:
         """Events of the articles this or an earlier run stored and no run resolved yet (or, with
         `full`, all of them again): one commit (warehouse/events.py). `publish=False`: the
         caller publishes later (one copy for readers instead of several)."""
-        run = resolve_events(self.con, run_id, datetime.now(UTC), full=full)
+        run = resolve_events(self.con, run_id, datetime.now(UTC), full=full, given=self.reports)
+        self.reports = {}
         if publish and (run.articles_read or run.full):
             self.publish()
         return run
