@@ -21,6 +21,7 @@ uses it with small sizes to assert the ratio.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import time
 
@@ -94,6 +95,7 @@ def timed(shape: str, megabytes: float, repeat: int = 1, *, cpu: bool = False) -
     clock = time.process_time if cpu else time.perf_counter
     best = float("inf")
     for _ in range(repeat):
+        gc.collect()  # the garbage of the run before is not this run's cost
         started = clock()
         transform(data, media)
         best = min(best, clock() - started)

@@ -55,6 +55,7 @@ def with_facts(result: DocumentResult) -> DocumentResult:
     """Known facts per dated article (by title)."""
     a = result.article
     result.mentions, result.figures = [], []  # only the known facts below count
+    result.reports = None  # the worker's event reports read the facts replaced here: read them back
     if a is None or a.title is None:
         return result
     t = a.title
