@@ -5,7 +5,10 @@ block runs longer than `seconds`, `TooSlow` is raised in that thread (CPython's
 PyThreadState_SetAsyncExc). It is soft: the exception is delivered when the thread next runs
 Python bytecode, so a long call into C (one regular expression, one lxml parse) finishes first.
 The supervised pool (collect/pool.py) enforces the hard deadline by killing the worker process.
-`TooSlow` derives from BaseException so that no `except Exception` on the way swallows it.
+`TooSlow` derives from BaseException so that no `except Exception` on the way swallows it; a
+handler that swallows everything (a garbage-collector callback of Dask's, which CPython runs
+inside the thread and whose exceptions it ignores) may still take it, so the watchdog raises it
+again every REPEAT seconds until the block ends.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from contextlib import contextmanager
 class TooSlow(BaseException):  # a signal to stop this document, not an error of the program
     """The document's time is up."""
 
+
+REPEAT = 2.0  # seconds between two deliveries of the same deadline's TooSlow
 
 _set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
 _set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
@@ -65,8 +70,8 @@ class _Watchdog:
             while True:
                 now = time.monotonic()
                 for tid, (when, token) in list(self._armed.items()):
-                    if when <= now:
-                        del self._armed[tid]
+                    if when <= now:  # fired, and fired again until disarmed (a swallowed one)
+                        self._armed[tid] = (now + REPEAT, token)
                         self._fired.add((tid, token))
                         _set_async_exc(tid, ctypes.py_object(TooSlow))
                 waits = [when - now for when, _ in self._armed.values()]
@@ -87,5 +92,11 @@ class DocumentDeadline:
         try:
             yield
         finally:
-            if _WATCHDOG.disarm(key):
+            while True:  # a repeated TooSlow may arrive while disarming: disarm again
+                try:
+                    fired = _WATCHDOG.disarm(key)
+                    break
+                except TooSlow:
+                    continue
+            if fired:
                 raise TooSlow
